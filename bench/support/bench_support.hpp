@@ -1,0 +1,58 @@
+#pragma once
+// Shared pieces of every benchmark binary.
+//
+// Naming contract (the report and bench/compare parse it):
+//   <container>/<operation>/<implementation>/<N>[/threads:<T>]
+// e.g. "list/index_random/immutable::list/1000000" beside "list/index_random/std::vector/1000000".
+// Register with BENCHMARK(fn)->Name("list/index_random/immutable::list")->Apply(sizes).
+// Counters every benchmark should set through alloc_scope: "allocs_per_op", "bytes_per_op".
+// Whole-container memory: set "bytes_per_elem" with record_bytes_per_element().
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "alloc_counter.hpp"
+
+namespace immutable_bench {
+
+// The standard sizes; 10M only when IMMUTABLE_BENCH_HUGE=1 is set in the environment.
+void standard_sizes(benchmark::internal::Benchmark* b);
+// Sizes from 1,000 to 1,000,000 (the ones the issues name for comparisons).
+void large_sizes(benchmark::internal::Benchmark* b);
+
+// Measures allocations made by this thread between construction and report().
+class alloc_scope {
+public:
+    explicit alloc_scope(benchmark::State& state) : state_(state), start_(thread_alloc_stats()) {}
+    // Call after the timing loop: sets allocs_per_op and bytes_per_op averaged over iterations.
+    void report() {
+        alloc_stats now = thread_alloc_stats();
+        state_.counters["allocs_per_op"] = benchmark::Counter(
+            static_cast<double>(now.allocations - start_.allocations), benchmark::Counter::kAvgIterations);
+        state_.counters["bytes_per_op"] = benchmark::Counter(
+            static_cast<double>(now.bytes_allocated - start_.bytes_allocated),
+            benchmark::Counter::kAvgIterations);
+    }
+
+private:
+    benchmark::State& state_;
+    alloc_stats start_;
+};
+
+// Sets "bytes_per_elem" from the live bytes that building a container left behind.
+inline void record_bytes_per_element(benchmark::State& state, std::int64_t live_bytes, std::int64_t n) {
+    state.counters["bytes_per_elem"] = n > 0 ? static_cast<double>(live_bytes) / static_cast<double>(n) : 0.0;
+}
+
+// Deterministic inputs: the same seed in every binary, so every implementation sees the same keys.
+std::vector<std::int64_t> random_int64s(std::size_t n, std::uint64_t seed = 42);
+// Strings of 16 to 32 characters, all distinct.
+std::vector<std::string> random_strings(std::size_t n, std::uint64_t seed = 42);
+// A random permutation of 0..n-1 for index workloads.
+std::vector<std::size_t> random_indexes(std::size_t n, std::size_t count, std::uint64_t seed = 7);
+
+} // namespace immutable_bench

@@ -1,0 +1,28 @@
+#pragma once
+// Out-of-line throw helpers: keep the cold path out of inlined accessors, and make every
+// message name what was asked for and what there was.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+#include <immutable/detail/config.hpp>
+
+namespace immutable::detail {
+
+[[noreturn]] IMMUTABLE_NOINLINE inline void throw_index_out_of_range(const char* where,
+                                                                      std::size_t index,
+                                                                      std::size_t size) {
+    throw std::out_of_range(std::string(where) + ": index " + std::to_string(index) +
+                            " is out of range for size " + std::to_string(size));
+}
+
+[[noreturn]] IMMUTABLE_NOINLINE inline void throw_empty(const char* where) {
+    throw std::out_of_range(std::string(where) + ": the container is empty");
+}
+
+[[noreturn]] IMMUTABLE_NOINLINE inline void throw_key_not_found(const char* where) {
+    throw std::out_of_range(std::string(where) + ": key not found");
+}
+
+} // namespace immutable::detail
