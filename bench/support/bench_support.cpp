@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <initializer_list>
+#include <limits>
 #include <numeric>
 #include <unordered_set>
 
@@ -12,17 +14,32 @@ bool huge_sizes_enabled() {
     const char* flag = std::getenv("IMMUTABLE_BENCH_HUGE");
     return flag != nullptr && std::string(flag) == "1";
 }
+
+// IMMUTABLE_BENCH_MAX_SIZE=N drops the sizes above N (scripts/bench-report --quick sets it).
+std::int64_t max_size() {
+    const char* value = std::getenv("IMMUTABLE_BENCH_MAX_SIZE");
+    if (value == nullptr || *value == '\0') return std::numeric_limits<std::int64_t>::max();
+    return std::strtoll(value, nullptr, 10);
+}
+
+void add_sizes(benchmark::internal::Benchmark* b, std::initializer_list<std::int64_t> sizes) {
+    const std::int64_t limit = max_size();
+    for (std::int64_t n : sizes) {
+        if (n <= limit) b->Arg(n);
+    }
+    if (huge_sizes_enabled() && 10000000 <= limit) b->Arg(10000000);
+}
 } // namespace
 
 void standard_sizes(benchmark::internal::Benchmark* b) {
-    for (std::int64_t n : {1, 10, 100, 1000, 10000, 100000, 1000000}) b->Arg(n);
-    if (huge_sizes_enabled()) b->Arg(10000000);
+    add_sizes(b, {1, 10, 100, 1000, 10000, 100000, 1000000});
 }
 
 void large_sizes(benchmark::internal::Benchmark* b) {
-    for (std::int64_t n : {1000, 100000, 1000000}) b->Arg(n);
-    if (huge_sizes_enabled()) b->Arg(10000000);
+    add_sizes(b, {1000, 100000, 1000000});
 }
+
+bool size_enabled(std::int64_t n) { return n <= max_size(); }
 
 std::vector<std::int64_t> random_int64s(std::size_t n, std::uint64_t seed) {
     std::mt19937_64 rng(seed);

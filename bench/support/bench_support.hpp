@@ -7,6 +7,9 @@
 // Register with BENCHMARK(fn)->Name("list/index_random/immutable::list")->Apply(sizes).
 // Counters every benchmark should set through alloc_scope: "allocs_per_op", "bytes_per_op".
 // Whole-container memory: set "bytes_per_elem" with record_bytes_per_element().
+// Structural sharing: set "sharing_ratio" with record_sharing_ratio().
+// Threads: register with ->Threads(T) (the name gains "/threads:T"); the report plots
+// 1e9 / real_time (total operations per second over all threads) against T.
 
 #include <benchmark/benchmark.h>
 
@@ -23,6 +26,9 @@ namespace immutable_bench {
 void standard_sizes(benchmark::internal::Benchmark* b);
 // Sizes from 1,000 to 1,000,000 (the ones the issues name for comparisons).
 void large_sizes(benchmark::internal::Benchmark* b);
+// Both lists drop sizes above IMMUTABLE_BENCH_MAX_SIZE when it is set (the --quick report
+// sets it). size_enabled(n) tells a benchmark that registers its own sizes whether n fits.
+bool size_enabled(std::int64_t n);
 
 // Measures allocations made by this thread between construction and report().
 class alloc_scope {
@@ -46,6 +52,15 @@ private:
 // Sets "bytes_per_elem" from the live bytes that building a container left behind.
 inline void record_bytes_per_element(benchmark::State& state, std::int64_t live_bytes, std::int64_t n) {
     state.counters["bytes_per_elem"] = n > 0 ? static_cast<double>(live_bytes) / static_cast<double>(n) : 0.0;
+}
+
+// Sets "sharing_ratio" for the structural-sharing row of the report: the bytes one change
+// newly allocates (thread_alloc_stats() before/after the change) divided by the live bytes of
+// the whole container it changed. Measure on 1,000,000 elements, name the benchmark
+// "<container>/sharing_<change>/<implementation>/1000000", e.g. "list/sharing_set/immutable::list/1000000".
+inline void record_sharing_ratio(benchmark::State& state, std::int64_t new_bytes, std::int64_t container_bytes) {
+    state.counters["sharing_ratio"] =
+        container_bytes > 0 ? static_cast<double>(new_bytes) / static_cast<double>(container_bytes) : 0.0;
 }
 
 // Deterministic inputs: the same seed in every binary, so every implementation sees the same keys.

@@ -1,0 +1,416 @@
+#!/usr/bin/python3
+"""Writes the benchmark report (index.md, index.html, PNG figures) from results.json.
+
+    /usr/bin/python3 bench/report/generate.py report/raw/results.json --out report
+
+results.json is the merged Google Benchmark output that bench/report/run.py writes; any
+single Google Benchmark JSON file works too (without the per-binary table).
+"""
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+
+import benchdata  # noqa: E402
+from document import Document  # noqa: E402
+
+# Containers in the order the README lists them; any other container follows alphabetically.
+CONTAINER_ORDER = ["list", "queue", "map", "set", "sorted_map", "sorted_set"]
+
+
+# Formatting --------------------------------------------------------------------------------
+def fmt_time(ns):
+    if ns is None:
+        return ""
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if abs(ns) >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def fmt_count(value):
+    if value is None:
+        return ""
+    if value == 0:
+        return "0"
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def fmt_bytes(value):
+    if value is None:
+        return ""
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.0f} B"
+
+
+def fmt_ratio(value):
+    return "" if value is None else f"{value:.2f}×"
+
+
+def fmt_size(n):
+    return "" if n is None else f"{n:,}"
+
+
+def fmt_duration(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def slug(*parts):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(parts)).strip("_")
+
+
+# Grouping ----------------------------------------------------------------------------------
+def container_key(name):
+    return (CONTAINER_ORDER.index(name), "") if name in CONTAINER_ORDER else (len(CONTAINER_ORDER), name)
+
+
+def group(benchmarks):
+    """{container: {operation: [Benchmark...]}} in registration order; plus the misfits."""
+    grouped, misfits = {}, []
+    for bench in sorted(benchmarks.values(), key=lambda b: b.order):
+        if bench.container is None:
+            misfits.append(bench)
+            continue
+        grouped.setdefault(bench.container, {}).setdefault(bench.operation, []).append(bench)
+    ordered = {c: grouped[c] for c in sorted(grouped, key=container_key)}
+    return ordered, misfits
+
+
+def implementations_of(benches):
+    seen = []
+    for bench in benches:
+        if bench.implementation not in seen:
+            seen.append(bench.implementation)
+    ours = [i for i in seen if i.startswith(benchdata.OURS_PREFIX)]
+    peers = [i for i in seen if not i.startswith(benchdata.OURS_PREFIX)]
+    return ours, peers
+
+
+def case_key(bench):
+    """Benchmarks with equal keys measure the same case for different implementations."""
+    return (bench.size if bench.size is not None else -1, tuple(bench.args), bench.threads_in_name or 0)
+
+
+def median_time(bench):
+    stats = bench.time_stats("real")
+    return None if stats is None else stats[0]
+
+
+# Sections ----------------------------------------------------------------------------------
+def run_information(doc, context, benchmarks):
+    doc.heading(2, "Run")
+    rows = []
+    def add(label, key):
+        if context.get(key) not in (None, ""):
+            rows.append((label, str(context[key])))
+    add("date", "report_date")
+    add("commit", "commit")
+    add("machine", "machine_cpu")
+    add("cores", "machine_cores")
+    add("compiler", "compiler")
+    add("flags", "cxx_flags")
+    add("build type", "build_type")
+    add("mode", "report_mode")
+    add("repetitions", "repetitions")
+    add("min time per repetition", "min_time")
+    add("largest size", "max_size")
+    add("filter", "filter")
+    add("Google Benchmark", "benchmark_version")
+    add("total run time", "total_run_time")
+    rows.append(("benchmarks", str(len(benchmarks))))
+    doc.table(("", ""), rows, align=["l", "l"])
+    notes = []
+    if context.get("library_build_type") == "debug":
+        notes.append("Debian's libbenchmark reports itself as a debug build; that adds a constant "
+                     "overhead to the timing loop of every implementation alike, not to the code measured.")
+    if context.get("commit_dirty") == "yes":
+        notes.append("The work tree had uncommitted changes when this ran.")
+    if context.get("truncated"):
+        notes.append("At least one binary stopped before writing all its results (see the table of binaries).")
+    if notes:
+        doc.bullets(notes)
+
+
+def how_to_read(doc):
+    doc.heading(2, "How to read this report")
+    doc.bullets([
+        "Times are wall-clock (`real_time`) per operation: the **median** over the repetitions, "
+        "with the fastest and slowest repetition beside it.",
+        "`vs P` columns give our median divided by peer P's median for the same size: "
+        "below 1.00× ours is faster, above 1.00× it is slower.",
+        "`allocs/op` and `bytes/op` count calls to `operator new` and the bytes requested per "
+        "operation (one counting hook for every implementation); `bytes/elem` is the memory a "
+        "whole container of N elements keeps allocated, divided by N.",
+        "Figures: time per operation against N on log-log axes (one line per implementation; "
+        "ours solid, peers dashed), bytes per element against N, and throughput against threads.",
+        "To tell whether a change made something slower, do not eyeball two reports: use "
+        "`bench/compare` on their `raw/results.json` (docs/benchmarks/README.md).",
+    ])
+
+
+def summary(doc, grouped):
+    rows = []
+    for container, operations in grouped.items():
+        for operation, benches in operations.items():
+            single = [b for b in benches if b.threads_in_name is None]
+            ours, peers = implementations_of(single)
+            if not ours or not peers:
+                continue
+            by_case = {}
+            for bench in single:
+                by_case.setdefault(case_key(bench), {})[bench.implementation] = bench
+            for impl in ours:
+                # The largest size at which this implementation and at least one peer ran.
+                cases = [k for k, impls in by_case.items()
+                         if impl in impls and any(p in impls for p in peers)]
+                if not cases:
+                    continue
+                case = max(cases)
+                impls = by_case[case]
+                mine = median_time(impls[impl])
+                ratios = []
+                for peer in peers:
+                    if peer in impls and mine is not None and median_time(impls[peer]):
+                        ratios.append(f"{peer} {fmt_ratio(mine / median_time(impls[peer]))}")
+                rows.append((f"{container}/{operation}", fmt_size(case[0] if case[0] >= 0 else None),
+                             impl, fmt_time(mine), ", ".join(ratios)))
+    if not rows:
+        return
+    doc.heading(2, "Summary: ours against each peer at the largest size")
+    doc.paragraph("Ratio = our median time ÷ the peer's median time for the same operation and N "
+                  "(below 1.00× ours is faster).")
+    doc.table(("operation", "N", "implementation", "median", "ratio to each peer"), rows,
+              align=["l", "r", "l", "r", "l"])
+
+
+def sharing(doc, benchmarks):
+    rows = []
+    for bench in sorted(benchmarks.values(), key=lambda b: b.order):
+        ratio = bench.counter_median("sharing_ratio")
+        if ratio is None:
+            continue
+        rows.append((bench.container or bench.name, bench.operation or "", bench.implementation or "",
+                     fmt_size(bench.size), f"{ratio * 100:.3g} %",
+                     fmt_count(bench.counter_median("bytes_per_op"))))
+    doc.heading(2, "Structural sharing")
+    if not rows:
+        doc.paragraph("No benchmark reported the `sharing_ratio` counter in this run.")
+        return
+    doc.paragraph("Bytes newly allocated by one change to a container, as a share of the whole "
+                  "container's bytes (counter `sharing_ratio`): a copy-on-write structure that "
+                  "shares everything but the changed path stays far below 1 %; a full copy is 100 %.")
+    doc.table(("container", "change", "implementation", "N", "new bytes / container bytes", "bytes/op"),
+              rows, align=["l", "l", "l", "r", "r", "r"])
+
+
+def binaries(doc, context):
+    runs = context.get("binaries") or {}
+    if not runs:
+        return
+    doc.heading(2, "Benchmark binaries")
+    doc.paragraph("Peak resident set size of each binary over its whole run (from `wait4`), "
+                  "which includes the inputs and the largest container it built.")
+    rows = []
+    for name, info in runs.items():
+        rows.append((name, str(info.get("benchmarks", "")), fmt_duration(info.get("elapsed_s", 0)),
+                     fmt_bytes(info.get("peak_rss_bytes")), info.get("status", "")))
+    doc.table(("binary", "benchmarks", "run time", "peak RSS", "status"), rows,
+              align=["l", "r", "r", "r", "l"])
+
+
+def operation_section(doc, out_dir, container, operation, benches, styles, cores, make_plots):
+    import plots  # imported late: tests of the tables do not need matplotlib
+
+    single = [b for b in benches if b.threads_in_name is None]
+    threaded = [b for b in benches if b.threads_in_name is not None]
+    doc.heading(3, f"{container} / {operation}", anchor=slug(container, operation))
+    if single:
+        ours, peers = implementations_of(single)
+        by_case = {}
+        for bench in single:
+            by_case.setdefault(case_key(bench), {})[bench.implementation] = bench
+        has = lambda key: any(b.counter_median(key) is not None for b in single)  # noqa: E731
+        header = ["N", "implementation", "median", "min", "max"]
+        if ours:
+            header += [f"vs {p}" for p in peers]
+        counters = [k for k in ("allocs_per_op", "bytes_per_op", "bytes_per_elem") if has(k)]
+        header += [k.replace("_per_", "/").replace("elem", "elem") for k in counters]
+        rows = []
+        for case in sorted(by_case):
+            impls = by_case[case]
+            extra = "/".join(a for a in case[1] if not re.fullmatch(r"-?[0-9]+", a))
+            size_text = fmt_size(case[0] if case[0] >= 0 else None) + (f" ({extra})" if extra else "")
+            for impl in ours + peers:
+                bench = impls.get(impl)
+                if bench is None:
+                    continue
+                if bench.error:
+                    rows.append([size_text, impl, "error: " + bench.error, "", ""]
+                                + [""] * (len(header) - 5))
+                    continue
+                stats = bench.time_stats("real")
+                row = [size_text, impl, fmt_time(stats[0]), fmt_time(stats[1]), fmt_time(stats[2])]
+                if ours:
+                    for peer in peers:
+                        if impl in ours and peer in impls and impls[peer].time_stats("real"):
+                            row.append(fmt_ratio(stats[0] / impls[peer].time_stats("real")[0]))
+                        else:
+                            row.append("")
+                for key in counters:
+                    value = bench.counter_median(key)
+                    row.append(f"{value:.1f}" if key == "bytes_per_elem" and value is not None
+                               else fmt_count(value))
+                rows.append(row)
+        doc.table(header, rows, align=["r", "l"] + ["r"] * (len(header) - 2))
+
+        sizes = {case[0] for case in by_case if case[0] > 0}
+        if make_plots and len(sizes) >= 2:
+            series = {}
+            for bench in single:
+                stats = bench.time_stats("real")
+                if bench.size and stats and not bench.error:
+                    series.setdefault(bench.implementation, []).append((bench.size, *stats))
+            name = slug(container, operation, "time") + ".png"
+            plots.time_vs_size(os.path.join(out_dir, name), f"{container} / {operation}: time per operation",
+                               series, styles)
+            doc.image(name, f"{container} {operation} time per operation against N")
+        if make_plots and "bytes_per_elem" in counters and len(sizes) >= 2:
+            series = {}
+            for bench in single:
+                value = bench.counter_median("bytes_per_elem")
+                if bench.size and value:
+                    series.setdefault(bench.implementation, []).append((bench.size, value))
+            name = slug(container, operation, "memory") + ".png"
+            plots.memory_vs_size(os.path.join(out_dir, name), f"{container} / {operation}: bytes per element",
+                                 series, styles)
+            doc.image(name, f"{container} {operation} bytes per element against N")
+    if threaded:
+        thread_section(doc, out_dir, container, operation, threaded, styles, cores, make_plots)
+
+
+def thread_section(doc, out_dir, container, operation, threaded, styles, cores, make_plots):
+    import plots
+
+    ours, peers = implementations_of(threaded)
+    by_case = {}
+    for bench in threaded:
+        by_case.setdefault(case_key(bench), {})[bench.implementation] = bench
+    doc.paragraph(f"Throughput against threads (operations per second summed over all threads, "
+                  f"from the median time). This machine has **{cores} cores**; rows with more "
+                  f"threads than cores are oversubscribed and measure contention, not scaling.")
+    header = ["N", "threads", "implementation", "ops/s (all threads)", "per thread"]
+    header += [f"vs {p}" for p in peers] if ours else []
+    rows = []
+    for case in sorted(by_case, key=lambda k: (k[0], k[1], k[2])):
+        impls = by_case[case]
+        threads = case[2]
+        thread_text = f"{threads}" + (" (oversubscribed)" if cores and threads > cores else "")
+        for impl in ours + peers:
+            bench = impls.get(impl)
+            if bench is None or bench.time_stats("real") is None:
+                continue
+            rate = 1e9 / bench.time_stats("real")[0]
+            row = [fmt_size(case[0] if case[0] >= 0 else None), thread_text, impl, fmt_count(rate),
+                   fmt_count(rate / threads)]
+            if ours:
+                for peer in peers:
+                    if impl in ours and peer in impls and impls[peer].time_stats("real"):
+                        # A throughput ratio: above 1.00× ours does more work per second.
+                        row.append(fmt_ratio(rate / (1e9 / impls[peer].time_stats("real")[0])))
+                    else:
+                        row.append("")
+            rows.append(row)
+    doc.table(header, rows, align=["r", "l", "l"] + ["r"] * (len(header) - 3))
+    if ours and peers:
+        doc.paragraph("Here `vs P` is a throughput ratio: above 1.00× ours completes more operations per second.")
+    if make_plots:
+        series = {}
+        sizes = sorted({b.size for b in threaded})
+        for bench in threaded:
+            stats = bench.time_stats("real")
+            if stats is None or bench.error:
+                continue
+            label = bench.implementation if len(sizes) == 1 else f"{bench.implementation} N={fmt_size(bench.size)}"
+            series.setdefault(label, (bench.implementation, []))[1].append(
+                (bench.threads_in_name, 1e9 / stats[0]))
+        if any(len(points) >= 2 for _, points in series.values()):
+            name = slug(container, operation, "threads") + ".png"
+            plots.throughput_vs_threads(os.path.join(out_dir, name),
+                                        f"{container} / {operation}: throughput against threads",
+                                        series, styles, cores)
+            doc.image(name, f"{container} {operation} throughput against threads")
+
+
+def misfit_section(doc, misfits):
+    if not misfits:
+        return
+    doc.heading(2, "Benchmarks outside the naming contract")
+    doc.paragraph("These names do not follow `<container>/<operation>/<implementation>/<N>`; "
+                  "they are listed without grouping or ratios.")
+    rows = []
+    for bench in misfits:
+        stats = bench.time_stats("real")
+        rows.append((bench.name, fmt_time(stats[0]) if stats else bench.error or "",
+                     fmt_time(stats[1]) if stats else "", fmt_time(stats[2]) if stats else ""))
+    doc.table(("benchmark", "median", "min", "max"), rows)
+
+
+def generate(results_path, out_dir, make_plots=True):
+    context, benchmarks = benchdata.load_benchmarks(results_path)
+    os.makedirs(out_dir, exist_ok=True)
+    for stale in os.listdir(out_dir):
+        if stale.endswith(".png"):
+            os.remove(os.path.join(out_dir, stale))
+    grouped, misfits = group(benchmarks)
+    cores = context.get("machine_cores") or context.get("num_cpus")
+    try:
+        cores = int(cores)
+    except (TypeError, ValueError):
+        cores = None
+    styles = None
+    if make_plots:
+        import plots
+        styles = plots.Styles({b.implementation for b in benchmarks.values() if b.implementation})
+
+    doc = Document("Benchmark report: immutable collections")
+    run_information(doc, context, benchmarks)
+    how_to_read(doc)
+    if grouped:
+        doc.paragraph("Containers measured: " + ", ".join(f"`{c}`" for c in grouped) + ".")
+    summary(doc, grouped)
+    sharing(doc, benchmarks)
+    binaries(doc, context)
+    for container, operations in grouped.items():
+        doc.heading(2, f"{container}", anchor=slug(container))
+        for operation, benches in operations.items():
+            operation_section(doc, out_dir, container, operation, benches, styles, cores, make_plots)
+    misfit_section(doc, misfits)
+
+    with open(os.path.join(out_dir, "index.md"), "w", encoding="utf-8") as f:
+        f.write(doc.markdown())
+    with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
+        f.write(doc.html())
+    return os.path.join(out_dir, "index.md")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="merged results.json (or any Google Benchmark JSON)")
+    parser.add_argument("--out", default="report", help="output directory (default: report)")
+    parser.add_argument("--no-plots", action="store_true", help="tables only")
+    args = parser.parse_args(argv)
+    print(generate(args.results, args.out, make_plots=not args.no_plots))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

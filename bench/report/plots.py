@@ -1,0 +1,133 @@
+"""The report's figures, drawn with Debian's matplotlib (run under /usr/bin/python3)."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: files only
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+_PALETTE = list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("Dark2").colors)
+
+
+class Styles:
+    """One colour and marker per implementation, the same in every figure."""
+
+    def __init__(self, implementations):
+        ours = sorted(i for i in implementations if i.startswith("immutable::"))
+        peers = sorted(i for i in implementations if not i.startswith("immutable::"))
+        self._style = {}
+        markers = "os^Dv<>Pp*hX"
+        for index, name in enumerate(ours + peers):
+            self._style[name] = {
+                "color": _PALETTE[index % len(_PALETTE)],
+                "marker": markers[index % len(markers)],
+                "linewidth": 2.2 if name.startswith("immutable::") else 1.4,
+                "linestyle": "-" if name.startswith("immutable::") else "--",
+            }
+
+    def __call__(self, implementation):
+        return self._style.get(implementation, {"color": "black", "marker": "o",
+                                                "linewidth": 1.2, "linestyle": ":"})
+
+
+def _format_size(value, _pos=None):
+    for suffix, scale in (("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
+def _format_time(value, _pos=None):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if value >= scale:
+            return f"{value / scale:g} {unit}"
+    return f"{value:g} ns"
+
+
+def _format_rate(value, _pos=None):
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
+def _finish(fig, ax, path, title):
+    ax.set_title(title, fontsize=11)
+    ax.grid(True, which="major", alpha=0.35)
+    ax.grid(True, which="minor", alpha=0.12)
+    ax.legend(fontsize=8, loc="best", framealpha=0.85)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def time_vs_size(path, title, series, styles):
+    """series: {implementation: [(size, median_ns, min_ns, max_ns), ...]}; log-log axes."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.4))
+    for implementation, points in series.items():
+        points = sorted(p for p in points if p[0] > 0 and p[1] > 0)
+        if not points:
+            continue
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        low = [max(0.0, p[1] - p[2]) for p in points]
+        high = [max(0.0, p[3] - p[1]) for p in points]
+        style = styles(implementation)
+        ax.errorbar(xs, ys, yerr=[low, high], label=implementation, capsize=2.5,
+                    markersize=4.5, **style)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(_format_size))
+    ax.yaxis.set_major_formatter(FuncFormatter(_format_time))
+    ax.set_xlabel("elements (N)")
+    ax.set_ylabel("time per operation (median; bars: min to max)")
+    _finish(fig, ax, path, title)
+
+
+def memory_vs_size(path, title, series, styles):
+    """series: {implementation: [(size, bytes_per_element), ...]}."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.4))
+    values = []
+    for implementation, points in series.items():
+        points = sorted(p for p in points if p[0] > 0 and p[1] > 0)
+        if not points:
+            continue
+        values += [p[1] for p in points]
+        ax.plot([p[0] for p in points], [p[1] for p in points], label=implementation,
+                markersize=4.5, **styles(implementation))
+    ax.set_xscale("log")
+    if values and max(values) / min(values) > 20:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    else:
+        ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_formatter(FuncFormatter(_format_size))
+    ax.set_xlabel("elements (N)")
+    ax.set_ylabel("bytes per element (allocated, live)")
+    _finish(fig, ax, path, title)
+
+
+def throughput_vs_threads(path, title, series, styles, cores):
+    """series: {label: (implementation, [(threads, ops_per_second), ...])}."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.4))
+    max_threads = 1
+    for label, (implementation, points) in series.items():
+        points = sorted(points)
+        if not points:
+            continue
+        max_threads = max(max_threads, points[-1][0])
+        ax.plot([p[0] for p in points], [p[1] for p in points], label=label,
+                markersize=4.5, **styles(implementation))
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(_format_rate))
+    ax.set_ylim(bottom=0)
+    if cores and max_threads > cores:
+        ax.axvspan(cores, max_threads * 1.15, color="grey", alpha=0.15)
+        ax.axvline(cores, color="grey", linestyle=":", linewidth=1)
+        ax.text(cores * 1.04, ax.get_ylim()[1] * 0.03, f"oversubscribed\n(> {cores} cores)",
+                fontsize=8, color="dimgrey", va="bottom")
+    ax.set_xlabel(f"threads (machine has {cores} cores)")
+    ax.set_ylabel("operations per second, all threads")
+    _finish(fig, ax, path, title)
