@@ -1,0 +1,199 @@
+#pragma once
+// In-place operations for list<T>::builder.
+//
+// A builder owns a list_data like a list does, but changes in place every node it holds
+// alone (reference count 1) and copies a node only when some list still shares it. A
+// node with count 1 cannot gain owners behind the builder's back (only a holder can
+// retain it), so the check is race-free. After build() every node is shared with the
+// built list, so the builder's next change to a node copies it: built lists never see
+// later changes.
+//
+// Exception safety: every function either completes or leaves the builder holding the
+// same elements as before (possibly in freshly copied nodes), and leaks nothing.
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include <immutable/detail/rrb/tree.hpp>
+
+namespace immutable::detail::rrb {
+
+template <class T, class Policy>
+struct builder_ops : tree_ops<T, Policy> {
+    using ops = tree_ops<T, Policy>;
+    using typename ops::base;
+    using typename ops::data;
+    using typename ops::inner;
+    using typename ops::leaf;
+    using N = nodes<T, Policy>;
+    using ops::as_inner;
+    using ops::as_leaf;
+    using ops::release;
+    using ops::retain;
+
+    static bool owned(const base* n) noexcept { return n->refs.unique(); }
+
+    // Replaces the whole state with `r` (which the caller owns), dropping the old one.
+    static void replace(data& d, const data& r) noexcept {
+        ops::release_data(d);
+        d = r;
+    }
+
+    // In a leaf the builder owns, slots past the builder's count may still hold elements a
+    // dead version once claimed; destroy them so the slots can be written again.
+    static void trim_fill(leaf* t, std::uint32_t count) noexcept {
+        const std::uint32_t fill = t->fill.load();
+        if (fill > count) {
+            std::destroy(t->elements() + count, t->elements() + fill);
+            t->fill.store(count);
+        }
+    }
+
+    template <class U>
+    static void push_back_mut(data& d, U&& value) {
+        leaf* t = d.tail;
+        const std::uint32_t ts = d.tail_size;
+        if (t && ts < t->capacity && owned(t)) {
+            trim_fill(t, ts);
+            ::new (static_cast<void*>(t->elements() + ts)) T(std::forward<U>(value));
+            t->fill.store(ts + 1);
+            ++d.tail_size;
+            ++d.size;
+            return;
+        }
+        if (t && ts == branches) {
+            leaf* fresh = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value));
+            try {
+                push_leaf_mut(d, t);
+            } catch (...) {
+                N::release_leaf(fresh);
+                throw;
+            }
+            // The old tail's reference now belongs to the tree.
+            d.tail = fresh;
+            d.tail_size = 1;
+            ++d.size;
+            return;
+        }
+        replace(d, ops::push_back(d, std::forward<U>(value)));
+    }
+
+    // Moves the full tail leaf `l` into the tree, changing owned nodes in place. Takes
+    // the tail's reference on success.
+    static void push_leaf_mut(data& d, leaf* l) {
+        const std::size_t tree_size = d.tree_size();
+        if (!d.root || as_inner(d.root)->relaxed || tree_size % branches != 0 ||
+            tree_size == ops::child_capacity(d.shift + bits)) {
+            base* root = nullptr;
+            std::uint32_t shift = 0;
+            ops::push_leaf(d, l, branches, root, shift);
+            if (d.root) release(d.root, d.shift);
+            d.root = root;
+            d.shift = shift;
+            return;
+        }
+        base** ref = &d.root;
+        for (unsigned s = d.shift;; s -= bits) {
+            inner* n = as_inner(*ref);
+            if (!owned(n)) {
+                inner* c = N::copy_inner(n, false);
+                release(n, s);
+                *ref = n = c;
+            }
+            const auto slot = static_cast<std::uint32_t>((tree_size >> s) & mask);
+            if (s == bits) {
+                n->children[slot] = l;
+                n->count = slot + 1;
+                return;
+            }
+            if (slot == n->count) {
+                n->children[slot] = ops::make_path(s - bits, l);
+                n->count = slot + 1;
+                return;
+            }
+            ref = &n->children[slot];
+        }
+    }
+
+    static void pop_back_mut(data& d) {
+        leaf* t = d.tail;
+        const std::uint32_t ts = d.tail_size;
+        if (ts > 1) {
+            if (owned(t) && t->fill.load() == ts) {
+                std::destroy_at(t->elements() + ts - 1);
+                t->fill.store(ts - 1);
+            }
+            --d.tail_size;
+            --d.size;
+            return;
+        }
+        replace(d, ops::pop_back(d));
+    }
+
+    // Whether an element can be overwritten without a chance of losing it half way.
+    static constexpr bool assign_in_place =
+        std::is_nothrow_move_assignable_v<T> || std::is_nothrow_move_constructible_v<T>;
+
+    template <class U>
+    static void overwrite(T& slot, U&& value) {
+        T fresh(std::forward<U>(value));
+        if constexpr (std::is_nothrow_move_assignable_v<T>) {
+            slot = std::move(fresh);
+        } else {
+            std::destroy_at(std::addressof(slot));
+            ::new (static_cast<void*>(std::addressof(slot))) T(std::move(fresh));
+        }
+    }
+
+    template <class U>
+    static void set_mut(data& d, std::size_t i, U&& value) {
+        const std::size_t tree_size = d.tree_size();
+        if (i >= tree_size) {
+            leaf* t = d.tail;
+            const auto at = static_cast<std::uint32_t>(i - tree_size);
+            if constexpr (assign_in_place) {
+                if (owned(t)) {
+                    overwrite(t->elements()[at], std::forward<U>(value));
+                    return;
+                }
+            }
+            leaf* c = N::copy_leaf_set(t->elements(), d.tail_size, t->capacity, at, std::forward<U>(value));
+            N::release_leaf(t);
+            d.tail = c;
+            return;
+        }
+        // The tree changes: the tail must be ours alone (the identity rule).
+        if (!owned(d.tail)) {
+            leaf* c = N::copy_leaf(d.tail->elements(), d.tail_size, d.tail->capacity);
+            N::release_leaf(d.tail);
+            d.tail = c;
+        }
+        base** ref = &d.root;
+        std::size_t n_size = tree_size;
+        for (unsigned s = d.shift; s; s -= bits) {
+            inner* n = as_inner(*ref);
+            if (!owned(n)) {
+                inner* c = N::copy_inner(n, n->relaxed);
+                release(n, s);
+                *ref = n = c;
+            }
+            const std::uint32_t j = ops::find_child(n, s, i);
+            n_size = ops::child_size(n, s, n_size, j);
+            ref = &n->children[j];
+        }
+        leaf* l = as_leaf(*ref);
+        if constexpr (assign_in_place) {
+            if (owned(l)) {
+                overwrite(l->elements()[i], std::forward<U>(value));
+                return;
+            }
+        }
+        leaf* c = N::copy_leaf_set(l->elements(), static_cast<std::uint32_t>(n_size), branches,
+                                   static_cast<std::uint32_t>(i), std::forward<U>(value));
+        N::release_leaf(l);
+        *ref = c;
+    }
+};
+
+} // namespace immutable::detail::rrb

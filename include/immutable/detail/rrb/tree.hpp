@@ -1,0 +1,505 @@
+#pragma once
+// The state of one list version and the operations that touch a single path of the tree:
+// lookup, push_back, pop_back, set, traversal. Slicing and concatenation are in
+// slice.hpp and concat.hpp; the in-place variants used by the builder in builder.hpp.
+//
+// Ownership convention: a `list_data` returned by a function owns one reference to its
+// root and its tail. A function that fails (throws) has changed nothing and owns nothing.
+//
+// The identity rule. Versions that share their tail node also share their tree: every
+// operation that produces a different tree gives the result a tail node of its own
+// (copying at most 32 elements). So (tail node, tail count) identifies a version's value,
+// which is what identity() returns, and atom<list> may rely on.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include <immutable/detail/rrb/node.hpp>
+
+namespace immutable::detail::rrb {
+
+template <class T, class Policy>
+struct list_data {
+    node_base<Policy>* root = nullptr;      // inner node at `shift`, null when every element is in the tail
+    leaf_node<T, Policy>* tail = nullptr;   // null only when the list is empty
+    std::size_t size = 0;
+    std::uint32_t shift = 0;                // the root's shift: >= bits when root is set
+    std::uint32_t tail_size = 0;            // 1..32 unless empty
+
+    std::size_t tree_size() const noexcept { return size - tail_size; }
+};
+
+// Where an index lives: the leaf's elements, the index of its first element, its count.
+template <class T>
+struct chunk_ref {
+    const T* data;
+    std::size_t first;
+    std::size_t count;
+};
+
+template <class T, class Policy>
+struct tree_ops : nodes<T, Policy> {
+    using N = nodes<T, Policy>;
+    using data = list_data<T, Policy>;
+    using typename N::base;
+    using typename N::inner;
+    using typename N::leaf;
+    using N::as_inner;
+    using N::as_leaf;
+    using N::release;
+    using N::retain;
+
+    // Capacity of a small list's single leaf holding n elements, grown geometrically so
+    // repeated push_back copies O(1) elements per push on average.
+    static std::uint32_t grown_capacity(std::uint32_t n) noexcept {
+        constexpr std::uint32_t smallest =
+            sizeof(T) >= 64 ? 2u : static_cast<std::uint32_t>(std::min<std::size_t>(branches, 128 / sizeof(T)));
+        return std::min(branches, std::max({n, smallest, 2 * (n - 1)}));
+    }
+
+    static void retain_data(const data& d) noexcept {
+        if (d.root) retain(d.root);
+        if (d.tail) retain(d.tail);
+    }
+    static void release_data(const data& d) noexcept {
+        if (d.root) release(d.root, d.shift);
+        if (d.tail) N::release_leaf(d.tail);
+    }
+
+    static constexpr std::size_t child_capacity(unsigned shift) noexcept {
+        return std::size_t{1} << shift;
+    }
+
+    // Size of child j of `n` (at `shift`, holding `n_size` elements).
+    static std::size_t child_size(const inner* n, unsigned shift, std::size_t n_size,
+                                  std::uint32_t j) noexcept {
+        if (n->relaxed) {
+            const std::size_t* s = n->sizes();
+            return s[j] - (j ? s[j - 1] : 0);
+        }
+        const std::size_t full = child_capacity(shift);
+        return j + 1 < n->count ? full : n_size - full * j;
+    }
+
+    // The child holding relative index `i`; updates i to be relative to that child.
+    static std::uint32_t find_child(const inner* n, unsigned shift, std::size_t& i) noexcept {
+        if (n->relaxed) {
+            const std::size_t* s = n->sizes();
+            auto j = static_cast<std::uint32_t>(i >> shift); // a lower bound: no child holds more than 2^shift
+            while (s[j] <= i) ++j;
+            if (j) i -= s[j - 1];
+            return j;
+        }
+        auto j = static_cast<std::uint32_t>((i >> shift) & mask);
+        i -= std::size_t{j} << shift;
+        return j;
+    }
+
+    // ---- reading ---------------------------------------------------------------------
+    IMMUTABLE_ALWAYS_INLINE static const T& get(const data& d, std::size_t i) noexcept {
+        const std::size_t tree_size = d.size - d.tail_size;
+        if (i >= tree_size) return d.tail->elements()[i - tree_size];
+        const base* n = d.root;
+        unsigned s = d.shift;
+        if (IMMUTABLE_LIKELY(!as_inner(n)->relaxed)) {
+            // The whole tree is regular: read the path off the index bits.
+            for (; s; s -= bits) n = as_inner(n)->children[(i >> s) & mask];
+            return as_leaf(n)->elements()[i & mask];
+        }
+        return get_relaxed(n, s, i);
+    }
+
+    static const T& get_relaxed(const base* n, unsigned s, std::size_t i) noexcept {
+        for (; s; s -= bits) {
+            const inner* in = as_inner(n);
+            if (!in->relaxed) {
+                for (; s; s -= bits) n = as_inner(n)->children[(i >> s) & mask];
+                return as_leaf(n)->elements()[i & mask];
+            }
+            n = in->children[find_child(in, s, i)];
+        }
+        return as_leaf(n)->elements()[i];
+    }
+
+    // The leaf holding index i (< size).
+    static chunk_ref<T> locate(const data& d, std::size_t i) noexcept {
+        const std::size_t tree_size = d.size - d.tail_size;
+        if (i >= tree_size) return {d.tail->elements(), tree_size, d.tail_size};
+        const base* n = d.root;
+        std::size_t n_size = tree_size;
+        std::size_t first = 0;
+        for (unsigned s = d.shift; s; s -= bits) {
+            const inner* in = as_inner(n);
+            std::size_t rel = i - first;
+            const std::uint32_t j = find_child(in, s, rel);
+            const std::size_t child_first = i - rel;
+            n_size = child_size(in, s, n_size, j);
+            first = child_first;
+            n = in->children[j];
+        }
+        return {as_leaf(n)->elements(), first, n_size};
+    }
+
+    // Calls f(first, last) for each leaf of the subtree, in order.
+    template <class F>
+    static void for_each_leaf(const base* n, unsigned s, std::size_t n_size, F& f) {
+        if (s == 0) {
+            const T* p = as_leaf(n)->elements();
+            f(p, p + n_size);
+            return;
+        }
+        const inner* in = as_inner(n);
+        const std::uint32_t count = in->count;
+        if (s == bits && !in->relaxed) {
+            // Leaves under a regular node: all full but the last.
+            for (std::uint32_t j = 0; j + 1 < count; ++j) {
+                const T* p = as_leaf(in->children[j])->elements();
+                f(p, p + branches);
+            }
+            const T* p = as_leaf(in->children[count - 1])->elements();
+            f(p, p + (n_size - std::size_t{count - 1} * branches));
+            return;
+        }
+        for (std::uint32_t j = 0; j < count; ++j)
+            for_each_leaf(in->children[j], s - bits, child_size(in, s, n_size, j), f);
+    }
+
+    template <class F>
+    static void for_each_chunk(const data& d, F& f) {
+        if (d.root) for_each_leaf(d.root, d.shift, d.tree_size(), f);
+        if (d.tail_size) {
+            const T* p = d.tail->elements();
+            f(p, p + d.tail_size);
+        }
+    }
+
+    // ---- building paths ------------------------------------------------------------
+    // A chain of single-child regular nodes from `shift` down to `l` (returned as is for
+    // shift 0). Takes the caller's reference to `l` only on success.
+    static base* make_path(unsigned shift, base* l) {
+        base* cur = l;
+        unsigned s = bits;
+        try {
+            for (; s <= shift; s += bits) {
+                inner* p = N::allocate_inner(false);
+                p->count = 1;
+                p->children[0] = cur;
+                cur = p;
+            }
+        } catch (...) {
+            if (cur != l) {
+                retain(l);
+                release(cur, s - bits);
+            }
+            throw;
+        }
+        return cur;
+    }
+
+    // Fills in the size table of relaxed node n from its children (at `shift`), given
+    // each child's size.
+    template <class SizeOf>
+    static void fill_sizes(inner* n, SizeOf&& size_of) noexcept {
+        std::size_t total = 0;
+        for (std::uint32_t j = 0; j < n->count; ++j) {
+            total += size_of(j);
+            n->sizes()[j] = total;
+        }
+    }
+
+    // ---- push_back -----------------------------------------------------------------
+    // Appends the full leaf `l` (32 elements) to a regular tree whose size is a multiple
+    // of 32. Consumes the caller's reference to l on success.
+    static void push_full_leaf_regular(const data& d, leaf* l, base*& root, std::uint32_t& shift) {
+        const std::size_t tree_size = d.tree_size();
+        if (!d.root) {
+            inner* r = N::allocate_inner(false);
+            r->count = 1;
+            r->children[0] = l;
+            root = r;
+            shift = bits;
+            return;
+        }
+        if (tree_size == child_capacity(d.shift + bits)) {
+            // The root is full: grow a level.
+            base* path = make_path(d.shift, l);
+            inner* r;
+            try {
+                r = N::allocate_inner(false);
+            } catch (...) {
+                retain(l);
+                release(path, d.shift);
+                throw;
+            }
+            r->count = 2;
+            r->children[0] = d.root;
+            r->children[1] = path;
+            retain(d.root);
+            root = r;
+            shift = d.shift + bits;
+            return;
+        }
+        root = push_radix(as_inner(d.root), d.shift, tree_size, l);
+        shift = d.shift;
+    }
+
+    static base* push_radix(const inner* n, unsigned s, std::size_t index, leaf* l) {
+        const auto slot = static_cast<std::uint32_t>((index >> s) & mask);
+        inner* c = N::copy_inner(n, false, slot);
+        try {
+            if (s == bits) {
+                c->children[slot] = l;
+            } else if (slot < n->count) {
+                c->children[slot] = push_radix(as_inner(n->children[slot]), s - bits, index, l);
+            } else {
+                c->children[slot] = make_path(s - bits, l);
+            }
+        } catch (...) {
+            c->count = std::min(c->count, slot); // the skipped slot holds no reference of ours
+            release(c, s);
+            throw;
+        }
+        c->count = std::max(c->count, slot + 1);
+        return c;
+    }
+
+    // Appends leaf `l` holding `l_size` elements as the last leaf of any tree (regular or
+    // relaxed, last leaf full or not). Consumes the caller's reference to l on success.
+    static void push_leaf(const data& d, leaf* l, std::size_t l_size, base*& root, std::uint32_t& shift) {
+        const std::size_t tree_size = d.tree_size();
+        if (!d.root || (!as_inner(d.root)->relaxed && tree_size % branches == 0)) {
+            // Every leaf so far is full: a partial last leaf keeps the tree regular.
+            push_full_leaf_regular(d, l, root, shift);
+            return;
+        }
+        base* r = push_leaf_into(as_inner(d.root), d.shift, tree_size, l, l_size);
+        if (r) {
+            root = r;
+            shift = d.shift;
+            return;
+        }
+        // No room anywhere: a new root over the old one and a fresh path.
+        base* path = make_path(d.shift, l);
+        const bool relaxed = as_inner(d.root)->relaxed || tree_size != child_capacity(d.shift + bits);
+        inner* top;
+        try {
+            top = N::allocate_inner(relaxed);
+        } catch (...) {
+            retain(l);
+            release(path, d.shift);
+            throw;
+        }
+        top->count = 2;
+        top->children[0] = d.root;
+        top->children[1] = path;
+        retain(d.root);
+        if (relaxed) {
+            top->sizes()[0] = tree_size;
+            top->sizes()[1] = tree_size + l_size;
+        }
+        root = top;
+        shift = d.shift + bits;
+    }
+
+    static base* push_leaf_into(const inner* n, unsigned s, std::size_t n_size, leaf* l, std::size_t l_size) {
+        const std::uint32_t last = n->count - 1;
+        const std::size_t last_size = child_size(n, s, n_size, last);
+        base* replaced = nullptr;
+        if (s > bits) replaced = push_leaf_into(as_inner(n->children[last]), s - bits, last_size, l, l_size);
+        if (!replaced && n->count == branches) return nullptr;
+
+        const std::size_t full = child_capacity(s);
+        bool relaxed = n->relaxed;
+        if (!relaxed) {
+            // Regular stays regular only if the new leaf goes after full siblings and the
+            // changed child stays regular.
+            relaxed = replaced ? as_inner(replaced)->relaxed : last_size != full;
+        }
+        inner* c;
+        try {
+            c = N::copy_inner(n, relaxed, replaced ? last : branches);
+        } catch (...) {
+            if (replaced) {
+                retain(l);
+                release(replaced, s - bits);
+            }
+            throw;
+        }
+        if (relaxed && !n->relaxed) {
+            const std::uint32_t count = n->count;
+            fill_sizes(c, [&](std::uint32_t j) { return j + 1 < count ? full : last_size; });
+        }
+        if (replaced) {
+            c->children[last] = replaced;
+            if (relaxed) c->sizes()[last] += l_size;
+            return c;
+        }
+        base* path;
+        try {
+            path = make_path(s - bits, l);
+        } catch (...) {
+            release(c, s);
+            throw;
+        }
+        c->children[c->count] = path;
+        if (relaxed) c->sizes()[c->count] = n_size + l_size;
+        ++c->count;
+        return c;
+    }
+
+    template <class U>
+    static data push_back(const data& d, U&& value) {
+        leaf* t = d.tail;
+        const std::uint32_t ts = d.tail_size;
+        if (!t) {
+            leaf* l = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, grown_capacity(1), std::forward<U>(value));
+            return {nullptr, l, 1, 0, 1};
+        }
+        if (ts < branches) {
+            if (ts < t->capacity && t->fill.claim(ts)) {
+                // Slot ts is ours: see leaf_node for why sharing the node is safe.
+                try {
+                    ::new (static_cast<void*>(t->elements() + ts)) T(std::forward<U>(value));
+                } catch (...) {
+                    t->fill.store(ts);
+                    throw;
+                }
+                retain(t);
+                if (d.root) retain(d.root);
+                return {d.root, t, d.size + 1, d.shift, ts + 1};
+            }
+            const std::uint32_t cap = d.root ? branches : grown_capacity(ts + 1);
+            leaf* l = N::copy_leaf_push(t->elements(), ts, cap, std::forward<U>(value));
+            if (d.root) retain(d.root);
+            return {d.root, l, d.size + 1, d.shift, ts + 1};
+        }
+        // The tail is full: it moves into the tree and the value starts a new tail.
+        leaf* l = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value));
+        data r{nullptr, l, d.size + 1, 0, 1};
+        try {
+            retain(t);
+            try {
+                push_leaf(d, t, branches, r.root, r.shift);
+            } catch (...) {
+                N::release_leaf(t);
+                throw;
+            }
+        } catch (...) {
+            N::release_leaf(l);
+            throw;
+        }
+        return r;
+    }
+
+    // ---- pop_back ------------------------------------------------------------------
+    // Removes the last leaf of subtree n. Returns what remains (null if nothing) and
+    // hands out a reference to the removed leaf and its size.
+    static base* pop_leaf(const inner* n, unsigned s, std::size_t n_size, leaf*& out, std::size_t& out_size) {
+        const std::uint32_t last = n->count - 1;
+        const std::size_t last_size = child_size(n, s, n_size, last);
+        if (s == bits) {
+            out = as_leaf(n->children[last]);
+            out_size = last_size;
+            retain(out);
+            if (last == 0) return nullptr;
+            inner* c;
+            try {
+                c = N::copy_inner(n, n->relaxed, last);
+            } catch (...) {
+                N::release_leaf(out);
+                throw;
+            }
+            c->count = last;
+            return c;
+        }
+        base* rest = pop_leaf(as_inner(n->children[last]), s - bits, last_size, out, out_size);
+        if (!rest && last == 0) return nullptr;
+        inner* c;
+        try {
+            c = N::copy_inner(n, n->relaxed, last);
+        } catch (...) {
+            if (rest) release(rest, s - bits);
+            N::release_leaf(out);
+            throw;
+        }
+        if (rest) {
+            c->children[last] = rest;
+            if (c->relaxed) c->sizes()[last] -= out_size;
+        } else {
+            c->count = last;
+        }
+        return c;
+    }
+
+    // Drops single-child roots above the leaf level.
+    static void collapse(base*& root, std::uint32_t& shift) noexcept {
+        while (root && shift > bits && as_inner(root)->count == 1) {
+            base* child = as_inner(root)->children[0];
+            retain(child);
+            release(root, shift);
+            root = child;
+            shift -= bits;
+        }
+    }
+
+    static data pop_back(const data& d) {
+        if (d.tail_size > 1) {
+            retain_data(d);
+            return {d.root, d.tail, d.size - 1, d.shift, d.tail_size - 1};
+        }
+        if (!d.root) return {};
+        leaf* l = nullptr;
+        std::size_t l_size = 0;
+        base* rest = pop_leaf(as_inner(d.root), d.shift, d.tree_size(), l, l_size);
+        data r{rest, l, d.size - 1, rest ? d.shift : 0, static_cast<std::uint32_t>(l_size)};
+        collapse(r.root, r.shift);
+        return r;
+    }
+
+    // ---- set -----------------------------------------------------------------------
+    template <class U>
+    static base* set_in(const base* n, unsigned s, std::size_t n_size, std::size_t i, U&& value) {
+        if (s == 0) {
+            return N::copy_leaf_set(as_leaf(n)->elements(), static_cast<std::uint32_t>(n_size), branches,
+                                    static_cast<std::uint32_t>(i), std::forward<U>(value));
+        }
+        const inner* in = as_inner(n);
+        std::size_t rel = i;
+        const std::uint32_t j = find_child(in, s, rel);
+        const std::size_t c_size = child_size(in, s, n_size, j);
+        inner* c = N::copy_inner(in, in->relaxed, j);
+        try {
+            c->children[j] = set_in(in->children[j], s - bits, c_size, rel, std::forward<U>(value));
+        } catch (...) {
+            retain(in->children[j]);
+            release(c, s);
+            throw;
+        }
+        return c;
+    }
+
+    template <class U>
+    static data set(const data& d, std::size_t i, U&& value) {
+        const std::size_t tree_size = d.tree_size();
+        if (i >= tree_size) {
+            leaf* l = N::copy_leaf_set(d.tail->elements(), d.tail_size, d.tail->capacity,
+                                       static_cast<std::uint32_t>(i - tree_size), std::forward<U>(value));
+            if (d.root) retain(d.root);
+            return {d.root, l, d.size, d.shift, d.tail_size};
+        }
+        // A new tree gets a tail of its own (the identity rule).
+        leaf* t = N::copy_leaf(d.tail->elements(), d.tail_size, d.tail->capacity);
+        base* r;
+        try {
+            r = set_in(d.root, d.shift, tree_size, i, std::forward<U>(value));
+        } catch (...) {
+            N::release_leaf(t);
+            throw;
+        }
+        return {r, t, d.size, d.shift, d.tail_size};
+    }
+};
+
+} // namespace immutable::detail::rrb

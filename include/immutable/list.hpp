@@ -1,0 +1,330 @@
+#pragma once
+// immutable::list<T, Policy>: a persistent vector.
+//
+// Every change is a const member returning a new list; *this and every other version stay
+// unchanged and valid. Versions share structure, so copying a list is O(1) and allocates
+// nothing, and a change copies only O(log n) nodes. Safe to read, copy and derive from
+// one version in any number of threads at once.
+//
+// Inside (detail/rrb/): up to 32 elements live in one flat node; larger lists are a
+// 32-way radix tree plus a tail buffer, with relaxed (size-table) nodes where slicing,
+// insertion or concatenation made the tree uneven. See docs/list.md.
+//
+// Complexities below: n = size(); "log n" is log32 n, at most 7 for 2^32 elements.
+
+#include <algorithm>
+#include <compare>
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+
+#include <immutable/detail/errors.hpp>
+#include <immutable/detail/rrb/iterator.hpp>
+#include <immutable/detail/rrb/ops.hpp>
+#include <immutable/memory.hpp>
+
+namespace immutable {
+
+template <class T, memory_policy Policy = default_policy>
+class list {
+    static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T>,
+                  "immutable::list<T>: T must be a non-const, non-volatile object type");
+    static_assert(std::is_copy_constructible_v<T>, "immutable::list<T>: T must be copy constructible");
+    static_assert(std::is_nothrow_destructible_v<T>, "immutable::list<T>: T's destructor must not throw");
+
+    using ops = detail::rrb::list_ops<T, Policy>;
+    using data = detail::rrb::list_data<T, Policy>;
+
+public:
+    using value_type = T;
+    using size_type = std::size_t;
+    using difference_type = std::ptrdiff_t;
+    using reference = const T&;
+    using const_reference = const T&;
+    using pointer = const T*;
+    using const_pointer = const T*;
+    using const_iterator = detail::rrb::list_iterator<T, Policy>;
+    using iterator = const_iterator;
+    using const_reverse_iterator = std::reverse_iterator<const_iterator>;
+    using reverse_iterator = const_reverse_iterator;
+    using memory_policy_type = Policy;
+
+    class builder;
+
+    // ---- construction: O(1) copies; building from n elements is O(n) ----------------
+    list() noexcept = default;                                     // no allocation
+    list(std::initializer_list<T> init) : list(init.begin(), init.end()) {}
+    template <std::input_iterator InputIt, std::sentinel_for<InputIt> Sentinel>
+        requires std::constructible_from<T, std::iter_reference_t<InputIt>>
+    list(InputIt first, Sentinel last) {
+        typename ops::holder h;
+        for (; first != last; ++first) ops::push_back_mut(h.d, *first);
+        d_ = h.take();
+    }
+    list(size_type n, const T& value) {
+        typename ops::holder h;
+        for (size_type i = 0; i < n; ++i) ops::push_back_mut(h.d, value);
+        d_ = h.take();
+    }
+    // From any input range, views included: list<int>::from_range(v | std::views::filter(f)).
+    template <std::ranges::input_range R>
+        requires std::constructible_from<T, std::ranges::range_reference_t<R>>
+    static list from_range(R&& r) {
+        list l;
+        typename ops::holder h;
+        for (auto&& x : r) ops::push_back_mut(h.d, std::forward<decltype(x)>(x));
+        l.d_ = h.take();
+        return l;
+    }
+
+    list(const list& other) noexcept : d_(other.d_) { ops::retain_data(d_); }      // O(1)
+    list(list&& other) noexcept : d_(std::exchange(other.d_, data{})) {}          // O(1)
+    list& operator=(const list& other) noexcept {
+        list(other).swap(*this);
+        return *this;
+    }
+    list& operator=(list&& other) noexcept {
+        list(std::move(other)).swap(*this);
+        return *this;
+    }
+    ~list() { ops::release_data(d_); }
+
+    // ---- reading: all O(1) or O(log n), never allocate --------------------------------
+    size_type size() const noexcept { return d_.size; }
+    [[nodiscard]] bool empty() const noexcept { return d_.size == 0; }
+    // Unchecked; O(log n), O(1) for the last 32 elements.
+    const T& operator[](size_type i) const noexcept { return ops::get(d_, i); }
+    // Throws std::out_of_range naming the index and the size.
+    const T& at(size_type i) const {
+        if (IMMUTABLE_UNLIKELY(i >= d_.size)) detail::throw_index_out_of_range("immutable::list::at", i, d_.size);
+        return ops::get(d_, i);
+    }
+    const T& front() const {
+        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::front");
+        return ops::get(d_, 0);
+    }
+    const T& back() const {                                        // O(1)
+        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::back");
+        return d_.tail->elements()[d_.tail_size - 1];
+    }
+
+    // Iterators are random access; ++ and * cost what they cost on an array, and one tree
+    // walk every 32 elements. for_each_chunk() is faster still.
+    const_iterator begin() const noexcept { return const_iterator(d_, 0); }
+    const_iterator end() const noexcept { return const_iterator(d_, d_.size); }
+    const_iterator cbegin() const noexcept { return begin(); }
+    const_iterator cend() const noexcept { return end(); }
+    const_reverse_iterator rbegin() const noexcept { return const_reverse_iterator(end()); }
+    const_reverse_iterator rend() const noexcept { return const_reverse_iterator(begin()); }
+    const_reverse_iterator crbegin() const noexcept { return rbegin(); }
+    const_reverse_iterator crend() const noexcept { return rend(); }
+
+    // ---- changes: each returns a new list ---------------------------------------------
+    // Amortized O(1): usually writes into the tail in place (claiming the next slot) and
+    // allocates nothing; one leaf plus O(log n) path nodes every 32 pushes.
+    [[nodiscard]] list push_back(const T& value) const { return list(ops::push_back(d_, value)); }
+    [[nodiscard]] list push_back(T&& value) const { return list(ops::push_back(d_, std::move(value))); }
+    // O(log n): concatenation of a one-element list.
+    [[nodiscard]] list push_front(const T& value) const { return list(ops::push_front(d_, value)); }
+    [[nodiscard]] list push_front(T&& value) const { return list(ops::push_front(d_, std::move(value))); }
+    // O(1) without allocation, except every 32nd pop: O(log n) path nodes.
+    [[nodiscard]] list pop_back() const {
+        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::pop_back");
+        return list(ops::pop_back(d_));
+    }
+    // O(log n): drop(1).
+    [[nodiscard]] list pop_front() const {
+        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::pop_front");
+        return list(ops::drop(d_, 1));
+    }
+    // O(log n): copies the path to i (and the 32-element tail).
+    [[nodiscard]] list set(size_type i, const T& value) const {
+        check_index("immutable::list::set", i);
+        return list(ops::set(d_, i, value));
+    }
+    [[nodiscard]] list set(size_type i, T&& value) const {
+        check_index("immutable::list::set", i);
+        return list(ops::set(d_, i, std::move(value)));
+    }
+    // O(log n): set(i, f(at(i))).
+    template <class F>
+        requires std::invocable<F&, const T&> && std::constructible_from<T, std::invoke_result_t<F&, const T&>>
+    [[nodiscard]] list update(size_type i, F&& f) const {
+        check_index("immutable::list::update", i);
+        return list(ops::set(d_, i, T(std::invoke(f, ops::get(d_, i)))));
+    }
+    // O(log n); 0 <= i <= size().
+    [[nodiscard]] list insert(size_type i, const T& value) const {
+        if (IMMUTABLE_UNLIKELY(i > d_.size)) detail::throw_index_out_of_range("immutable::list::insert", i, d_.size);
+        return list(ops::insert(d_, i, value));
+    }
+    [[nodiscard]] list insert(size_type i, T&& value) const {
+        if (IMMUTABLE_UNLIKELY(i > d_.size)) detail::throw_index_out_of_range("immutable::list::insert", i, d_.size);
+        return list(ops::insert(d_, i, std::move(value)));
+    }
+    // O(log n).
+    [[nodiscard]] list erase(size_type i) const {
+        check_index("immutable::list::erase", i);
+        return list(ops::erase(d_, i));
+    }
+    // The first min(n, size()) elements; O(log n), O(1) without allocation when only the
+    // tail shrinks.
+    [[nodiscard]] list take(size_type n) const { return list(ops::take(d_, n)); }
+    // All but the first n elements (empty if n >= size()); O(log n).
+    [[nodiscard]] list drop(size_type n) const { return list(ops::drop(d_, n)); }
+    // Elements [first, last), both clamped to size(); O(log n).
+    [[nodiscard]] list slice(size_type first, size_type last) const {
+        last = std::min(last, d_.size);
+        first = std::min(first, last);
+        return take(last).drop(first);
+    }
+    // O(log n) (relaxed concatenation); O(1) when either side is empty.
+    friend list operator+(const list& a, const list& b) { return list(ops::concat(a.d_, b.d_)); }
+
+    // ---- comparison, hashing ------------------------------------------------------------
+    // O(n), O(1) when both are the same version (or share every node).
+    friend bool operator==(const list& a, const list& b)
+        requires std::equality_comparable<T>
+    {
+        if (a.d_.size != b.d_.size) return false;
+        if (a.identity() == b.identity()) return true;
+        return std::equal(a.begin(), a.end(), b.begin());
+    }
+    friend auto operator<=>(const list& a, const list& b)
+        requires requires(const T& x) { detail::rrb::synth_three_way(x, x); }
+    {
+        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end(),
+                                                      detail::rrb::synth_three_way);
+    }
+
+    void swap(list& other) noexcept { std::swap(d_, other.d_); }
+    friend void swap(list& a, list& b) noexcept { a.swap(b); }
+
+    // Identifies this version's value: equal identities mean equal lists (while both are
+    // alive); different ones usually mean different lists. nullptr when empty.
+    const void* identity() const noexcept {
+        if (!d_.tail) return nullptr;
+        return reinterpret_cast<const char*>(d_.tail) + (d_.tail_size - 1);
+    }
+
+    // O(1): a builder that starts from this list's elements.
+    builder to_builder() const { return builder(*this); }
+
+    template <class U, memory_policy P, class F>
+    friend void for_each_chunk(const list<U, P>& l, F&& f);
+
+private:
+    friend struct detail::rrb::list_access;
+    explicit list(const data& d) noexcept : d_(d) {}
+
+    void check_index(const char* where, size_type i) const {
+        if (IMMUTABLE_UNLIKELY(i >= d_.size)) detail::throw_index_out_of_range(where, i, d_.size);
+    }
+
+    data d_{};
+};
+
+// A mutable list under construction: changes happen in place on nodes the builder owns
+// alone, so pushing n elements allocates about n/32 nodes. build() is O(1) and leaves the
+// builder usable; later changes to the builder never show in lists already built.
+template <class T, memory_policy Policy>
+class list<T, Policy>::builder {
+public:
+    using value_type = T;
+    using size_type = std::size_t;
+
+    builder() noexcept = default;
+    explicit builder(const list& from) noexcept : d_(from.d_) { ops::retain_data(d_); }
+    builder(const builder& other) noexcept : d_(other.d_) { ops::retain_data(d_); }
+    builder(builder&& other) noexcept : d_(std::exchange(other.d_, data{})) {}
+    builder& operator=(const builder& other) noexcept {
+        builder(other).swap(*this);
+        return *this;
+    }
+    builder& operator=(builder&& other) noexcept {
+        builder(std::move(other)).swap(*this);
+        return *this;
+    }
+    ~builder() { ops::release_data(d_); }
+    void swap(builder& other) noexcept { std::swap(d_, other.d_); }
+
+    size_type size() const noexcept { return d_.size; }
+    [[nodiscard]] bool empty() const noexcept { return d_.size == 0; }
+    const T& operator[](size_type i) const noexcept { return ops::get(d_, i); }
+    const T& at(size_type i) const {
+        if (IMMUTABLE_UNLIKELY(i >= d_.size))
+            detail::throw_index_out_of_range("immutable::list::builder::at", i, d_.size);
+        return ops::get(d_, i);
+    }
+    const T& back() const {
+        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::builder::back");
+        return d_.tail->elements()[d_.tail_size - 1];
+    }
+
+    // Amortized O(1); allocates one leaf per 32 elements (plus a path node per 1024).
+    void push_back(const T& value) { ops::push_back_mut(d_, value); }
+    void push_back(T&& value) { ops::push_back_mut(d_, std::move(value)); }
+    void pop_back() {
+        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::builder::pop_back");
+        ops::pop_back_mut(d_);
+    }
+    // O(log n); in place when the path is the builder's alone.
+    void set(size_type i, const T& value) {
+        check_index(i);
+        ops::set_mut(d_, i, value);
+    }
+    void set(size_type i, T&& value) {
+        check_index(i);
+        ops::set_mut(d_, i, std::move(value));
+    }
+    template <std::ranges::input_range R>
+        requires std::constructible_from<T, std::ranges::range_reference_t<R>>
+    void append_range(R&& r) {
+        for (auto&& x : r) ops::push_back_mut(d_, std::forward<decltype(x)>(x));
+    }
+
+    // O(1): the current contents as a list; the builder stays usable.
+    [[nodiscard]] list build() const {
+        ops::retain_data(d_);
+        return list(d_);
+    }
+
+private:
+    friend struct detail::rrb::list_access;
+    void check_index(size_type i) const {
+        if (IMMUTABLE_UNLIKELY(i >= d_.size))
+            detail::throw_index_out_of_range("immutable::list::builder::set", i, d_.size);
+    }
+
+    data d_{};
+};
+
+// Calls f(first, last), two const T*, for each run of contiguous elements, in order:
+// the fastest way to visit every element. O(n), no allocation.
+template <class T, memory_policy Policy, class F>
+void for_each_chunk(const list<T, Policy>& l, F&& f) {
+    list<T, Policy>::ops::for_each_chunk(l.d_, f);
+}
+
+} // namespace immutable
+
+// Hash of the element sequence (order-dependent); defined when T is hashable.
+template <class T, class Policy>
+    requires requires(const T& x) {
+        { std::hash<T>{}(x) } -> std::convertible_to<std::size_t>;
+    }
+struct std::hash<immutable::list<T, Policy>> {
+    std::size_t operator()(const immutable::list<T, Policy>& l) const {
+        std::size_t h = 0x9e3779b97f4a7c15ull ^ l.size();
+        for_each_chunk(l, [&h](const T* first, const T* last) {
+            for (; first != last; ++first)
+                h ^= std::hash<T>{}(*first) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        });
+        return h;
+    }
+};

@@ -1,0 +1,487 @@
+// immutable::list: the public API, edge cases around the node boundaries (32, 1024,
+// 32768 elements), persistence of every version, the builder, allocation counts.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <ranges>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <immutable/detail/rrb/debug.hpp>
+#include <immutable/list.hpp>
+
+#include "support/counting_policy.hpp"
+
+using immutable::list;
+using immutable::test::counting_policy;
+
+namespace {
+
+template <class T, class P>
+std::string invariants(const list<T, P>& l) {
+    return immutable::detail::rrb::invariant_checker<T, P>::check(
+        immutable::detail::rrb::list_access::data_of(l));
+}
+
+template <class T, class P>
+std::vector<T> to_vector(const list<T, P>& l) {
+    return std::vector<T>(l.begin(), l.end());
+}
+
+std::vector<int> iota_vector(int first, int last) {
+    std::vector<int> v(static_cast<std::size_t>(last - first));
+    std::iota(v.begin(), v.end(), first);
+    return v;
+}
+
+list<int> iota_list(int first, int last) {
+    list<int> l;
+    for (int i = first; i < last; ++i) l = l.push_back(i);
+    return l;
+}
+
+// Sizes around every boundary of the structure.
+const std::vector<int> boundary_sizes = {0, 1, 2, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025, 1056, 1057,
+                                         2047, 2048, 2049, 32768 + 32, 32768 + 33};
+
+} // namespace
+
+static_assert(std::ranges::random_access_range<list<int>>);
+static_assert(std::ranges::sized_range<list<int>>);
+static_assert(std::random_access_iterator<list<int>::const_iterator>);
+static_assert(std::is_same_v<list<int>::iterator, list<int>::const_iterator>);
+static_assert(std::is_same_v<list<int>::value_type, int>);
+static_assert(std::is_same_v<list<int>::const_reference, const int&>);
+static_assert(std::is_nothrow_copy_constructible_v<list<int>>);
+static_assert(std::is_nothrow_move_constructible_v<list<int>>);
+static_assert(std::is_default_constructible_v<list<int>::builder>);
+static_assert(std::three_way_comparable<list<int>>);
+static_assert(std::equality_comparable<list<std::string>>);
+
+TEST(list, empty_list_has_no_elements_and_allocates_nothing) {
+    auto before = counting_policy::allocations.load();
+    list<int, counting_policy> l;
+    EXPECT_TRUE(l.empty());
+    EXPECT_EQ(l.size(), 0u);
+    EXPECT_EQ(l.begin(), l.end());
+    EXPECT_EQ(l.identity(), nullptr);
+    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_THROW((void)l.front(), std::out_of_range);
+    EXPECT_THROW((void)l.back(), std::out_of_range);
+    EXPECT_THROW((void)l.pop_back(), std::out_of_range);
+    EXPECT_THROW((void)l.pop_front(), std::out_of_range);
+    EXPECT_THROW((void)l.at(0), std::out_of_range);
+    EXPECT_EQ(l.take(3).size(), 0u);
+    EXPECT_EQ(l.drop(3).size(), 0u);
+    EXPECT_EQ((l + l).size(), 0u);
+}
+
+TEST(list, constructors) {
+    list<int> a{1, 2, 3};
+    EXPECT_EQ(to_vector(a), (std::vector<int>{1, 2, 3}));
+    std::vector<int> v = iota_vector(0, 100);
+    list<int> b(v.begin(), v.end());
+    EXPECT_EQ(to_vector(b), v);
+    list<std::string> c(40, "x");
+    EXPECT_EQ(c.size(), 40u);
+    EXPECT_TRUE(std::all_of(c.begin(), c.end(), [](const std::string& s) { return s == "x"; }));
+    list<int> d(5, 3); // (count, value), not an iterator pair
+    EXPECT_EQ(to_vector(d), (std::vector<int>{3, 3, 3, 3, 3}));
+    auto e = list<int>::from_range(std::views::iota(0, 2000) | std::views::filter([](int x) { return x % 3 == 0; }));
+    EXPECT_EQ(e.size(), 667u);
+    EXPECT_EQ(e[666], 1998);
+    EXPECT_EQ(invariants(e), "");
+}
+
+TEST(list, push_back_and_index_across_boundaries) {
+    list<int> l;
+    std::vector<list<int>> versions;
+    for (int i = 0; i < 40000; ++i) {
+        versions.push_back(l);
+        l = l.push_back(i);
+    }
+    for (int size : boundary_sizes) {
+        if (size > 40000) continue;
+        const list<int>& v = versions[static_cast<std::size_t>(size)];
+        ASSERT_EQ(v.size(), static_cast<std::size_t>(size));
+        ASSERT_EQ(invariants(v), "") << size;
+        EXPECT_EQ(to_vector(v), iota_vector(0, size)) << size;
+        for (int i = 0; i < size; ++i) ASSERT_EQ(v[static_cast<std::size_t>(i)], i);
+    }
+    EXPECT_EQ(l.front(), 0);
+    EXPECT_EQ(l.back(), 39999);
+}
+
+TEST(list, at_reports_index_and_size) {
+    list<int> l = iota_list(0, 10);
+    try {
+        (void)l.at(12);
+        FAIL() << "at(12) did not throw";
+    } catch (const std::out_of_range& e) {
+        std::string what = e.what();
+        EXPECT_NE(what.find("12"), std::string::npos) << what;
+        EXPECT_NE(what.find("10"), std::string::npos) << what;
+    }
+    EXPECT_THROW((void)l.set(10, 1), std::out_of_range);
+    EXPECT_THROW((void)l.erase(10), std::out_of_range);
+    EXPECT_THROW((void)l.insert(11, 1), std::out_of_range);
+    EXPECT_THROW((void)l.update(10, [](int x) { return x; }), std::out_of_range);
+    EXPECT_NO_THROW((void)l.insert(10, 1));
+}
+
+TEST(list, pop_back_through_every_boundary) {
+    const int n = 33000;
+    list<int> l = iota_list(0, n);
+    list<int> original = l;
+    for (int size = n; size > 0; --size) {
+        ASSERT_EQ(l.back(), size - 1);
+        l = l.pop_back();
+        if (size % 997 == 0 || size < 70 || (size > 1000 && size < 1100)) {
+            ASSERT_EQ(invariants(l), "") << size;
+            ASSERT_EQ(l.size(), static_cast<std::size_t>(size - 1));
+        }
+    }
+    EXPECT_TRUE(l.empty());
+    EXPECT_EQ(to_vector(original), iota_vector(0, n));
+}
+
+TEST(list, set_and_update_leave_the_original_unchanged) {
+    for (int size : boundary_sizes) {
+        if (size == 0) continue;
+        list<int> l = iota_list(0, size);
+        for (int i : {0, size / 2, size - 1}) {
+            auto m = l.set(static_cast<std::size_t>(i), -1);
+            auto u = l.update(static_cast<std::size_t>(i), [](int x) { return x * 10 + 1; });
+            ASSERT_EQ(invariants(m), "");
+            auto expected = iota_vector(0, size);
+            expected[static_cast<std::size_t>(i)] = -1;
+            EXPECT_EQ(to_vector(m), expected);
+            EXPECT_EQ(u[static_cast<std::size_t>(i)], i * 10 + 1);
+            EXPECT_NE(m.identity(), l.identity());
+        }
+        EXPECT_EQ(to_vector(l), iota_vector(0, size));
+    }
+}
+
+TEST(list, take_drop_slice) {
+    for (int size : boundary_sizes) {
+        list<int> l = iota_list(0, size);
+        for (int n : boundary_sizes) {
+            if (n > size + 40) continue;
+            auto t = l.take(static_cast<std::size_t>(n));
+            auto d = l.drop(static_cast<std::size_t>(n));
+            ASSERT_EQ(invariants(t), "") << size << " take " << n;
+            ASSERT_EQ(invariants(d), "") << size << " drop " << n;
+            EXPECT_EQ(to_vector(t), iota_vector(0, std::min(n, size)));
+            EXPECT_EQ(to_vector(d), iota_vector(std::min(n, size), size));
+        }
+        auto s = l.slice(static_cast<std::size_t>(size / 3), static_cast<std::size_t>(size - size / 4));
+        EXPECT_EQ(to_vector(s), iota_vector(size / 3, size - size / 4));
+        EXPECT_EQ(l.slice(5, 2).size(), 0u);
+        EXPECT_EQ(to_vector(l.slice(0, 1u << 30)), iota_vector(0, size));
+        EXPECT_EQ(to_vector(l), iota_vector(0, size));
+    }
+}
+
+TEST(list, concatenation_of_all_boundary_sizes) {
+    for (int a : boundary_sizes) {
+        for (int b : boundary_sizes) {
+            list<int> x = iota_list(0, a);
+            list<int> y = iota_list(a, a + b);
+            list<int> z = x + y;
+            ASSERT_EQ(invariants(z), "") << a << " + " << b;
+            ASSERT_EQ(to_vector(z), iota_vector(0, a + b)) << a << " + " << b;
+            auto w = z.push_back(-1).push_front(-2);
+            ASSERT_EQ(invariants(w), "");
+            ASSERT_EQ(w.size(), static_cast<std::size_t>(a + b + 2));
+            EXPECT_EQ(w.front(), -2);
+            EXPECT_EQ(w.back(), -1);
+        }
+    }
+}
+
+TEST(list, repeated_concatenation_keeps_the_tree_shallow_and_correct) {
+    list<int> l;
+    std::vector<int> model;
+    for (int round = 0; round < 300; ++round) {
+        int n = (round * 37) % 101 + 1;
+        l = l + iota_list(round * 1000, round * 1000 + n);
+        for (int i = 0; i < n; ++i) model.push_back(round * 1000 + i);
+    }
+    EXPECT_EQ(invariants(l), "");
+    EXPECT_EQ(to_vector(l), model);
+    for (std::size_t i = 0; i < model.size(); ++i) ASSERT_EQ(l[i], model[i]);
+    // Self-concatenation doubles; indexing still agrees.
+    auto d = l + l;
+    EXPECT_EQ(invariants(d), "");
+    EXPECT_EQ(d[model.size() + 5], model[5]);
+}
+
+TEST(list, push_front_insert_erase) {
+    list<int> l;
+    std::vector<int> model;
+    for (int i = 0; i < 3000; ++i) {
+        l = l.push_front(i);
+        model.insert(model.begin(), i);
+    }
+    EXPECT_EQ(invariants(l), "");
+    EXPECT_EQ(to_vector(l), model);
+    for (int i = 0; i < 500; ++i) {
+        std::size_t at = static_cast<std::size_t>(i * 7919) % (model.size() + 1);
+        l = l.insert(at, -i);
+        model.insert(model.begin() + static_cast<std::ptrdiff_t>(at), -i);
+        std::size_t gone = static_cast<std::size_t>(i * 104729) % model.size();
+        l = l.erase(gone);
+        model.erase(model.begin() + static_cast<std::ptrdiff_t>(gone));
+    }
+    EXPECT_EQ(invariants(l), "");
+    EXPECT_EQ(to_vector(l), model);
+    while (!l.empty()) {
+        ASSERT_EQ(l.front(), model.front());
+        l = l.pop_front();
+        model.erase(model.begin());
+    }
+}
+
+TEST(list, iterators_are_random_access) {
+    list<int> l = iota_list(0, 5000);
+    auto it = l.begin();
+    EXPECT_EQ(*(it + 1234), 1234);
+    EXPECT_EQ(it[4999], 4999);
+    it += 4000;
+    EXPECT_EQ(*it, 4000);
+    it -= 3999;
+    EXPECT_EQ(*it, 1);
+    EXPECT_EQ(l.end() - l.begin(), 5000);
+    EXPECT_EQ(*(l.end() - 1), 4999);
+    auto e = l.end();
+    --e;
+    EXPECT_EQ(*e, 4999);
+    EXPECT_TRUE(l.begin() < l.end());
+    std::vector<int> reversed(l.rbegin(), l.rend());
+    auto expected = iota_vector(0, 5000);
+    std::reverse(expected.begin(), expected.end());
+    EXPECT_EQ(reversed, expected);
+    EXPECT_TRUE(std::is_sorted(l.begin(), l.end()));
+    EXPECT_EQ(*std::lower_bound(l.begin(), l.end(), 3333), 3333);
+    EXPECT_EQ(std::ranges::find(l, 4444) - l.begin(), 4444);
+    // Walking backwards crosses leaves.
+    int expect = 4999;
+    for (auto r = l.end(); r != l.begin();) {
+        --r;
+        ASSERT_EQ(*r, expect--);
+    }
+}
+
+TEST(list, for_each_chunk_visits_every_element_in_order) {
+    for (int size : boundary_sizes) {
+        list<int> l = iota_list(0, size);
+        std::vector<int> seen;
+        immutable::for_each_chunk(l, [&](const int* first, const int* last) {
+            EXPECT_LT(first, last);
+            seen.insert(seen.end(), first, last);
+        });
+        EXPECT_EQ(seen, iota_vector(0, size));
+    }
+}
+
+TEST(list, comparison_and_hash) {
+    list<int> a = iota_list(0, 100);
+    list<int> b = iota_list(0, 100);
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, b.set(50, 7));
+    EXPECT_LT(a, a.push_back(1));
+    EXPECT_GT(a.set(3, 100), a);
+    EXPECT_EQ(a <=> b, std::strong_ordering::equal);
+    EXPECT_EQ(std::hash<list<int>>{}(a), std::hash<list<int>>{}(b));
+    EXPECT_NE(std::hash<list<int>>{}(a), std::hash<list<int>>{}(a.pop_back()));
+    std::unordered_set<list<int>> s{a, b, a.push_back(1)};
+    EXPECT_EQ(s.size(), 2u);
+    list<std::string> x{"a", "b"}, y{"a", "c"};
+    EXPECT_LT(x, y);
+}
+
+TEST(list, identity_is_shared_only_by_equal_versions) {
+    list<int> a = iota_list(0, 40);
+    list<int> copy = a;
+    EXPECT_EQ(a.identity(), copy.identity());
+    auto p = a.push_back(1);
+    EXPECT_NE(p.identity(), a.identity());
+    EXPECT_NE(a.pop_back().identity(), a.identity());
+    // A change in the tree gives a new tail node: versions with equal (tail, count) are equal.
+    auto s = a.set(0, 5);
+    EXPECT_NE(s.identity(), a.identity());
+    EXPECT_NE(s.identity(), a.set(0, 6).identity());
+}
+
+TEST(list, swap_member_and_free) {
+    list<int> a{1}, b{2, 3};
+    a.swap(b);
+    EXPECT_EQ(a.size(), 2u);
+    using std::swap;
+    swap(a, b);
+    EXPECT_EQ(a.size(), 1u);
+}
+
+TEST(list, strings_are_copied_and_destroyed) {
+    list<std::string, counting_policy> l;
+    {
+        std::vector<list<std::string, counting_policy>> versions;
+        for (int i = 0; i < 2000; ++i) {
+            l = l.push_back(std::string(40, static_cast<char>('a' + i % 26)) + std::to_string(i));
+            if (i % 100 == 0) versions.push_back(l);
+        }
+        auto m = (l.take(700) + l.drop(1300)).insert(5, "inserted").set(1000, "set");
+        EXPECT_EQ(m[5], "inserted");
+        EXPECT_EQ(m[1000], "set");
+        EXPECT_EQ(versions[3].size(), 301u);
+    }
+    l = {};
+    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+}
+
+TEST(list, every_node_is_freed_when_the_last_version_goes) {
+    {
+        list<int, counting_policy> l;
+        std::vector<list<int, counting_policy>> versions;
+        for (int i = 0; i < 5000; ++i) {
+            l = l.push_back(i);
+            if (i % 50 == 0) versions.push_back(l.set(static_cast<std::size_t>(i / 2), -i));
+        }
+        versions.push_back(l + l);
+        versions.push_back(l.drop(77).take(3000));
+        versions.push_back(l.insert(2500, 1).erase(7));
+        auto b = l.to_builder();
+        for (int i = 0; i < 3000; ++i) b.push_back(i);
+        versions.push_back(b.build());
+        b.set(10, 10);
+        b.pop_back();
+        EXPECT_GT(counting_policy::live_nodes.load(), 0);
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+    EXPECT_EQ(counting_policy::live_bytes.load(), 0);
+}
+
+TEST(list, copying_allocates_nothing) {
+    list<int, counting_policy> l;
+    for (int i = 0; i < 1000; ++i) l = l.push_back(i);
+    auto before = counting_policy::allocations.load();
+    list<int, counting_policy> c = l;
+    list<int, counting_policy> d;
+    d = c;
+    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(d, l);
+}
+
+TEST(list, small_lists_are_one_node) {
+    list<int, counting_policy> l;
+    auto live = counting_policy::live_nodes.load();
+    l = {1, 2, 3, 4, 5};
+    EXPECT_EQ(counting_policy::live_nodes.load(), live + 1);
+    for (int i = 0; i < 27; ++i) l = l.push_back(i);
+    EXPECT_EQ(l.size(), 32u);
+    EXPECT_EQ(counting_policy::live_nodes.load(), live + 1);
+}
+
+TEST(list, persistent_push_back_shares_the_tail_when_it_can) {
+    list<int, counting_policy> l;
+    for (int i = 0; i < 64; ++i) l = l.push_back(i);
+    auto before = counting_policy::allocations.load();
+    auto a = l.push_back(1); // claims slot 0 of the tail? no: the tail is full, a new tail
+    auto b = a.push_back(2); // claims the next slot: no allocation
+    auto allocs_b = counting_policy::allocations.load();
+    auto c = a.push_back(3); // a's slot is taken by b: copies
+    EXPECT_EQ(b.back(), 2);
+    EXPECT_EQ(c.back(), 3);
+    EXPECT_EQ(b.size(), c.size());
+    EXPECT_EQ(a.back(), 1);
+    EXPECT_GT(allocs_b, before);
+    EXPECT_EQ(counting_policy::allocations.load(), allocs_b + 1);
+    auto d = b.push_back(4); // b is the longest version: claims again
+    EXPECT_EQ(counting_policy::allocations.load(), allocs_b + 1);
+    EXPECT_EQ(to_vector(d).back(), 4);
+    EXPECT_EQ(c[65], 3);
+}
+
+TEST(list, builder_basics) {
+    list<int>::builder b;
+    EXPECT_TRUE(b.empty());
+    EXPECT_THROW((void)b.back(), std::out_of_range);
+    EXPECT_THROW(b.pop_back(), std::out_of_range);
+    for (int i = 0; i < 3000; ++i) b.push_back(i);
+    EXPECT_EQ(b.size(), 3000u);
+    EXPECT_EQ(b[1234], 1234);
+    EXPECT_EQ(b.at(2999), 2999);
+    EXPECT_EQ(b.back(), 2999);
+    EXPECT_THROW((void)b.at(3000), std::out_of_range);
+    EXPECT_THROW(b.set(3000, 0), std::out_of_range);
+    list<int> first = b.build();
+    b.set(0, -1);
+    b.set(2999, -2);
+    b.pop_back();
+    b.push_back(7);
+    b.append_range(std::vector<int>{8, 9});
+    list<int> second = b.build();
+    EXPECT_EQ(to_vector(first), iota_vector(0, 3000));
+    EXPECT_EQ(second.size(), 3002u);
+    EXPECT_EQ(second[0], -1);
+    EXPECT_EQ(second[2999], 7);
+    EXPECT_EQ(second.back(), 9);
+    EXPECT_EQ(invariants(second), "");
+    // Popping through leaf boundaries.
+    for (int i = 0; i < 2000; ++i) b.pop_back();
+    auto third = b.build();
+    EXPECT_EQ(third.size(), 1002u);
+    EXPECT_EQ(invariants(third), "");
+    EXPECT_EQ(third[1001], 1001);
+    EXPECT_EQ(second.size(), 3002u);
+}
+
+TEST(list, builder_from_a_list_leaves_it_unchanged) {
+    list<int> l = iota_list(0, 2000);
+    auto b = l.to_builder();
+    for (int i = 0; i < 2000; i += 3) b.set(static_cast<std::size_t>(i), -i);
+    b.push_back(1);
+    auto m = b.build();
+    EXPECT_EQ(to_vector(l), iota_vector(0, 2000));
+    EXPECT_EQ(m[3], -3);
+    EXPECT_EQ(m.size(), 2001u);
+    EXPECT_EQ(invariants(m), "");
+    // A builder from a relaxed (concatenated) list.
+    auto r = iota_list(0, 1500).drop(7) + iota_list(0, 1000);
+    auto rb = r.to_builder();
+    for (int i = 0; i < 3000; ++i) rb.push_back(i);
+    rb.set(5, 555);
+    auto rr = rb.build();
+    EXPECT_EQ(invariants(rr), "");
+    EXPECT_EQ(rr.size(), r.size() + 3000);
+    EXPECT_EQ(rr[5], 555);
+    EXPECT_EQ(r[5], 12);
+    EXPECT_EQ(rr[r.size() + 2999], 2999);
+}
+
+TEST(list, builder_allocates_about_one_node_per_32_elements) {
+    const std::int64_t n = 1'000'000;
+    auto before = counting_policy::allocations.load();
+    {
+        list<std::int64_t, counting_policy>::builder b;
+        for (std::int64_t i = 0; i < n; ++i) b.push_back(i);
+        auto l = b.build();
+        EXPECT_EQ(l.size(), static_cast<std::size_t>(n));
+        EXPECT_EQ(l[777777], 777777);
+    }
+    auto allocs = counting_policy::allocations.load() - before;
+    EXPECT_LE(static_cast<double>(allocs), 1.1 * static_cast<double>(n) / 32 + 16) << allocs;
+}
+
+TEST(list, works_with_algorithms) {
+    list<int> l = iota_list(0, 1000);
+    EXPECT_EQ(std::accumulate(l.begin(), l.end(), 0), 999 * 1000 / 2);
+    EXPECT_EQ(std::ranges::count_if(l, [](int x) { return x % 2 == 0; }), 500);
+    auto evens = l | std::views::filter([](int x) { return x % 2 == 0; }) | std::views::take(3);
+    EXPECT_TRUE(std::ranges::equal(evens, std::vector<int>{0, 2, 4}));
+    EXPECT_TRUE(std::ranges::equal(l | std::views::reverse | std::views::take(2), std::vector<int>{999, 998}));
+}
