@@ -52,7 +52,9 @@ def fmt_bytes(value):
 
 
 def fmt_ratio(value):
-    return "" if value is None else f"{value:.2f}×"
+    if value is None:
+        return ""
+    return f"{value:.2f}×" if value < 10 else f"{value:.1f}×" if value < 100 else f"{value:.0f}×"
 
 
 def fmt_size(n):
