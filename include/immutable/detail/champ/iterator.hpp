@@ -1,0 +1,88 @@
+#pragma once
+// Forward iteration over a CHAMP trie: depth-first, each node's inline entries first (one
+// contiguous run), then its children in slot order. The order is a function of the
+// content and the hash alone (the shape is canonical), except inside collision nodes,
+// where it follows insertion history.
+//
+// The hot path of ++ is one pointer increment and one compare; the explicit stack (one
+// slot per level, bounded by the trie depth) is touched only when a node's run ends.
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+
+#include <immutable/detail/champ/node.hpp>
+
+namespace immutable::detail::champ {
+
+template <class Traits>
+class iterator {
+public:
+    using node_type = node<Traits>;
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = typename Traits::entry_type;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const value_type*;
+    using reference = const value_type&;
+
+    iterator() noexcept = default;
+
+    // Positioned on the first entry below `root` (or at the end when root is null).
+    explicit iterator(const node_type* root) noexcept {
+        if (root == nullptr) return;
+        depth_ = 0;
+        path_[0] = root;
+        next_child_[0] = 0;
+        unsigned ne = root->entry_count();
+        cur_ = root->entries();
+        end_ = cur_ + ne;
+        if (ne == 0) next_node();
+    }
+
+    reference operator*() const noexcept { return *cur_; }
+    pointer operator->() const noexcept { return cur_; }
+
+    iterator& operator++() noexcept {
+        if (++cur_ == end_) next_node();
+        return *this;
+    }
+    iterator operator++(int) noexcept {
+        iterator old = *this;
+        ++*this;
+        return old;
+    }
+
+    friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.cur_ == b.cur_; }
+
+private:
+    static constexpr unsigned max_levels = node_type::shape_type::max_depth + 1;
+
+    void next_node() noexcept {
+        while (depth_ >= 0) {
+            const node_type* top = path_[depth_];
+            if (next_child_[depth_] < top->child_count()) {
+                const node_type* child = top->children()[next_child_[depth_]++];
+                ++depth_;
+                path_[depth_] = child;
+                next_child_[depth_] = 0;
+                unsigned ne = child->entry_count();
+                if (ne != 0) {
+                    cur_ = child->entries();
+                    end_ = cur_ + ne;
+                    return;
+                }
+            } else {
+                --depth_;
+            }
+        }
+        cur_ = end_ = nullptr;
+    }
+
+    const value_type* cur_ = nullptr;
+    const value_type* end_ = nullptr;
+    int depth_ = -1;
+    const node_type* path_[max_levels] = {};
+    std::uint8_t next_child_[max_levels] = {};
+};
+
+} // namespace immutable::detail::champ

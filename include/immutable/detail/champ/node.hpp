@@ -1,0 +1,315 @@
+#pragma once
+// CHAMP: Compressed Hash-Array Mapped Prefix tree (Steindorfer and Vinju, 2015).
+//
+// A hash map stored as a trie over the bits of each key's (mixed) 64-bit hash. A node
+// consumes `bits` bits of the hash (5: 32 slots). Each slot is empty, holds one entry
+// inline, or points to a child node one level deeper. Two bitmaps say which: `datamap`
+// marks inline entries, `nodemap` marks children; a slot's position in the node's
+// compact arrays is the popcount of the bitmap below its bit, so a node stores exactly
+// what it holds and no empty slots.
+//
+// Why CHAMP rather than a plain HAMT: keeping entries and children in two separate
+// groups makes iteration a run over contiguous entries, and the canonical form (a subtree
+// left with one entry is pulled up into its parent) makes the shape a function of the
+// content alone, so equality and diff can walk two tries in lockstep and skip every
+// subtree the two share by pointer.
+//
+// Costs: a lookup is one popcount and one pointer step per level, log32(n) levels; a
+// persistent update copies the path (about log32(n) nodes, each one allocation). Hashes
+// are NOT stored per entry (that would add 8 bytes to every entry); an update that must
+// push an existing entry one level down recomputes that entry's hash instead. Values sit
+// inline beside their keys, so a hit costs no extra cache miss.
+//
+// Full-hash collisions (and any pair of keys whose 64 mixed bits agree) end in a
+// collision node at the level below the last bitmap level: a flat array searched
+// linearly. Every operation stays correct even when every key has the same hash, only
+// slower (linear in the number of colliding keys).
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include <immutable/detail/config.hpp>
+
+namespace immutable::detail::champ {
+
+// Population count without depending on -mpopcnt: g++ turns std::popcount into a libgcc
+// call on a plain x86-64 target, which costs more than the whole lookup step around it.
+IMMUTABLE_ALWAYS_INLINE unsigned popcount(std::uint32_t x) noexcept {
+#if defined(__POPCNT__)
+    return static_cast<unsigned>(__builtin_popcount(x));
+#else
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0fu;
+    return (x * 0x01010101u) >> 24;
+#endif
+}
+
+IMMUTABLE_ALWAYS_INLINE unsigned popcount(std::uint64_t x) noexcept {
+#if defined(__POPCNT__)
+    return static_cast<unsigned>(__builtin_popcountll(x));
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return static_cast<unsigned>((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
+// Spreads every input bit over the low bits the trie consumes first. Needed because
+// libstdc++'s std::hash for integers is the identity: keys that differ only in high
+// bits (multiples of 1024, pointers, timestamps) would otherwise share their first
+// levels and build long single-child chains. Both steps are invertible, so two distinct
+// hash values never become a full collision. A hasher that declares itself
+// `is_avalanching` (the abseil convention) is trusted and not mixed again.
+IMMUTABLE_ALWAYS_INLINE std::uint64_t mix_hash(std::uint64_t h) noexcept {
+    h ^= h >> 32;
+    h *= 0x9e3779b97f4a7c15ull;
+    h ^= h >> 32;
+    return h;
+}
+
+template <class Hash>
+concept avalanching_hash = requires { typename Hash::is_avalanching; };
+
+// Shape constants for a trie that consumes `Bits` hash bits per level.
+template <unsigned Bits>
+struct shape {
+    static_assert(Bits == 5 || Bits == 6, "CHAMP nodes use 32 or 64 slots");
+    using bitmap_type = std::conditional_t<Bits == 5, std::uint32_t, std::uint64_t>;
+    static constexpr unsigned bits = Bits;
+    static constexpr std::uint64_t mask = (std::uint64_t{1} << Bits) - 1;
+    // Levels that branch on hash bits; the level after the last one holds collision nodes.
+    static constexpr unsigned max_depth = (64 + Bits - 1) / Bits;
+    static constexpr unsigned max_shift = max_depth * Bits;
+
+    static IMMUTABLE_ALWAYS_INLINE bitmap_type bit_at(std::uint64_t hash, unsigned shift) noexcept {
+        return bitmap_type{1} << ((hash >> shift) & mask);
+    }
+    // Position of `bit`'s slot within the compact array that `map` describes.
+    static IMMUTABLE_ALWAYS_INLINE unsigned index(bitmap_type map, bitmap_type bit) noexcept {
+        return popcount(static_cast<bitmap_type>(map & (bit - 1)));
+    }
+};
+
+// One trie node, in memory (one allocation, sized exactly):
+//
+//   struct node {
+//       Policy::refcount refs;      // intrusive count of owners (parents, maps, builders)
+//       uint32_t count;             // entries in this whole subtree
+//       bitmap   datamap;           // slots holding an inline entry
+//       bitmap   nodemap;           // slots holding a child (datamap & nodemap == 0)
+//       node*    children[popcount(nodemap)];      // in slot order
+//       Entry    entries[popcount(datamap)];       // in slot order, aligned for Entry
+//   };
+//
+// A collision node has datamap == nodemap == 0, no children, and `count` entries in any
+// order; only the level below the last bitmap level has them. Invariants kept by every
+// operation (tests/map_*: check_invariants):
+//   - the root is null when empty, otherwise any non-empty node;
+//   - every other node holds at least two entries in its subtree (a subtree left with
+//     one entry is inlined into its parent), so the shape depends only on the content;
+//   - a collision node holds at least two entries, all with the same full hash;
+//   - count equals the number of entries below, and fits in 32 bits.
+template <class Traits>
+struct node {
+    using entry_type = typename Traits::entry_type;
+    using policy = typename Traits::policy;
+    using shape_type = shape<Traits::bits>;
+    using bitmap_type = typename shape_type::bitmap_type;
+
+    typename policy::refcount refs;
+    std::uint32_t count;
+    bitmap_type datamap;
+    bitmap_type nodemap;
+
+    static_assert(alignof(entry_type) <= alignof(std::max_align_t),
+                  "over-aligned entries are not supported by the node allocator");
+
+    static constexpr std::size_t children_offset = sizeof(node) > alignof(node*)
+        ? (sizeof(node) + alignof(node*) - 1) / alignof(node*) * alignof(node*)
+        : alignof(node*);
+
+    static constexpr std::size_t entries_offset(unsigned children) noexcept {
+        std::size_t end = children_offset + children * sizeof(node*);
+        return (end + alignof(entry_type) - 1) / alignof(entry_type) * alignof(entry_type);
+    }
+    static constexpr std::size_t byte_size(unsigned children, unsigned entries) noexcept {
+        return entries_offset(children) + entries * sizeof(entry_type);
+    }
+
+    bool is_collision() const noexcept { return (datamap | nodemap) == 0; }
+    unsigned child_count() const noexcept { return popcount(nodemap); }
+    unsigned entry_count() const noexcept { return is_collision() ? count : popcount(datamap); }
+    std::size_t bytes() const noexcept { return byte_size(child_count(), entry_count()); }
+
+    node** children() noexcept {
+        return std::launder(reinterpret_cast<node**>(reinterpret_cast<char*>(this) + children_offset));
+    }
+    node* const* children() const noexcept {
+        return std::launder(
+            reinterpret_cast<node* const*>(reinterpret_cast<const char*>(this) + children_offset));
+    }
+    entry_type* entries() noexcept {
+        return std::launder(reinterpret_cast<entry_type*>(reinterpret_cast<char*>(this) +
+                                                          entries_offset(child_count())));
+    }
+    const entry_type* entries() const noexcept {
+        return std::launder(reinterpret_cast<const entry_type*>(
+            reinterpret_cast<const char*>(this) + entries_offset(child_count())));
+    }
+
+    // Allocates a node with refcount 1 and the given header; no entry or child is set.
+    static node* allocate(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count,
+                          unsigned entries) {
+        unsigned children = popcount(nodemap);
+        void* raw = policy::allocate(byte_size(children, entries));
+        node* n = ::new (raw) node;
+        n->count = count;
+        n->datamap = datamap;
+        n->nodemap = nodemap;
+        return n;
+    }
+
+    // Frees a node whose entries are already destroyed; its children are not touched.
+    static void deallocate(node* n, unsigned entries) noexcept {
+        std::size_t size = byte_size(n->child_count(), entries);
+        n->~node();
+        policy::deallocate(n, size);
+    }
+
+    static void retain(const node* n) noexcept { const_cast<node*>(n)->refs.retain(); }
+
+    static void release(const node* n) noexcept {
+        node* m = const_cast<node*>(n);
+        if (m->refs.release()) destroy(m);
+    }
+
+    // Destroys a node whose last reference went away: its entries, its references to its
+    // children, and its memory. Recursion depth is bounded by the trie depth (max_depth + 1).
+    static void destroy(node* n) noexcept {
+        unsigned entries = n->entry_count();
+        if constexpr (!std::is_trivially_destructible_v<entry_type>) {
+            std::destroy_n(n->entries(), entries);
+        }
+        node** kids = n->children();
+        for (unsigned i = 0, c = n->child_count(); i < c; ++i) release(kids[i]);
+        deallocate(n, entries);
+    }
+};
+
+// One owned reference to a node; releases it unless handed over with take().
+template <class Traits>
+class node_ref {
+public:
+    using node_type = node<Traits>;
+    node_ref() noexcept = default;
+    explicit node_ref(node_type* n) noexcept : n_(n) {}
+    node_ref(const node_ref&) = delete;
+    node_ref& operator=(const node_ref&) = delete;
+    ~node_ref() {
+        if (n_ != nullptr) node_type::release(n_);
+    }
+    node_type* get() const noexcept { return n_; }
+    node_type* take() noexcept { return std::exchange(n_, nullptr); }
+    void reset(node_type* n) noexcept {
+        if (n_ != nullptr) node_type::release(n_);
+        n_ = n;
+    }
+
+private:
+    node_type* n_ = nullptr;
+};
+
+// A node being filled: entries are constructed left to right; if construction throws,
+// the destructor destroys the entries built so far and frees the memory, leaving no
+// trace. Children are written last by the caller (that cannot throw), then finish().
+template <class Traits>
+class node_maker {
+public:
+    using node_type = node<Traits>;
+    using entry_type = typename Traits::entry_type;
+    using bitmap_type = typename node_type::bitmap_type;
+
+    node_maker(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count, unsigned entries)
+        : n_(node_type::allocate(datamap, nodemap, count, entries)), capacity_(entries),
+          out_(n_->entries()) {}
+    node_maker(const node_maker&) = delete;
+    node_maker& operator=(const node_maker&) = delete;
+    ~node_maker() {
+        if (n_ != nullptr) {
+            std::destroy_n(n_->entries(), built_);
+            node_type::deallocate(n_, capacity_);
+        }
+    }
+
+    node_type* get() const noexcept { return n_; }
+    node_type** children() const noexcept { return n_->children(); }
+
+    void copy(const entry_type* first, unsigned k) {
+        std::uninitialized_copy_n(first, k, out_ + built_);
+        built_ += k;
+    }
+    // Moves when that cannot throw, copies otherwise (the source stays intact on failure).
+    void move(entry_type* first, unsigned k) {
+        if constexpr (std::is_nothrow_move_constructible_v<entry_type>) {
+            std::uninitialized_move_n(first, k, out_ + built_);
+        } else {
+            std::uninitialized_copy_n(first, k, out_ + built_);
+        }
+        built_ += k;
+    }
+    template <class Ctor>
+    void construct(Ctor& ctor) {
+        ctor.construct(out_ + built_);
+        ++built_;
+    }
+    void copy_one(const entry_type& e) {
+        ::new (static_cast<void*>(out_ + built_)) entry_type(e);
+        ++built_;
+    }
+    // Raw access for fills that cannot throw once started (see transient.hpp): the caller
+    // constructs slots itself, then declares how many are live.
+    entry_type* slot(unsigned i) const noexcept { return out_ + i; }
+    void assume_built(unsigned k) noexcept { built_ = k; }
+
+    node_type* finish() noexcept { return std::exchange(n_, nullptr); }
+
+private:
+    node_type* n_;
+    unsigned capacity_;
+    entry_type* out_;
+    unsigned built_ = 0;
+};
+
+// Retains every child of `src` except the one at `skip` (pass a value >= count for none)
+// and writes them to `out`, leaving a gap at `gap` (pass >= count for none).
+template <class Traits>
+inline void copy_children(const node<Traits>* src, node<Traits>** out, unsigned skip,
+                          unsigned gap) noexcept {
+    node<Traits>* const* in = src->children();
+    unsigned c = src->child_count();
+    unsigned j = 0;
+    for (unsigned i = 0; i < c; ++i) {
+        if (i == skip) continue;
+        if (j == gap) ++j;
+        node<Traits>::retain(in[i]);
+        out[j++] = in[i];
+    }
+}
+
+// The containers befriend this to let the engine's free functions (diff, invariant
+// checks) reach their root without widening their public interface.
+struct access {
+    template <class C>
+    static auto* root(const C& c) noexcept {
+        return c.root_;
+    }
+};
+
+} // namespace immutable::detail::champ

@@ -1,0 +1,246 @@
+#pragma once
+// In-place CHAMP updates for builders.
+//
+// Ownership is decided by reference counts along the path: a node may be changed in place
+// only when it and every node above it have a count of one, i.e. nothing but the builder
+// can reach it. The first shared node on the path is path-copied with the persistent
+// algorithm (ops.hpp); the copies have a count of one, so later updates through the same
+// builder change them in place. build() retains the root, which makes the whole trie
+// shared again: later builder changes copy instead of writing, and never show in maps
+// already built.
+//
+// Nodes stay sized exactly, so adding or removing a slot still reallocates the node; the
+// saving over a persistent update is that entries are moved instead of copied, children
+// are moved without touching their counts, and only one node is reallocated per update
+// (its ancestors are changed in place).
+//
+// Exception safety: strong. A new entry is constructed before anything is moved, moves
+// are used only when they cannot throw (copies otherwise, leaving the source intact), and
+// a replaced value is copied into a temporary before being moved into place.
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include <immutable/detail/champ/ops.hpp>
+
+namespace immutable::detail::champ {
+
+template <class Traits>
+struct transient_ops {
+    using base = ops<Traits>;
+    using node_type = node<Traits>;
+    using shape_type = typename node_type::shape_type;
+    using bitmap_type = typename node_type::bitmap_type;
+    using entry_type = typename Traits::entry_type;
+    using key_type = typename Traits::key_type;
+    using maker = node_maker<Traits>;
+    using ref = node_ref<Traits>;
+    using erase_result = typename base::erase_result;
+    static constexpr unsigned bits = shape_type::bits;
+    static constexpr unsigned max_shift = shape_type::max_shift;
+    static constexpr unsigned none = base::none;
+    static constexpr bool nothrow_move = std::is_nothrow_move_constructible_v<entry_type>;
+
+    // Stands for "no new entry" in relocate_entries.
+    struct no_entry {
+        void construct(entry_type*) const noexcept {}
+    };
+
+    // Destroys the (possibly moved-from) entries of a node whose children were handed over
+    // to its replacement, and frees it.
+    static void free_moved(node_type* n, unsigned entries) noexcept {
+        std::destroy_n(n->entries(), entries);
+        node_type::deallocate(n, entries);
+    }
+
+    static void move_children(node_type* from, node_type** out, unsigned count) noexcept {
+        if (count != 0) std::memcpy(out, from->children(), count * sizeof(node_type*));
+    }
+
+    // The entries of `n` without position `skip`, and with ctor's new entry at `gap`
+    // (either may be `none`).
+    static void relocate_entries(maker& m, node_type* n, unsigned ne, unsigned skip, unsigned gap,
+                                 auto* ctor) {
+        entry_type* src = n->entries();
+        if constexpr (nothrow_move) {
+            if (ctor != nullptr) ctor->construct(m.slot(gap)); // the only step that can throw
+            unsigned j = 0;
+            for (unsigned i = 0; i < ne; ++i) {
+                if (i == skip) continue;
+                if (j == gap) ++j;
+                ::new (static_cast<void*>(m.slot(j++))) entry_type(std::move(src[i]));
+            }
+            m.assume_built(ne - (skip != none ? 1 : 0) + (ctor != nullptr ? 1 : 0));
+        } else {
+            // Copies may throw: build left to right from the intact source.
+            for (unsigned i = 0; i <= ne; ++i) {
+                if (i == gap && ctor != nullptr) m.construct(*ctor);
+                if (i == ne) break;
+                if (i != skip) m.copy_one(src[i]);
+            }
+        }
+    }
+
+    static node_type* grow_entry(node_type* n, bitmap_type bit, auto& ctor) {
+        unsigned ne = popcount(n->datamap);
+        unsigned i = shape_type::index(n->datamap, bit);
+        maker m(n->datamap | bit, n->nodemap, n->count + 1, ne + 1);
+        relocate_entries(m, n, ne, none, i, &ctor);
+        move_children(n, m.children(), n->child_count());
+        node_type* out = m.finish();
+        free_moved(n, ne);
+        return out;
+    }
+
+    static node_type* grow_collision(node_type* n, auto& ctor) {
+        unsigned ne = n->count;
+        maker m(0, 0, ne + 1, ne + 1);
+        relocate_entries(m, n, ne, none, ne, &ctor);
+        node_type* out = m.finish();
+        free_moved(n, ne);
+        return out;
+    }
+
+    static node_type* entry_to_child(node_type* n, bitmap_type bit, unsigned i, ref& sub) {
+        unsigned ne = popcount(n->datamap);
+        maker m(n->datamap & ~bit, n->nodemap | bit, n->count + 1, ne - 1);
+        relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
+        unsigned ci = shape_type::index(n->nodemap, bit);
+        unsigned nc = n->child_count();
+        node_type** kids = m.children();
+        node_type** old = n->children();
+        for (unsigned j = 0; j < ci; ++j) kids[j] = old[j];
+        kids[ci] = sub.take();
+        for (unsigned j = ci; j < nc; ++j) kids[j + 1] = old[j];
+        node_type* out = m.finish();
+        free_moved(n, ne);
+        return out;
+    }
+
+    static node_type* remove_entry(node_type* n, bitmap_type bit, unsigned i) {
+        unsigned ne = n->entry_count();
+        maker m(n->datamap & ~bit, n->nodemap, n->count - 1, ne - 1);
+        relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
+        move_children(n, m.children(), n->child_count());
+        node_type* out = m.finish();
+        free_moved(n, ne);
+        return out;
+    }
+
+    // The child at (bit, ci) shrank to the entry `e`: inline a copy of it, drop the child.
+    static node_type* child_to_entry(node_type* n, bitmap_type bit, unsigned ci, const entry_type& e) {
+        unsigned ne = popcount(n->datamap);
+        bitmap_type datamap = n->datamap | bit;
+        unsigned i = shape_type::index(datamap, bit);
+        maker m(datamap, n->nodemap & ~bit, n->count - 1, ne + 1);
+        struct copy_ctor {
+            const entry_type& e;
+            void construct(entry_type* p) const { ::new (static_cast<void*>(p)) entry_type(e); }
+        } ctor{e};
+        relocate_entries(m, n, ne, none, i, &ctor);
+        node_type* child = n->children()[ci];
+        node_type** kids = m.children();
+        node_type** old = n->children();
+        unsigned nc = n->child_count();
+        for (unsigned j = 0, k = 0; j < nc; ++j) {
+            if (j != ci) kids[k++] = old[j];
+        }
+        node_type* out = m.finish();
+        free_moved(n, ne);
+        node_type::release(child); // after the copy of e: e lives in the child's subtree
+        return out;
+    }
+
+    // ---- insert: `n` is owned by the builder -------------------------------------------
+    template <class Ctor>
+    static node_type* insert(node_type* n, unsigned shift, std::uint64_t h, const key_type& k,
+                             Ctor& ctor, bool& added) {
+        if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
+            unsigned i = base::collision_index(n, k);
+            if (i == none) {
+                added = true;
+                return grow_collision(n, ctor);
+            }
+            if (ctor.unchanged(n->entries()[i])) return nullptr;
+            ctor.assign(n->entries()[i]);
+            return n;
+        }
+        bitmap_type bit = shape_type::bit_at(h, shift);
+        if (n->datamap & bit) {
+            unsigned i = shape_type::index(n->datamap, bit);
+            entry_type& e = n->entries()[i];
+            if (Traits::equal(Traits::key(e), k)) {
+                if (ctor.unchanged(e)) return nullptr;
+                ctor.assign(e);
+                return n;
+            }
+            ref sub(base::make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h));
+            added = true;
+            return entry_to_child(n, bit, i, sub);
+        }
+        if (n->nodemap & bit) {
+            unsigned ci = shape_type::index(n->nodemap, bit);
+            node_type* child = n->children()[ci];
+            node_type* c;
+            if (child->refs.unique()) {
+                c = insert(child, shift + bits, h, k, ctor, added);
+            } else {
+                c = base::insert(child, shift + bits, h, k, ctor, added);
+                if (c != nullptr) node_type::release(child);
+            }
+            if (c == nullptr) return nullptr;
+            n->children()[ci] = c;
+            if (added) ++n->count;
+            return n;
+        }
+        added = true;
+        return grow_entry(n, bit, ctor);
+    }
+
+    // ---- erase: `n` is owned by the builder --------------------------------------------
+    // `single` results point at an entry still inside `n`'s subtree; the parent copies it
+    // and then releases the child.
+    static erase_result erase(node_type* n, unsigned shift, std::uint64_t h, const key_type& k) {
+        if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
+            unsigned i = base::collision_index(n, k);
+            if (i == none) return {erase_result::unchanged};
+            if (n->count == 2) return {erase_result::single, nullptr, n->entries() + (1 - i)};
+            return {erase_result::replaced, remove_entry(n, 0, i)};
+        }
+        bitmap_type bit = shape_type::bit_at(h, shift);
+        if (n->datamap & bit) {
+            unsigned i = shape_type::index(n->datamap, bit);
+            if (!Traits::equal(Traits::key(n->entries()[i]), k)) return {erase_result::unchanged};
+            if (n->count == 1) return {erase_result::empty};
+            if (shift > 0 && n->count == 2) {
+                return {erase_result::single, nullptr, n->entries() + (1 - i)};
+            }
+            return {erase_result::replaced, remove_entry(n, bit, i)};
+        }
+        if (n->nodemap & bit) {
+            unsigned ci = shape_type::index(n->nodemap, bit);
+            node_type* child = n->children()[ci];
+            bool owned = child->refs.unique();
+            erase_result r = owned ? erase(child, shift + bits, h, k)
+                                   : base::erase(child, shift + bits, h, k);
+            switch (r.kind) {
+            case erase_result::unchanged:
+                return r;
+            case erase_result::replaced:
+                if (!owned) node_type::release(child);
+                n->children()[ci] = r.node;
+                --n->count;
+                return {erase_result::replaced, n};
+            case erase_result::single:
+                if (shift > 0 && n->count == 2) return r;
+                return {erase_result::replaced, child_to_entry(n, bit, ci, *r.entry)};
+            case erase_result::empty:
+                break;
+            }
+        }
+        return {erase_result::unchanged};
+    }
+};
+
+} // namespace immutable::detail::champ
