@@ -13,6 +13,11 @@
 #include <type_traits>
 #include <vector>
 
+#if !defined(__cpp_sized_deallocation)
+// clang without -fsized-deallocation does not declare the sized form that
+// support/counting_policy.hpp calls; libstdc++ defines it either way.
+void operator delete(void*, std::size_t) noexcept;
+#endif
 #include "support/counting_policy.hpp"
 
 namespace {

@@ -219,6 +219,7 @@ private:
             const box* p = protect(s);
             hazard_guard clear(s);
             count_shared_writes(2); // hazard set and clear
+            while_protected();
             if (p->version == s.cached_version) return;
             fresh.emplace(p->value);
             fresh_version = p->version;
@@ -232,6 +233,7 @@ private:
         const box* p = protect(s);
         hazard_guard clear(s);
         count_shared_writes(2);
+        while_protected();
         return p->value;
     }
 

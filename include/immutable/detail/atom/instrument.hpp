@@ -17,9 +17,16 @@ namespace immutable::detail::atom_support {
 inline constexpr bool instrumented = true;
 inline thread_local std::uint64_t shared_writes_in_read = 0;
 inline void count_shared_writes(std::uint64_t n) noexcept { shared_writes_in_read += n; }
+// Called on this thread while a box is held under its hazard pointer (between validation
+// and the copy), so a test can make writers retire a box that a reader protects.
+inline thread_local void (*while_protected_hook)() = nullptr;
+inline void while_protected() {
+    if (while_protected_hook != nullptr) while_protected_hook();
+}
 #else
 inline constexpr bool instrumented = false;
 inline void count_shared_writes(std::uint64_t) noexcept {}
+inline void while_protected() noexcept {}
 #endif
 
 } // namespace immutable::detail::atom_support

@@ -101,7 +101,11 @@ public:
             std::size_t capacity = t->capacity_;
             std::destroy_n(t->entries(), capacity);
             t->~slot_table();
+#if defined(__cpp_sized_deallocation)
             ::operator delete(static_cast<void*>(t), bytes(capacity));
+#else
+            ::operator delete(static_cast<void*>(t)); // clang without -fsized-deallocation
+#endif
             t = older;
         }
     }
