@@ -212,10 +212,13 @@ public:
     }
 
     memory_stats stats() const noexcept {
-        counter_totals totals = retired_.read();
+        counter_totals totals;
         std::int64_t held = 0;
         {
+            // Retired totals read under the lock that retiring folds them in with, so a
+            // cache retiring meanwhile is counted exactly once and totals never go back.
             std::lock_guard<std::mutex> guard(the_registry().lock);
+            totals = retired_.read();
             for (const shared_cache* c = first_cache_; c != nullptr; c = c->registry_next) {
                 totals += c->counters().read();
                 held += c->held_bytes();
