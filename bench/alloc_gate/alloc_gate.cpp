@@ -5,6 +5,8 @@
 //   alloc_gate                         prints the counts as JSON
 //   alloc_gate --check BASELINE.json   exit 1 when any count grew beyond its baseline
 //   alloc_gate --write BASELINE.json   rewrites the baseline (scripts/refresh-alloc-baseline)
+//   alloc_gate --self-test             checks that the comparison can fail
+//   alloc_gate --list | --only NAME    the workload names; one workload's counts
 //
 // Why counts and not times: they are exact and the same on every machine, so a gate on them
 // can run on every submission without flaking, and an extra allocation per operation (a lost
@@ -28,6 +30,11 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define IMMUTABLE_GATE_CALLGRIND 1
+#endif
 
 #if __has_include(<immutable/list.hpp>)
 #include <immutable/list.hpp>
@@ -76,10 +83,17 @@ struct counts {
 
 // A workload prepares its inputs, then brackets the operation being gated with start() and
 // stop(); the result is still alive at stop(), so live_bytes is its footprint.
+// Under valgrind (bench/alloc_gate/callgrind) the measured part is also the only part
+// whose instructions callgrind collects; outside valgrind the toggles do nothing.
 class probe {
 public:
-    void start() { begin_ = thread_alloc_stats(); }
+    explicit probe(bool measured) : measured_(measured) {}
+    void start() {
+        begin_ = thread_alloc_stats();
+        toggle_instruction_count();
+    }
     void stop() {
+        toggle_instruction_count();
         alloc_stats end = thread_alloc_stats();
         result_.allocations = end.allocations - begin_.allocations;
         result_.bytes = end.bytes_allocated - begin_.bytes_allocated;
@@ -88,6 +102,13 @@ public:
     const counts& result() const { return result_; }
 
 private:
+    void toggle_instruction_count() const {
+#ifdef IMMUTABLE_GATE_CALLGRIND
+        if (measured_) CALLGRIND_TOGGLE_COLLECT;
+#endif
+    }
+
+    bool measured_;
     alloc_stats begin_;
     counts result_;
 };
@@ -237,19 +258,20 @@ std::vector<workload> workloads() {
     return all;
 }
 
-std::map<std::string, counts> measure(const std::vector<workload>& list) {
+std::map<std::string, counts> measure(const std::vector<workload>& list, const std::string& only) {
     std::map<std::string, counts> out;
     std::string warmed;
     for (const auto& w : list) {
+        if (!only.empty() && w.name != only && w.name != "calibration/new_delete/1000") continue;
         // One unmeasured run per container pays for its one-time state (function-local
         // statics, lazily made sentinels), so that state is neither counted nor a "leak".
         std::string container = w.name.substr(0, w.name.find('/'));
         if (container != warmed) {
-            probe warm;
+            probe warm(false);
             w.run(warm);
             warmed = container;
         }
-        probe p;
+        probe p(w.name == only); // callgrind counts the --only workload alone
         alloc_stats before = thread_alloc_stats();
         w.run(p);
         alloc_stats after = thread_alloc_stats();
@@ -409,13 +431,32 @@ int main(int argc, char** argv) {
     std::cout << "alloc_gate: skipped in a sanitizer build\n";
     return 0;
 #else
-    std::string mode = argc > 1 ? argv[1] : "";
-    if (mode == "--help" || (!mode.empty() && mode != "--check" && mode != "--write" && mode != "--self-test") ||
-        ((mode == "--check" || mode == "--write") && argc != 3)) {
-        std::cerr << "usage: alloc_gate [--check BASELINE.json | --write BASELINE.json | --self-test]\n";
+    std::string mode;
+    std::string path;
+    std::string only;
+    bool usage_error = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if ((arg == "--check" || arg == "--write") && i + 1 < argc && mode.empty()) {
+            mode = arg;
+            path = argv[++i];
+        } else if (arg == "--self-test" && mode.empty()) {
+            mode = arg;
+        } else if (arg == "--only" && i + 1 < argc) {
+            only = argv[++i];
+        } else if (arg == "--list") {
+            for (const auto& w : workloads()) std::cout << w.name << "\n";
+            return 0;
+        } else {
+            usage_error = true;
+        }
+    }
+    if (usage_error || (!only.empty() && !mode.empty())) {
+        std::cerr << "usage: alloc_gate [--check BASELINE.json | --write BASELINE.json | --self-test]\n"
+                  << "       alloc_gate [--only WORKLOAD] | --list     (print counts as JSON)\n";
         return 2;
     }
-    auto results = measure(workloads());
+    auto results = measure(workloads(), only);
     const counts& calibration = results["calibration/new_delete/1000"];
     if (calibration.allocations != 1000 || calibration.bytes != 8000) {
         std::cerr << "alloc_gate: the counting operator new is not active (calibration counted "
@@ -424,16 +465,16 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (mode == "--self-test") return self_test(results);
-    if (mode == "--check") return check(results, argv[2]);
+    if (mode == "--check") return check(results, path);
     std::string json = to_json(results);
     if (mode == "--write") {
-        std::ofstream out(argv[2]);
+        std::ofstream out(path);
         out << json;
         if (!out) {
-            std::cerr << "alloc_gate: cannot write " << argv[2] << "\n";
+            std::cerr << "alloc_gate: cannot write " << path << "\n";
             return 2;
         }
-        std::cout << "alloc_gate: wrote " << results.size() << " workloads to " << argv[2] << "\n";
+        std::cout << "alloc_gate: wrote " << results.size() << " workloads to " << path << "\n";
         return 0;
     }
     std::cout << json;
