@@ -1,0 +1,182 @@
+#pragma once
+// Persistent B+tree: union, intersection and difference.
+//
+// All three recurse on the taller tree's root: the other tree is split at the root's
+// separator keys (the first key of each child), each child is combined with the piece of
+// the other tree that falls in its key range, and the results are appended left to right
+// to a tree_output. Whenever a piece is empty, or both sides are the very same node, the
+// answer for that range is a whole existing subtree, which is appended as it is (shared,
+// O(height difference) to attach). Two leaves meet in a linear merge. With m the size of
+// the smaller tree this does O(m log(n/m + 1)) node visits for subtrees that differ, and
+// O(1) for each shared or untouched subtree, so versions with a common history combine in
+// time proportional to their differences.
+//
+// Equivalent entries: union and intersection keep the one from the left operand.
+
+#include <cstddef>
+#include <utility>
+
+#include <immutable/detail/btree/join.hpp>
+#include <immutable/detail/btree/node.hpp>
+#include <immutable/detail/btree/tree.hpp>
+
+namespace immutable::detail::btree {
+
+// Calls f(child_tree, piece) for each child of a's root (a inner), where piece is the part
+// of `other` whose keys fall in that child's range.
+template <class P, class F>
+void for_each_piece(const tree<P>& a, tree<P> other, const typename P::compare& comp, F&& f) {
+    const auto* an = as_inner(a.root());
+    for (std::size_t i = 0; i < an->count; ++i) {
+        tree<P> piece;
+        if (i + 1 < an->count) {
+            auto parts = split_lower(std::move(other), an->keys()[i + 1], comp);
+            piece = std::move(parts.first);
+            other = std::move(parts.second);
+        } else {
+            piece = std::move(other);
+        }
+        f(tree<P>(node_ref<P>::share(an->children[i]), a.height() - 1u, an->sizes[i]), std::move(piece));
+    }
+}
+
+template <class P>
+void union_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P::compare& comp, bool a_is_left) {
+    if (a.empty()) return out.emit_tree(std::move(b));
+    if (b.empty() || a.root() == b.root()) return out.emit_tree(std::move(a));
+    if (a.height() < b.height()) {
+        a.swap(b);
+        a_is_left = !a_is_left;
+    }
+    if (a.height() == 0) {
+        const auto* la = as_leaf(a.root());
+        const auto* lb = as_leaf(b.root());
+        const auto* ea = la->entries();
+        const auto* eb = lb->entries();
+        const std::size_t na = la->count, nb = lb->count;
+        // Disjoint ranges: both leaves are kept whole.
+        if (comp(entry_key<P>(ea[na - 1]), entry_key<P>(eb[0]))) {
+            out.emit_tree(std::move(a));
+            return out.emit_tree(std::move(b));
+        }
+        if (comp(entry_key<P>(eb[nb - 1]), entry_key<P>(ea[0]))) {
+            out.emit_tree(std::move(b));
+            return out.emit_tree(std::move(a));
+        }
+        std::size_t i = 0, j = 0;
+        while (i < na && j < nb) {
+            if (comp(entry_key<P>(ea[i]), entry_key<P>(eb[j]))) {
+                out.emit(ea[i++]);
+            } else if (comp(entry_key<P>(eb[j]), entry_key<P>(ea[i]))) {
+                out.emit(eb[j++]);
+            } else {
+                out.emit(a_is_left ? ea[i] : eb[j]);
+                ++i;
+                ++j;
+            }
+        }
+        for (; i < na; ++i) out.emit(ea[i]);
+        for (; j < nb; ++j) out.emit(eb[j]);
+        return;
+    }
+    for_each_piece(a, std::move(b), comp, [&](tree<P> child, tree<P> piece) {
+        union_rec(out, std::move(child), std::move(piece), comp, a_is_left);
+    });
+}
+
+template <class P>
+void intersect_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P::compare& comp, bool a_is_left) {
+    if (a.empty() || b.empty()) return;
+    if (a.root() == b.root()) return out.emit_tree(std::move(a));
+    if (a.height() < b.height()) {
+        a.swap(b);
+        a_is_left = !a_is_left;
+    }
+    if (a.height() == 0) {
+        const auto* la = as_leaf(a.root());
+        const auto* lb = as_leaf(b.root());
+        const auto* ea = la->entries();
+        const auto* eb = lb->entries();
+        std::size_t i = 0, j = 0;
+        while (i < la->count && j < lb->count) {
+            if (comp(entry_key<P>(ea[i]), entry_key<P>(eb[j]))) {
+                ++i;
+            } else if (comp(entry_key<P>(eb[j]), entry_key<P>(ea[i]))) {
+                ++j;
+            } else {
+                out.emit(a_is_left ? ea[i] : eb[j]);
+                ++i;
+                ++j;
+            }
+        }
+        return;
+    }
+    for_each_piece(a, std::move(b), comp, [&](tree<P> child, tree<P> piece) {
+        intersect_rec(out, std::move(child), std::move(piece), comp, a_is_left);
+    });
+}
+
+// a without the keys of b.
+template <class P>
+void difference_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P::compare& comp) {
+    if (a.empty() || a.root() == b.root()) return;
+    if (b.empty()) return out.emit_tree(std::move(a));
+    if (a.height() >= b.height()) {
+        if (a.height() == 0) {
+            const auto* la = as_leaf(a.root());
+            const auto* lb = as_leaf(b.root());
+            const auto* ea = la->entries();
+            const auto* eb = lb->entries();
+            std::size_t i = 0, j = 0;
+            while (i < la->count) {
+                if (j == lb->count || comp(entry_key<P>(ea[i]), entry_key<P>(eb[j]))) {
+                    out.emit(ea[i++]);
+                } else if (comp(entry_key<P>(eb[j]), entry_key<P>(ea[i]))) {
+                    ++j;
+                } else {
+                    ++i;
+                    ++j;
+                }
+            }
+            return;
+        }
+        for_each_piece(a, std::move(b), comp, [&](tree<P> child, tree<P> piece) {
+            difference_rec(out, std::move(child), std::move(piece), comp);
+        });
+        return;
+    }
+    // b is taller: cut a along b's children instead.
+    const tree<P> splitter = std::move(b);
+    for_each_piece(splitter, std::move(a), comp, [&](tree<P> child, tree<P> piece) {
+        difference_rec(out, std::move(piece), std::move(child), comp);
+    });
+}
+
+template <class P>
+tree<P> set_union(const tree<P>& a, const tree<P>& b, const typename P::compare& comp) {
+    if (a.root() == b.root() || b.empty()) return a;
+    if (a.empty()) return b;
+    tree_output<P> out;
+    union_rec(out, a, b, comp, true);
+    return out.finish();
+}
+
+template <class P>
+tree<P> set_intersection(const tree<P>& a, const tree<P>& b, const typename P::compare& comp) {
+    if (a.root() == b.root()) return a;
+    if (a.empty() || b.empty()) return tree<P>();
+    tree_output<P> out;
+    intersect_rec(out, a, b, comp, true);
+    return out.finish();
+}
+
+template <class P>
+tree<P> set_difference(const tree<P>& a, const tree<P>& b, const typename P::compare& comp) {
+    if (a.root() == b.root() || a.empty()) return tree<P>();
+    if (b.empty()) return a;
+    tree_output<P> out;
+    difference_rec(out, a, b, comp);
+    return out.finish();
+}
+
+} // namespace immutable::detail::btree

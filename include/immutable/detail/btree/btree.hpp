@@ -1,0 +1,91 @@
+#pragma once
+// Persistent B+tree engine: everything sorted_map and sorted_set build on.
+//   node.hpp       node layout, ownership, slot moves
+//   search.hpp     searching within a node
+//   iterator.hpp   bidirectional iterator, range view
+//   tree.hpp       the owning handle and read-only queries
+//   edit.hpp       insert / replace / erase by path copying
+//   transient.hpp  in-place insert / erase for builders
+//   join.hpp       join, split, append-only output, bulk loading
+//   algebra.hpp    union, intersection, difference
+
+#include <algorithm>
+#include <concepts>
+#include <iterator>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <immutable/detail/btree/algebra.hpp>
+#include <immutable/detail/btree/edit.hpp>
+#include <immutable/detail/btree/iterator.hpp>
+#include <immutable/detail/btree/join.hpp>
+#include <immutable/detail/btree/node.hpp>
+#include <immutable/detail/btree/search.hpp>
+#include <immutable/detail/btree/transient.hpp>
+#include <immutable/detail/btree/tree.hpp>
+
+namespace immutable::detail::btree {
+
+struct access;
+
+// Insert through a builder-owned tree: in place when moves cannot throw, else by copying.
+template <class P, class Action>
+void builder_insert(tree<P>& t, const typename P::key_type& k, Action& act, const typename P::compare& comp) {
+    if constexpr (P::can_edit) {
+        insert_in_place(t, k, act, comp);
+    } else {
+        t = insert_into(t, k, act, comp);
+    }
+}
+
+template <class P>
+bool builder_erase(tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
+    if constexpr (P::can_edit) {
+        return erase_in_place(t, k, comp);
+    } else {
+        const std::size_t before = t.size();
+        t = erase_from(t, k, comp);
+        return t.size() != before;
+    }
+}
+
+// Are the keys of [first, last) in non-decreasing order? (One pass, then bulk loading.)
+template <class KeyOf, class It, class S, class Compare>
+bool keys_sorted(It first, S last, const Compare& comp) {
+    if (first == last) return true;
+    It prev = first;
+    for (++first; first != last; ++first) {
+        if (comp(KeyOf::get(*first), KeyOf::get(*prev))) return false;
+        prev = first;
+    }
+    return true;
+}
+
+// Builds a tree from any input range: sorted input (checked in one pass) is bulk loaded in
+// O(n), anything else is inserted one entry at a time. Equivalent keys: the last one wins.
+// Direct = the elements can be compared where they are, without converting them first.
+template <class P, bool Direct, class It, class S>
+tree<P> tree_from_range(It first, S last, const typename P::compare& comp) {
+    if constexpr (Direct && std::forward_iterator<It>) {
+        if (keys_sorted<typename P::key_of>(first, last, comp)) return build_sorted<P>(first, last, comp);
+        tree<P> t;
+        for (; first != last; ++first) {
+            typename P::entry_type e(*first);
+            struct {
+                typename P::entry_type& e;
+                std::optional<typename P::entry_type> replace(const typename P::entry_type&) { return std::move(e); }
+                typename P::entry_type make() { return std::move(e); }
+            } act{e};
+            builder_insert(t, entry_key<P>(e), act, comp);
+        }
+        return t;
+    } else {
+        std::vector<typename P::entry_type> entries;
+        for (; first != last; ++first) entries.emplace_back(*first);
+        return tree_from_range<P, true>(entries.begin(), entries.end(), comp);
+    }
+}
+
+} // namespace immutable::detail::btree

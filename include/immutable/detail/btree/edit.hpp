@@ -1,0 +1,253 @@
+#pragma once
+// Persistent B+tree: inserting, replacing and erasing one key by path copying.
+//
+// The recursion descends to the leaf without changing anything, then rebuilds the path
+// bottom-up: each level is a fresh node made of copies of the untouched slots (children
+// are shared, one retain each) plus the new child(ren) from below. Nothing is allocated
+// before the leaf has decided there is a change, so a no-op (erasing a missing key,
+// setting an equal value) returns the original root and allocates nothing. New nodes are
+// built by appending, and an owned reference releases a half-built node on a throw, so a
+// throwing copy or allocation leaves every existing version untouched and leaks nothing.
+//
+// Overflow splits a node into two halves that the parent adopts; underflow (fewer than
+// half full) merges with, or shares entries with, an adjacent sibling. The root alone may
+// be less than half full; an inner root left with one child is replaced by that child.
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include <immutable/detail/btree/node.hpp>
+#include <immutable/detail/btree/search.hpp>
+#include <immutable/detail/btree/tree.hpp>
+
+namespace immutable::detail::btree {
+
+// What a change made of one node: nothing (left empty, changed false), a replacement
+// (left), or a replacement split in two (left, right). A replacement may be null when a
+// root leaf lost its last entry.
+template <class P>
+struct edit_result {
+    node_ref<P> left;
+    node_ref<P> right;
+    bool changed = false;
+};
+
+// ---- building replacement nodes ---------------------------------------------------------
+
+// Appends items [s, t) of the sequence src[0, lo) ++ (e ? [*e] : []) ++ src[hi, count).
+template <class P>
+void emit_leaf_items(leaf_node<P>* dst, const leaf_node<P>* src, std::size_t lo, std::size_t hi,
+                     typename P::entry_type* e, std::size_t s, std::size_t t) {
+    const std::size_t x_end = lo + (e != nullptr ? 1 : 0);
+    if (s < lo) leaf_copy_back(dst, src, s, t < lo ? t : lo);
+    if (e != nullptr && s <= lo && lo < t) leaf_emplace_back(dst, std::move(*e));
+    if (t > x_end) {
+        const std::size_t from = s > x_end ? s : x_end;
+        leaf_copy_back(dst, src, from - x_end + hi, t - x_end + hi);
+    }
+}
+
+// A copy of src with slots [lo, hi) replaced by the entry *e (moved from) or by nothing;
+// split into two leaves when it overflows.
+template <class P>
+edit_result<P> rebuild_leaf(const leaf_node<P>* src, std::size_t lo, std::size_t hi, typename P::entry_type* e) {
+    const std::size_t total = src->count - (hi - lo) + (e != nullptr ? 1 : 0);
+    edit_result<P> out;
+    out.changed = true;
+    if (total == 0) return out;
+    out.left = node_ref<P>(allocate_leaf<P>());
+    if (total <= P::leaf_capacity) {
+        emit_leaf_items(as_leaf(out.left.get()), src, lo, hi, e, 0, total);
+        return out;
+    }
+    // An overflow comes from inserting into a full leaf: split in the middle, except that
+    // an append at the very end keeps the left leaf as full as the invariant allows, so
+    // ascending insertion leaves well-filled leaves behind.
+    const std::size_t split = (lo == src->count) ? total - P::leaf_min : total / 2;
+    emit_leaf_items(as_leaf(out.left.get()), src, lo, hi, e, 0, split);
+    out.right = node_ref<P>(allocate_leaf<P>());
+    emit_leaf_items(as_leaf(out.right.get()), src, lo, hi, e, split, total);
+    return out;
+}
+
+// Appends items [s, t) of the sequence src[0, lo) ++ repl[0, m) ++ src[hi, count).
+template <class P>
+void emit_inner_items(inner_node<P>* dst, const inner_node<P>* src, std::size_t lo, std::size_t hi,
+                      node_ref<P>* repl, const std::size_t* repl_sizes, std::size_t m, std::size_t s,
+                      std::size_t t) {
+    for (std::size_t idx = s; idx < t; ++idx) {
+        if (idx < lo) {
+            inner_share_back(dst, src, idx);
+        } else if (idx < lo + m) {
+            inner_adopt_back(dst, repl[idx - lo], repl_sizes[idx - lo]);
+        } else {
+            inner_share_back(dst, src, idx - lo - m + hi);
+        }
+    }
+}
+
+// A copy of src with slots [lo, hi) replaced by the m owned nodes repl (with their sizes);
+// split into two nodes when it overflows.
+template <class P>
+edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size_t hi, node_ref<P>* repl,
+                             const std::size_t* repl_sizes, std::size_t m) {
+    const std::size_t total = src->count - (hi - lo) + m;
+    edit_result<P> out;
+    out.changed = true;
+    out.left = node_ref<P>(allocate_inner<P>(src->level));
+    if (total <= P::inner_capacity) {
+        emit_inner_items(as_inner(out.left.get()), src, lo, hi, repl, repl_sizes, m, 0, total);
+        return out;
+    }
+    const std::size_t split = (hi == src->count) ? total - P::inner_min : total / 2;
+    out.right = node_ref<P>(allocate_inner<P>(src->level));
+    emit_inner_items(as_inner(out.left.get()), src, lo, hi, repl, repl_sizes, m, 0, split);
+    emit_inner_items(as_inner(out.right.get()), src, lo, hi, repl, repl_sizes, m, split, total);
+    return out;
+}
+
+// Appends items [s, t) of the concatenation of a's and b's slots (same level).
+template <class P>
+void emit_concat(node<P>* dst, const node<P>* a, const node<P>* b, std::size_t s, std::size_t t) {
+    const std::size_t na = a->count;
+    if (s < na) append_slots(dst, a, s, t < na ? t : na);
+    if (t > na) append_slots(dst, b, (s > na ? s : na) - na, t - na);
+}
+
+// The slots of two adjacent nodes redistributed into one node, or two at least half full.
+template <class P>
+std::pair<node_ref<P>, node_ref<P>> concat_pair(const node<P>* a, const node<P>* b) {
+    const std::size_t total = std::size_t(a->count) + b->count;
+    std::pair<node_ref<P>, node_ref<P>> out;
+    out.first = allocate_like(a);
+    if (total <= node_capacity(a)) {
+        emit_concat(out.first.get(), a, b, 0, total);
+        return out;
+    }
+    out.second = allocate_like(a);
+    emit_concat(out.first.get(), a, b, 0, total / 2);
+    emit_concat(out.second.get(), a, b, total / 2, total);
+    return out;
+}
+
+// ---- insert / replace -------------------------------------------------------------------
+
+// Action protocol for insert_rec:
+//   std::optional<Entry> replace(const Entry& current)  k is present: the new entry, or
+//                                                       nullopt to leave the tree as is
+//   Entry make()                                        k is absent: the entry to insert
+template <class P, class Action>
+edit_result<P> insert_rec(const node<P>* n, const typename P::key_type& k, Action& act,
+                          const typename P::compare& comp, bool& grew) {
+    if (n->level == 0) {
+        const auto* leaf = as_leaf(n);
+        const std::size_t i = leaf_lower_bound(leaf, k, comp);
+        if (i < leaf->count && !comp(k, entry_key<P>(leaf->entries()[i]))) {
+            std::optional<typename P::entry_type> repl = act.replace(leaf->entries()[i]);
+            if (!repl) return {};
+            return rebuild_leaf(leaf, i, i + 1, &*repl);
+        }
+        typename P::entry_type fresh = act.make();
+        grew = true;
+        return rebuild_leaf(leaf, i, i, &fresh);
+    }
+    const auto* in = as_inner(n);
+    const std::size_t i = inner_route(in, k, comp);
+    edit_result<P> below = insert_rec(in->children[i], k, act, comp, grew);
+    if (!below.changed) return {};
+    if (!below.right) {
+        const std::size_t size = in->sizes[i] + (grew ? 1 : 0);
+        return rebuild_inner(in, i, i + 1, &below.left, &size, 1);
+    }
+    node_ref<P> parts[2] = {std::move(below.left), std::move(below.right)};
+    const std::size_t sizes[2] = {subtree_size(parts[0].get()), subtree_size(parts[1].get())};
+    return rebuild_inner(in, i, i + 1, parts, sizes, 2);
+}
+
+// ---- erase ------------------------------------------------------------------------------
+
+template <class P>
+edit_result<P> erase_rec(const node<P>* n, const typename P::key_type& k, const typename P::compare& comp) {
+    if (n->level == 0) {
+        const auto* leaf = as_leaf(n);
+        const std::size_t i = leaf_lower_bound(leaf, k, comp);
+        if (i >= leaf->count || comp(k, entry_key<P>(leaf->entries()[i]))) return {};
+        return rebuild_leaf<P>(leaf, i, i + 1, nullptr);
+    }
+    const auto* in = as_inner(n);
+    const std::size_t i = inner_route(in, k, comp);
+    edit_result<P> below = erase_rec(in->children[i], k, comp);
+    if (!below.changed) return {};
+    node<P>* child = below.left.get();
+    if (child != nullptr && child->count >= node_min(child)) {
+        const std::size_t size = in->sizes[i] - 1;
+        return rebuild_inner(in, i, i + 1, &below.left, &size, 1);
+    }
+    // The child fell below half full (or, with an inconsistent comparator, emptied):
+    // merge it with a sibling, or share the sibling's entries between the two.
+    const std::size_t j = (i + 1 < in->count) ? i + 1 : i - 1;
+    const std::size_t lo = i < j ? i : j;
+    if (child == nullptr) {
+        // Only reachable with a broken order; drop the empty child.
+        return rebuild_inner<P>(in, i, i + 1, nullptr, nullptr, 0);
+    }
+    const node<P>* a = (lo == i) ? child : in->children[lo];
+    const node<P>* b = (lo == i) ? in->children[j] : child;
+    auto [x, y] = concat_pair(a, b);
+    below.left.reset();
+    node_ref<P> parts[2] = {std::move(x), std::move(y)};
+    const std::size_t total = in->sizes[i] - 1 + in->sizes[j];
+    std::size_t sizes[2];
+    if (parts[1]) {
+        sizes[0] = subtree_size(parts[0].get());
+        sizes[1] = total - sizes[0];
+    } else {
+        sizes[0] = total;
+    }
+    return rebuild_inner(in, lo, lo + 2, parts, sizes, parts[1] ? 2 : 1);
+}
+
+// ---- whole-tree entry points --------------------------------------------------------------
+
+// t with k inserted or its entry replaced, as the action decides; t itself (shared) when
+// the action changes nothing.
+template <class P, class Action>
+tree<P> insert_into(const tree<P>& t, const typename P::key_type& k, Action& act,
+                    const typename P::compare& comp) {
+    if (t.empty()) {
+        node_ref<P> leaf(allocate_leaf<P>());
+        leaf_emplace_back(as_leaf(leaf.get()), act.make());
+        return tree<P>(std::move(leaf), 0, 1);
+    }
+    bool grew = false;
+    edit_result<P> r = insert_rec(t.root(), k, act, comp, grew);
+    if (!r.changed) return t;
+    const std::size_t size = t.size() + (grew ? 1 : 0);
+    if (!r.right) return tree<P>(std::move(r.left), t.height(), size);
+    check_height(t.height() + 1);
+    node_ref<P> root(allocate_inner<P>(t.height() + 1));
+    const std::size_t left_size = subtree_size(r.left.get());
+    inner_adopt_back(as_inner(root.get()), r.left, left_size);
+    inner_adopt_back(as_inner(root.get()), r.right, size - left_size);
+    return tree<P>(std::move(root), t.height() + 1, size);
+}
+
+// t without k; t itself (shared) when k is absent.
+template <class P>
+tree<P> erase_from(const tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
+    if (t.empty()) return t;
+    edit_result<P> r = erase_rec(t.root(), k, comp);
+    if (!r.changed) return t;
+    if (!r.left) return tree<P>();
+    node_ref<P> root = std::move(r.left);
+    unsigned height = t.height();
+    while (root->level != 0 && root->count == 1) {
+        root = node_ref<P>::share(as_inner(root.get())->children[0]);
+        --height;
+    }
+    return tree<P>(std::move(root), height, t.size() - 1);
+}
+
+} // namespace immutable::detail::btree

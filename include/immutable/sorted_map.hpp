@@ -1,0 +1,270 @@
+#pragma once
+// immutable::sorted_map<K, V, Compare, Policy>: a persistent ordered map.
+//
+// A B+tree with path copying (detail/btree/): every change is a const member returning a
+// new map that shares all untouched nodes with the old one; copying a map is O(1). Keys
+// are ordered by Compare (a strict weak order; a comparator that is not one gives
+// unspecified results but never undefined behaviour). Iteration is in key order over
+// std::pair<K, V>. Inner nodes count their subtrees, so nth() and rank() are O(log n).
+// See docs/sorted_map.md.
+
+#include <compare>
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include <immutable/detail/btree/btree.hpp>
+#include <immutable/detail/errors.hpp>
+#include <immutable/memory.hpp>
+
+namespace immutable {
+
+namespace detail::btree {
+template <class K>
+struct map_key_of {
+    template <class E>
+    static const K& get(const E& e) noexcept {
+        return e.first;
+    }
+};
+} // namespace detail::btree
+
+template <class K, class V, class Compare = std::less<K>, memory_policy Policy = default_policy>
+class sorted_map {
+    static_assert(std::is_copy_constructible_v<K> && std::is_copy_constructible_v<V>,
+                  "immutable::sorted_map: keys and values must be copy constructible (versions share them)");
+    static_assert(std::is_destructible_v<K> && std::is_destructible_v<V>,
+                  "immutable::sorted_map: keys and values must be destructible");
+    static_assert(std::is_invocable_r_v<bool, const Compare&, const K&, const K&>,
+                  "immutable::sorted_map: Compare must be callable as bool(const K&, const K&) const");
+
+    using params = detail::btree::params<std::pair<K, V>, K, detail::btree::map_key_of<K>, Compare, Policy>;
+    using tree_type = detail::btree::tree<params>;
+    friend struct detail::btree::access;
+
+public:
+    using key_type = K;
+    using mapped_type = V;
+    using value_type = std::pair<K, V>;
+    using size_type = std::size_t;
+    using difference_type = std::ptrdiff_t;
+    using key_compare = Compare;
+    using policy_type = Policy;
+    using reference = const value_type&;
+    using const_reference = const value_type&;
+    using iterator = detail::btree::iterator<params>;
+    using const_iterator = iterator;
+    using reverse_iterator = std::reverse_iterator<iterator>;
+    using const_reverse_iterator = reverse_iterator;
+    using range_type = detail::btree::range_view<iterator>;
+
+    class builder;
+
+    // Empty map. Allocates nothing.
+    sorted_map() = default;
+    explicit sorted_map(const Compare& comp) : comp_(comp) {}
+
+    // From a list; equivalent keys: the last one wins. O(n) when the list is sorted.
+    sorted_map(std::initializer_list<value_type> init, const Compare& comp = Compare())
+        : tree_(detail::btree::tree_from_range<params, true>(init.begin(), init.end(), comp)), comp_(comp) {}
+
+    // From a range of pairs; sorted input is detected and bulk-loaded in O(n), anything else
+    // is inserted entry by entry, O(n log n). Equivalent keys: the last one wins.
+    template <std::input_iterator It, std::sentinel_for<It> S>
+    sorted_map(It first, S last, const Compare& comp = Compare())
+        : tree_(detail::btree::tree_from_range<params, direct_input<It>>(std::move(first), std::move(last), comp)),
+          comp_(comp) {}
+
+    // O(1).
+    size_type size() const noexcept { return tree_.size(); }
+    bool empty() const noexcept { return tree_.empty(); }
+    key_compare key_comp() const { return comp_; }
+
+    // The value for k, or nullptr. O(log n).
+    const V* find(const K& k) const {
+        const value_type* e = detail::btree::find_entry(tree_, k, comp_);
+        return e != nullptr ? &e->second : nullptr;
+    }
+    bool contains(const K& k) const { return detail::btree::find_entry(tree_, k, comp_) != nullptr; }
+    size_type count(const K& k) const { return contains(k) ? 1 : 0; }
+    // The value for k; throws std::out_of_range when absent. O(log n).
+    const V& at(const K& k) const {
+        const V* v = find(k);
+        if (v == nullptr) detail::throw_key_not_found("immutable::sorted_map::at");
+        return *v;
+    }
+
+    // k mapped to v. O(log n), copies one root-to-leaf path. Setting a value equal to the
+    // current one returns this map (same root, no allocation) when V has ==.
+    sorted_map set(K k, V v) const {
+        set_action act{k, v};
+        return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
+    }
+    // Same as set(kv.first, kv.second).
+    sorted_map insert(value_type kv) const { return set(std::move(kv.first), std::move(kv.second)); }
+    // k mapped to f(current value), or to f(V{}) when k is absent. O(log n).
+    template <class F>
+    sorted_map update(const K& k, F&& f) const {
+        update_action<F> act{k, f};
+        return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
+    }
+    // Without k. O(log n); erasing a missing key returns this map (no allocation).
+    sorted_map erase(const K& k) const { return sorted_map(detail::btree::erase_from(tree_, k, comp_), comp_); }
+
+    // Iterators in key order. begin() O(log n), end() O(1), ++/-- amortised O(1).
+    iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height()); }
+    iterator end() const noexcept { return iterator::end_of(tree_.root(), tree_.height()); }
+    iterator cbegin() const noexcept { return begin(); }
+    iterator cend() const noexcept { return end(); }
+    reverse_iterator rbegin() const noexcept { return reverse_iterator(end()); }
+    reverse_iterator rend() const noexcept { return reverse_iterator(begin()); }
+    reverse_iterator crbegin() const noexcept { return rbegin(); }
+    reverse_iterator crend() const noexcept { return rend(); }
+
+    // First entry with key >= k / > k. O(log n).
+    iterator lower_bound(const K& k) const { return detail::btree::lower_bound_of(tree_, k, comp_); }
+    iterator upper_bound(const K& k) const { return detail::btree::upper_bound_of(tree_, k, comp_); }
+    std::pair<iterator, iterator> equal_range(const K& k) const { return {lower_bound(k), upper_bound(k)}; }
+    // The entries with keys in [lo, hi), as a view. O(log n); empty when hi <= lo.
+    range_type range(const K& lo, const K& hi) const {
+        iterator first = lower_bound(lo);
+        iterator last = lower_bound(hi);
+        if (iterator::before(last, first)) last = first;
+        return range_type(first, last);
+    }
+
+    // Smallest / largest entry; throw std::out_of_range when empty. O(log n).
+    const value_type& front() const {
+        if (empty()) detail::throw_empty("immutable::sorted_map::front");
+        return detail::btree::first_entry(tree_);
+    }
+    const value_type& back() const {
+        if (empty()) detail::throw_empty("immutable::sorted_map::back");
+        return detail::btree::last_entry(tree_);
+    }
+
+    // The i-th entry in key order; throws std::out_of_range when i >= size(). O(log n).
+    const value_type& nth(size_type i) const {
+        if (i >= size()) detail::throw_index_out_of_range("immutable::sorted_map::nth", i, size());
+        return detail::btree::nth_entry(tree_, i);
+    }
+    // The number of keys less than k. O(log n).
+    size_type rank(const K& k) const { return detail::btree::rank_of(tree_, k, comp_); }
+
+    // The root node's address: equal identities mean equal contents. O(1).
+    const void* identity() const noexcept { return tree_.root(); }
+
+    // A builder starting from this map. O(1).
+    builder to_builder() const { return builder(*this); }
+
+    // O(n), O(1) when both share their root.
+    friend bool operator==(const sorted_map& a, const sorted_map& b)
+        requires std::equality_comparable<K> && std::equality_comparable<V>
+    {
+        if (a.size() != b.size()) return false;
+        if (a.identity() == b.identity()) return true;
+        return std::equal(a.begin(), a.end(), b.begin());
+    }
+    // Lexicographic over the entries in key order. O(n).
+    friend auto operator<=>(const sorted_map& a, const sorted_map& b)
+        requires std::three_way_comparable<K> && std::three_way_comparable<V>
+    {
+        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+    }
+
+private:
+    // Elements whose .first is a K are compared where they are; others are converted first.
+    template <class It>
+    static constexpr bool direct_input = requires(std::iter_reference_t<It> r) {
+        requires std::is_same_v<std::remove_cvref_t<decltype(r.first)>, K>;
+    };
+
+    sorted_map(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
+
+    struct set_action {
+        K& k;
+        V& v;
+        std::optional<value_type> replace(const value_type& current) {
+            if constexpr (std::equality_comparable<V>) {
+                if (current.second == v) return std::nullopt;
+            }
+            return value_type(current.first, std::move(v));
+        }
+        value_type make() { return value_type(std::move(k), std::move(v)); }
+    };
+
+    template <class F>
+    struct update_action {
+        const K& k;
+        F& f;
+        std::optional<value_type> replace(const value_type& current) {
+            V next = std::invoke(f, std::as_const(current.second));
+            if constexpr (std::equality_comparable<V>) {
+                if (next == current.second) return std::nullopt;
+            }
+            return value_type(current.first, std::move(next));
+        }
+        value_type make() {
+            const V initial{};
+            return value_type(k, std::invoke(f, initial));
+        }
+    };
+
+    tree_type tree_;
+    [[no_unique_address]] Compare comp_{};
+};
+
+// Batch changes to a map: changes the nodes it owns alone in place, so n changes cost about
+// what n changes to a mutable B-tree cost. build() is O(1) and leaves the builder usable;
+// maps already built never change.
+template <class K, class V, class Compare, memory_policy Policy>
+class sorted_map<K, V, Compare, Policy>::builder {
+    friend struct detail::btree::access;
+    friend class sorted_map;
+
+public:
+    builder() = default;
+    explicit builder(const Compare& comp) : comp_(comp) {}
+
+    // O(log n) each.
+    builder& set(K k, V v) {
+        set_action act{k, v};
+        detail::btree::builder_insert(tree_, k, act, comp_);
+        return *this;
+    }
+    builder& insert(value_type kv) { return set(std::move(kv.first), std::move(kv.second)); }
+    template <class F>
+    builder& update(const K& k, F&& f) {
+        update_action<F> act{k, f};
+        detail::btree::builder_insert(tree_, k, act, comp_);
+        return *this;
+    }
+    builder& erase(const K& k) {
+        detail::btree::builder_erase(tree_, k, comp_);
+        return *this;
+    }
+
+    const V* find(const K& k) const {
+        const value_type* e = detail::btree::find_entry(tree_, k, comp_);
+        return e != nullptr ? &e->second : nullptr;
+    }
+    bool contains(const K& k) const { return detail::btree::find_entry(tree_, k, comp_) != nullptr; }
+    size_type size() const noexcept { return tree_.size(); }
+    bool empty() const noexcept { return tree_.empty(); }
+
+    // The current contents as a map, sharing every node. O(1).
+    sorted_map build() const { return sorted_map(tree_, comp_); }
+
+private:
+    explicit builder(const sorted_map& m) : tree_(m.tree_), comp_(m.comp_) {}
+
+    tree_type tree_;
+    [[no_unique_address]] Compare comp_{};
+};
+
+} // namespace immutable

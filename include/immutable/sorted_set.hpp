@@ -1,0 +1,224 @@
+#pragma once
+// immutable::sorted_set<T, Compare, Policy>: a persistent ordered set.
+//
+// The same B+tree as sorted_map (detail/btree/), storing the elements themselves. Every
+// change is a const member returning a new set that shares all untouched nodes; copying is
+// O(1). Order statistics (nth, rank) are O(log n). Set algebra (|, &, -) splits and joins
+// subtrees, so it takes whole subtrees that fall on one side, and whole shared subtrees,
+// without visiting them. See docs/sorted_set.md.
+
+#include <compare>
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include <immutable/detail/btree/btree.hpp>
+#include <immutable/detail/errors.hpp>
+#include <immutable/memory.hpp>
+
+namespace immutable {
+
+namespace detail::btree {
+template <class T>
+struct set_key_of {
+    static const T& get(const T& e) noexcept { return e; }
+};
+} // namespace detail::btree
+
+template <class T, class Compare = std::less<T>, memory_policy Policy = default_policy>
+class sorted_set {
+    static_assert(std::is_copy_constructible_v<T>,
+                  "immutable::sorted_set: elements must be copy constructible (versions share them)");
+    static_assert(std::is_destructible_v<T>, "immutable::sorted_set: elements must be destructible");
+    static_assert(std::is_invocable_r_v<bool, const Compare&, const T&, const T&>,
+                  "immutable::sorted_set: Compare must be callable as bool(const T&, const T&) const");
+
+    using params = detail::btree::params<T, T, detail::btree::set_key_of<T>, Compare, Policy>;
+    using tree_type = detail::btree::tree<params>;
+    friend struct detail::btree::access;
+
+public:
+    using key_type = T;
+    using value_type = T;
+    using size_type = std::size_t;
+    using difference_type = std::ptrdiff_t;
+    using key_compare = Compare;
+    using value_compare = Compare;
+    using policy_type = Policy;
+    using reference = const T&;
+    using const_reference = const T&;
+    using iterator = detail::btree::iterator<params>;
+    using const_iterator = iterator;
+    using reverse_iterator = std::reverse_iterator<iterator>;
+    using const_reverse_iterator = reverse_iterator;
+    using range_type = detail::btree::range_view<iterator>;
+
+    class builder;
+
+    // Empty set. Allocates nothing.
+    sorted_set() = default;
+    explicit sorted_set(const Compare& comp) : comp_(comp) {}
+
+    // From a list; O(n) when the list is sorted.
+    sorted_set(std::initializer_list<T> init, const Compare& comp = Compare())
+        : tree_(detail::btree::tree_from_range<params, true>(init.begin(), init.end(), comp)), comp_(comp) {}
+
+    // From a range; sorted input is detected and bulk-loaded in O(n), anything else is
+    // inserted element by element, O(n log n).
+    template <std::input_iterator It, std::sentinel_for<It> S>
+    sorted_set(It first, S last, const Compare& comp = Compare())
+        : tree_(detail::btree::tree_from_range<params, std::is_same_v<std::iter_value_t<It>, T>>(
+              std::move(first), std::move(last), comp)),
+          comp_(comp) {}
+
+    // O(1).
+    size_type size() const noexcept { return tree_.size(); }
+    bool empty() const noexcept { return tree_.empty(); }
+    key_compare key_comp() const { return comp_; }
+    value_compare value_comp() const { return comp_; }
+
+    // O(log n).
+    bool contains(const T& x) const { return detail::btree::find_entry(tree_, x, comp_) != nullptr; }
+    size_type count(const T& x) const { return contains(x) ? 1 : 0; }
+    // The stored element equivalent to x, or nullptr. O(log n).
+    const T* find(const T& x) const { return detail::btree::find_entry(tree_, x, comp_); }
+
+    // With x. O(log n), copies one root-to-leaf path; this set (no allocation) when x is
+    // already present.
+    sorted_set insert(T x) const {
+        insert_action act{x};
+        return sorted_set(detail::btree::insert_into(tree_, x, act, comp_), comp_);
+    }
+    // Without x. O(log n); this set (no allocation) when x is absent.
+    sorted_set erase(const T& x) const { return sorted_set(detail::btree::erase_from(tree_, x, comp_), comp_); }
+
+    // Iterators in order. begin() O(log n), end() O(1), ++/-- amortised O(1).
+    iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height()); }
+    iterator end() const noexcept { return iterator::end_of(tree_.root(), tree_.height()); }
+    iterator cbegin() const noexcept { return begin(); }
+    iterator cend() const noexcept { return end(); }
+    reverse_iterator rbegin() const noexcept { return reverse_iterator(end()); }
+    reverse_iterator rend() const noexcept { return reverse_iterator(begin()); }
+    reverse_iterator crbegin() const noexcept { return rbegin(); }
+    reverse_iterator crend() const noexcept { return rend(); }
+
+    // First element >= x / > x. O(log n).
+    iterator lower_bound(const T& x) const { return detail::btree::lower_bound_of(tree_, x, comp_); }
+    iterator upper_bound(const T& x) const { return detail::btree::upper_bound_of(tree_, x, comp_); }
+    std::pair<iterator, iterator> equal_range(const T& x) const { return {lower_bound(x), upper_bound(x)}; }
+    // The elements in [lo, hi), as a view. O(log n); empty when hi <= lo.
+    range_type range(const T& lo, const T& hi) const {
+        iterator first = lower_bound(lo);
+        iterator last = lower_bound(hi);
+        if (iterator::before(last, first)) last = first;
+        return range_type(first, last);
+    }
+
+    // Smallest / largest element; throw std::out_of_range when empty. O(log n).
+    const T& front() const {
+        if (empty()) detail::throw_empty("immutable::sorted_set::front");
+        return detail::btree::first_entry(tree_);
+    }
+    const T& back() const {
+        if (empty()) detail::throw_empty("immutable::sorted_set::back");
+        return detail::btree::last_entry(tree_);
+    }
+
+    // The i-th element in order; throws std::out_of_range when i >= size(). O(log n).
+    const T& nth(size_type i) const {
+        if (i >= size()) detail::throw_index_out_of_range("immutable::sorted_set::nth", i, size());
+        return detail::btree::nth_entry(tree_, i);
+    }
+    // The number of elements less than x. O(log n).
+    size_type rank(const T& x) const { return detail::btree::rank_of(tree_, x, comp_); }
+
+    // The root node's address: equal identities mean equal contents. O(1).
+    const void* identity() const noexcept { return tree_.root(); }
+
+    // A builder starting from this set. O(1).
+    builder to_builder() const { return builder(*this); }
+
+    // Set algebra, O(m log(n/m + 1)) for sizes m <= n; shared subtrees are taken whole
+    // (O(1) each), so versions of one set combine in time proportional to their
+    // differences. Equivalent elements: the left operand's is kept. The comparator is a's.
+    friend sorted_set operator|(const sorted_set& a, const sorted_set& b) {
+        return sorted_set(detail::btree::set_union(a.tree_, b.tree_, a.comp_), a.comp_);
+    }
+    friend sorted_set operator&(const sorted_set& a, const sorted_set& b) {
+        return sorted_set(detail::btree::set_intersection(a.tree_, b.tree_, a.comp_), a.comp_);
+    }
+    friend sorted_set operator-(const sorted_set& a, const sorted_set& b) {
+        return sorted_set(detail::btree::set_difference(a.tree_, b.tree_, a.comp_), a.comp_);
+    }
+
+    // O(n), O(1) when both share their root.
+    friend bool operator==(const sorted_set& a, const sorted_set& b)
+        requires std::equality_comparable<T>
+    {
+        if (a.size() != b.size()) return false;
+        if (a.identity() == b.identity()) return true;
+        return std::equal(a.begin(), a.end(), b.begin());
+    }
+    // Lexicographic. O(n).
+    friend auto operator<=>(const sorted_set& a, const sorted_set& b)
+        requires std::three_way_comparable<T>
+    {
+        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+    }
+
+private:
+    sorted_set(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
+
+    struct insert_action {
+        T& x;
+        std::optional<T> replace(const T&) { return std::nullopt; }
+        T make() { return std::move(x); }
+    };
+
+    tree_type tree_;
+    [[no_unique_address]] Compare comp_{};
+};
+
+// Batch changes to a set, in place on the nodes it owns alone. build() is O(1) and leaves
+// the builder usable; sets already built never change.
+template <class T, class Compare, memory_policy Policy>
+class sorted_set<T, Compare, Policy>::builder {
+    friend struct detail::btree::access;
+    friend class sorted_set;
+
+public:
+    builder() = default;
+    explicit builder(const Compare& comp) : comp_(comp) {}
+
+    // O(log n) each.
+    builder& insert(T x) {
+        insert_action act{x};
+        detail::btree::builder_insert(tree_, x, act, comp_);
+        return *this;
+    }
+    builder& erase(const T& x) {
+        detail::btree::builder_erase(tree_, x, comp_);
+        return *this;
+    }
+
+    bool contains(const T& x) const { return detail::btree::find_entry(tree_, x, comp_) != nullptr; }
+    const T* find(const T& x) const { return detail::btree::find_entry(tree_, x, comp_); }
+    size_type size() const noexcept { return tree_.size(); }
+    bool empty() const noexcept { return tree_.empty(); }
+
+    // The current contents as a set, sharing every node. O(1).
+    sorted_set build() const { return sorted_set(tree_, comp_); }
+
+private:
+    explicit builder(const sorted_set& s) : tree_(s.tree_), comp_(s.comp_) {}
+
+    tree_type tree_;
+    [[no_unique_address]] Compare comp_{};
+};
+
+} // namespace immutable
