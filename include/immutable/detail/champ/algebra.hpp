@@ -9,8 +9,10 @@
 // input nodes, that input node is returned instead, so a result equal to an input shares
 // its root and allocates nothing.
 //
-// Where the inputs hold the same key, union and intersection keep the entry of the left
-// operand (maps: the left value).
+// Where the inputs hold equal elements, union and intersection keep the left operand's.
+// Whether an output equals an input is decided by counts alone: a union contains both
+// inputs and an intersection or difference lies inside its left input, so equal size
+// means equal content.
 
 #include <cstdint>
 #include <cstring>
@@ -22,6 +24,7 @@ namespace immutable::detail::champ {
 
 template <class Traits>
 struct algebra {
+    static_assert(!Traits::has_mapped, "set algebra works on sets: a key is the whole entry");
     using base = ops<Traits>;
     using node_type = node<Traits>;
     using shape_type = typename node_type::shape_type;
@@ -37,7 +40,7 @@ struct algebra {
     struct copy_entry {
         const entry_type& e;
         void construct(entry_type* p) const { ::new (static_cast<void*>(p)) entry_type(e); }
-        bool unchanged(const entry_type& x) const { return Traits::same_mapped(x, e); }
+        bool unchanged(const entry_type&) const noexcept { return true; }
     };
 
     // What an operation left in one subtree: nothing, one entry (to be inlined by the
@@ -130,54 +133,42 @@ struct algebra {
         if (a == b) return share(a);
         if (shift >= max_shift) return unite_collision(a, b);
         slots out;
-        bool same_a = true, same_b = true;
         bitmap_type all = a->datamap | a->nodemap | b->datamap | b->nodemap;
         while (all != 0) {
             bitmap_type bit = all & (~all + 1);
             all &= all - 1;
             slot_view s(a, b, bit);
             if (s.eb == nullptr && s.cb == nullptr) { // only in a
-                same_b = false;
                 if (s.ea) out.add_entry(bit, s.ea); else out.add_child(bit, share(s.ca));
             } else if (s.ea == nullptr && s.ca == nullptr) { // only in b
-                same_a = false;
                 if (s.eb) out.add_entry(bit, s.eb); else out.add_child(bit, share(s.cb));
             } else if (s.ea && s.eb) {
                 if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) {
-                    if (!Traits::same_mapped(*s.ea, *s.eb)) same_b = false;
                     out.add_entry(bit, s.ea);
                 } else {
-                    same_a = same_b = false;
                     copy_entry second{*s.eb};
                     out.add_child(bit, base::make_two(shift + bits, *s.ea, Traits::hash(Traits::key(*s.ea)),
                                                       second, Traits::hash(Traits::key(*s.eb))));
                 }
             } else if (s.ea) { // a's entry against b's subtree
-                same_a = false;
-                const entry_type* found = find_below(s.cb, shift + bits, *s.ea);
-                if (found != nullptr && Traits::same_mapped(*found, *s.ea)) {
+                if (find_below(s.cb, shift + bits, *s.ea) != nullptr) {
                     out.add_child(bit, share(s.cb));
                 } else {
-                    same_b = false;
                     out.add_child(bit, insert_copy(s.cb, shift + bits, *s.ea));
                 }
             } else if (s.eb) { // a's subtree against b's entry
-                same_b = false;
                 if (find_below(s.ca, shift + bits, *s.eb) != nullptr) {
                     out.add_child(bit, share(s.ca));
                 } else {
-                    same_a = false;
                     out.add_child(bit, insert_copy(s.ca, shift + bits, *s.eb));
                 }
             } else {
-                node_type* c = unite(s.ca, s.cb, shift + bits);
-                if (c != s.ca) same_a = false;
-                if (c != s.cb) same_b = false;
-                out.add_child(bit, c);
+                out.add_child(bit, unite(s.ca, s.cb, shift + bits));
             }
         }
-        if (same_a) return share(a);
-        if (same_b) return share(b);
+        // The union contains both inputs, so it equals one exactly when the counts agree.
+        if (out.count() == a->count) return share(a);
+        if (out.count() == b->count) return share(b);
         return out.finish(shift).node;
     }
 
@@ -195,6 +186,7 @@ struct algebra {
             if (base::find_in_collision(a, Traits::key(y)) == nullptr) extra.push_back(&y);
         }
         if (extra.empty()) return share(a);
+        if (a->count + extra.size() == b->count) return share(b); // a is inside b
         auto total = static_cast<unsigned>(a->count + extra.size());
         maker m(0, 0, total, total);
         m.copy(a->entries(), a->count);
@@ -208,45 +200,24 @@ struct algebra {
         if (a == b) return share_result(a);
         if (shift >= max_shift) return filter_collision(a, b, true);
         slots out;
-        bitmap_type in_a = a->datamap | a->nodemap, in_b = b->datamap | b->nodemap;
-        bool same_a = (in_a & ~in_b) == 0, same_b = (in_b & ~in_a) == 0;
-        bitmap_type both = in_a & in_b;
+        bitmap_type both = (a->datamap | a->nodemap) & (b->datamap | b->nodemap);
         while (both != 0) {
             bitmap_type bit = both & (~both + 1);
             both &= both - 1;
             slot_view s(a, b, bit);
             if (s.ea && s.eb) {
-                if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) {
-                    if (!Traits::same_mapped(*s.ea, *s.eb)) same_b = false;
-                    out.add_entry(bit, s.ea);
-                } else {
-                    same_a = same_b = false;
-                }
+                if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) out.add_entry(bit, s.ea);
             } else if (s.ea) {
-                same_b = false;
-                if (find_below(s.cb, shift + bits, *s.ea) != nullptr) {
-                    out.add_entry(bit, s.ea);
-                } else {
-                    same_a = false;
-                }
+                if (find_below(s.cb, shift + bits, *s.ea) != nullptr) out.add_entry(bit, s.ea);
             } else if (s.eb) {
-                same_a = false;
-                const entry_type* found = find_below(s.ca, shift + bits, *s.eb);
-                if (found != nullptr) {
-                    if (!Traits::same_mapped(*found, *s.eb)) same_b = false;
-                    out.add_entry(bit, found);
-                } else {
-                    same_b = false;
-                }
+                if (const entry_type* found = find_below(s.ca, shift + bits, *s.eb)) out.add_entry(bit, found);
             } else {
-                result r = intersect(s.ca, s.cb, shift + bits);
-                if (r.kind != result::tree || r.node != s.ca) same_a = false;
-                if (r.kind != result::tree || r.node != s.cb) same_b = false;
-                out.add_result(bit, r);
+                out.add_result(bit, intersect(s.ca, s.cb, shift + bits));
             }
         }
-        if (same_a) return share_result(a);
-        if (same_b) return share_result(b);
+        // The intersection lies inside both inputs: equal to one exactly when counts agree.
+        if (out.count() == a->count) return share_result(a);
+        if (out.count() == b->count) return share_result(b);
         return out.finish(shift);
     }
 
@@ -256,7 +227,6 @@ struct algebra {
         if (a == b) return {};
         if (shift >= max_shift) return filter_collision(a, b, false);
         slots out;
-        bool same_a = true;
         bitmap_type in_a = a->datamap | a->nodemap;
         while (in_a != 0) {
             bitmap_type bit = in_a & (~in_a + 1);
@@ -265,35 +235,25 @@ struct algebra {
             if (s.eb == nullptr && s.cb == nullptr) {
                 if (s.ea) out.add_entry(bit, s.ea); else out.add_child(bit, share(s.ca));
             } else if (s.ea && s.eb) {
-                if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) {
-                    same_a = false;
-                } else {
-                    out.add_entry(bit, s.ea);
-                }
+                if (!Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) out.add_entry(bit, s.ea);
             } else if (s.ea) {
-                if (find_below(s.cb, shift + bits, *s.ea) != nullptr) {
-                    same_a = false;
-                } else {
-                    out.add_entry(bit, s.ea);
-                }
+                if (find_below(s.cb, shift + bits, *s.ea) == nullptr) out.add_entry(bit, s.ea);
             } else if (s.eb) {
                 const auto& k = Traits::key(*s.eb);
                 auto r = base::erase(s.ca, shift + bits, Traits::hash(k), k);
                 using er = typename base::erase_result;
                 if (r.kind == er::unchanged) {
                     out.add_child(bit, share(s.ca));
+                } else if (r.kind == er::replaced) {
+                    out.add_child(bit, r.node);
                 } else {
-                    same_a = false;
-                    if (r.kind == er::replaced) out.add_child(bit, r.node);
-                    else out.add_entry(bit, r.entry); // single: a child never empties
+                    out.add_entry(bit, r.entry); // single: a child never empties
                 }
             } else {
-                result r = subtract(s.ca, s.cb, shift + bits);
-                if (r.kind != result::tree || r.node != s.ca) same_a = false;
-                out.add_result(bit, r);
+                out.add_result(bit, subtract(s.ca, s.cb, shift + bits));
             }
         }
-        if (same_a) return share_result(a);
+        if (out.count() == a->count) return share_result(a); // nothing removed
         return out.finish(shift);
     }
 
@@ -306,6 +266,7 @@ struct algebra {
         }
         if (kept.empty()) return {};
         if (kept.size() == a->count) return share_result(a);
+        if (keep_found && kept.size() == b->count) return share_result(b); // b is inside a
         if (kept.size() == 1) return {result::single, kept[0]};
         auto total = static_cast<unsigned>(kept.size());
         maker m(0, 0, total, total);

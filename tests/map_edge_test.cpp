@@ -1,0 +1,381 @@
+// Edge cases of immutable::map: empty maps, degenerate hashes, exception safety, leaks,
+// sharing guarantees (no allocation for no-op updates), builder isolation, diff cost.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <immutable/detail/champ/invariants.hpp>
+#include <immutable/map.hpp>
+
+#include "support/counting_policy.hpp"
+#include "support/throwing_value.hpp"
+
+namespace {
+
+using immutable::test::copy_failure;
+using immutable::test::counting_policy;
+using immutable::test::throwing_value;
+using immutable::detail::champ::check_invariants;
+
+template <class K, class V, class H = std::hash<K>>
+using counted_map = immutable::map<K, V, H, std::equal_to<K>, counting_policy>;
+
+struct constant_hash {
+    std::size_t operator()(int) const noexcept { return 42; }
+};
+
+// Counts key comparisons, to show which walks skip shared subtrees.
+struct counting_equal {
+    static inline std::int64_t calls = 0;
+    bool operator()(int a, int b) const noexcept {
+        ++calls;
+        return a == b;
+    }
+};
+
+class leak_check : public ::testing::Test {
+protected:
+    void SetUp() override {
+        nodes_ = counting_policy::live_nodes.load();
+        values_ = throwing_value::live;
+    }
+    void TearDown() override {
+        counting_policy::never_fail();
+        throwing_value::never_throw();
+        EXPECT_EQ(counting_policy::live_nodes.load(), nodes_) << "nodes leaked";
+        EXPECT_EQ(throwing_value::live, values_) << "values leaked";
+    }
+
+private:
+    std::int64_t nodes_ = 0;
+    std::int64_t values_ = 0;
+};
+
+template <class Map, class Model>
+void expect_content(const Map& m, const Model& model) {
+    ASSERT_EQ(check_invariants(m), "");
+    ASSERT_EQ(m.size(), model.size());
+    for (const auto& [k, v] : model) {
+        const auto* found = m.find(k);
+        ASSERT_NE(found, nullptr);
+        EXPECT_EQ(*found, v);
+    }
+    std::size_t n = 0;
+    for (const auto& e : m) {
+        auto it = model.find(e.first);
+        ASSERT_NE(it, model.end());
+        EXPECT_EQ(it->second, e.second);
+        ++n;
+    }
+    EXPECT_EQ(n, model.size());
+}
+
+} // namespace
+
+using map_edge = leak_check;
+
+TEST_F(map_edge, empty_map_allocates_nothing) {
+    auto before = counting_policy::allocations.load();
+    counted_map<int, int> m;
+    EXPECT_TRUE(m.empty());
+    EXPECT_EQ(m.size(), 0u);
+    EXPECT_EQ(m.find(1), nullptr);
+    EXPECT_FALSE(m.contains(1));
+    EXPECT_EQ(m.count(1), 0u);
+    EXPECT_EQ(m.begin(), m.end());
+    EXPECT_EQ(m.identity(), nullptr);
+    auto e = m.erase(3);
+    EXPECT_TRUE(e.empty());
+    EXPECT_EQ(m, e);
+    counted_map<int, int>::builder b;
+    EXPECT_EQ(b.size(), 0u);
+    b.erase(1);
+    EXPECT_TRUE(b.build().empty());
+    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_THROW((void)m.at(1), std::out_of_range);
+}
+
+TEST_F(map_edge, basic_operations) {
+    counted_map<int, std::string> m{{1, "one"}, {2, "two"}, {3, "three"}, {2, "deux"}};
+    EXPECT_EQ(m.size(), 3u);
+    EXPECT_EQ(m.at(2), "deux"); // a repeated key keeps its last value
+    auto m2 = m.set(4, "four").erase(1).update(3, [](const std::string& s) { return s + "!"; });
+    EXPECT_EQ(m2.size(), 3u);
+    EXPECT_EQ(m2.at(3), "three!");
+    EXPECT_EQ(m.at(3), "three");
+    auto m3 = m2.update(9, [](const std::string& s) { return s + "new"; }); // V{} when absent
+    EXPECT_EQ(m3.at(9), "new");
+    auto m4 = m3.insert({10, "ten"});
+    EXPECT_EQ(m4.at(10), "ten");
+    EXPECT_THROW((void)m4.at(11), std::out_of_range);
+    counted_map<int, std::string> moved(std::move(m4));
+    EXPECT_TRUE(m4.empty()); // NOLINT(bugprone-use-after-move): moved-from maps are empty
+    EXPECT_EQ(moved.size(), 5u);
+}
+
+TEST_F(map_edge, no_op_updates_share_the_root_and_allocate_nothing) {
+    counted_map<int, int> m;
+    for (int i = 0; i < 1000; ++i) m = m.set(i, i);
+    auto before = counting_policy::allocations.load();
+    EXPECT_EQ(m.erase(5000).identity(), m.identity());
+    EXPECT_EQ(m.set(7, 7).identity(), m.identity());
+    EXPECT_EQ(m.insert({8, 8}).identity(), m.identity());
+    EXPECT_EQ(m.update(9, [](int v) { return v; }).identity(), m.identity());
+    auto b = m.to_builder();
+    b.set(7, 7);
+    b.erase(5000);
+    EXPECT_EQ(b.build().identity(), m.identity());
+    EXPECT_EQ(counting_policy::allocations.load(), before);
+}
+
+TEST_F(map_edge, persistent_insert_allocates_about_one_node_per_level) {
+    counted_map<int, int> m;
+    for (int i = 0; i < 100000; ++i) m = m.set(i, i);
+    auto before = counting_policy::allocations.load();
+    auto m2 = m.set(-1, 1);
+    auto used = counting_policy::allocations.load() - before;
+    EXPECT_GE(used, 1);
+    EXPECT_LE(used, 6); // path length: log32(100000) + a split
+}
+
+TEST_F(map_edge, builder_changes_never_show_in_built_maps) {
+    counted_map<int, int> base;
+    for (int i = 0; i < 2000; ++i) base = base.set(i, i);
+    auto b = base.to_builder();
+    std::vector<counted_map<int, int>> snapshots;
+    std::vector<std::unordered_map<int, int>> models;
+    std::unordered_map<int, int> model;
+    for (int i = 0; i < 2000; ++i) model[i] = i;
+    std::mt19937 rng(7);
+    for (int round = 0; round < 20; ++round) {
+        for (int j = 0; j < 200; ++j) {
+            int k = static_cast<int>(rng() % 3000);
+            if (rng() % 3 == 0) {
+                b.erase(k);
+                model.erase(k);
+            } else {
+                b.set(k, round);
+                model[k] = round;
+            }
+        }
+        snapshots.push_back(b.build());
+        models.push_back(model);
+    }
+    for (std::size_t i = 0; i < snapshots.size(); ++i) expect_content(snapshots[i], models[i]);
+    std::unordered_map<int, int> base_model;
+    for (int i = 0; i < 2000; ++i) base_model[i] = i;
+    expect_content(base, base_model);
+}
+
+TEST_F(map_edge, builder_of_strings_moves_entries_correctly) {
+    std::unordered_map<std::string, std::string> model;
+    immutable::map<std::string, std::string, std::hash<std::string>, std::equal_to<std::string>,
+                   counting_policy>::builder b;
+    for (int i = 0; i < 5000; ++i) {
+        std::string k = "key number " + std::to_string(i) + " with a long tail";
+        b.set(k, k + " value");
+        model[k] = k + " value";
+    }
+    for (int i = 0; i < 5000; i += 3) {
+        std::string k = "key number " + std::to_string(i) + " with a long tail";
+        b.erase(k);
+        model.erase(k);
+    }
+    expect_content(b.build(), model);
+}
+
+TEST_F(map_edge, constant_hash_handles_ten_thousand_keys) {
+    using degenerate = counted_map<int, int, constant_hash>;
+    std::unordered_map<int, int> model;
+    degenerate persistent;
+    for (int i = 0; i < 10000; ++i) {
+        persistent = persistent.set(i, i * 2);
+        model[i] = i * 2;
+    }
+    expect_content(persistent, model);
+    degenerate::builder b;
+    for (int i = 9999; i >= 0; --i) b.set(i, i * 2);
+    auto built = b.build();
+    expect_content(built, model);
+    EXPECT_EQ(built, persistent); // order inside a collision node does not matter
+    EXPECT_EQ(std::hash<degenerate>{}(built), std::hash<degenerate>{}(persistent));
+    for (int i = 0; i < 10000; i += 2) {
+        persistent = persistent.erase(i);
+        model.erase(i);
+    }
+    expect_content(persistent, model);
+    for (int i = 1; i < 10000; i += 2) b.erase(i);
+    for (int i = 0; i < 10000; i += 2) b.erase(i);
+    EXPECT_TRUE(b.build().empty());
+    // Down to one entry the chain of single-child nodes collapses into the root.
+    degenerate two{{1, 1}, {2, 2}};
+    auto one = two.erase(1);
+    EXPECT_EQ(check_invariants(one), "");
+    EXPECT_EQ(one.size(), 1u);
+}
+
+TEST_F(map_edge, iteration_order_depends_only_on_content) {
+    std::vector<int> keys(3000);
+    for (int i = 0; i < 3000; ++i) keys[static_cast<std::size_t>(i)] = i * 7;
+    counted_map<int, int> forward, backward;
+    for (int k : keys) forward = forward.set(k, k);
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it) backward = backward.set(*it, *it);
+    auto noisy = forward;
+    for (int i = 0; i < 500; ++i) noisy = noisy.set(-i - 1, 0);
+    for (int i = 0; i < 500; ++i) noisy = noisy.erase(-i - 1);
+    std::vector<int> a, b, c;
+    for (const auto& e : forward) a.push_back(e.first);
+    for (const auto& e : backward) b.push_back(e.first);
+    for (const auto& e : noisy) c.push_back(e.first);
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(a, c); // canonical shape: erasing restores the exact shape
+}
+
+TEST_F(map_edge, equality_and_diff_skip_shared_subtrees) {
+    using cmap = immutable::map<int, int, std::hash<int>, counting_equal, counting_policy>;
+    cmap::builder b;
+    for (int i = 0; i < 100000; ++i) b.set(i, i);
+    cmap big = b.build();
+    cmap changed = big;
+    for (int i = 0; i < 100; ++i) changed = changed.set(i * 1000, -1);
+    counting_equal::calls = 0;
+    std::size_t added = 0, removed = 0, updated = 0;
+    immutable::diff(
+        big, changed, [&](const auto&) { ++added; }, [&](const auto&) { ++removed; },
+        [&](const auto& o, const auto& n) {
+            EXPECT_EQ(o.first, n.first);
+            EXPECT_EQ(n.second, -1);
+            ++updated;
+        });
+    EXPECT_EQ(added, 0u);
+    EXPECT_EQ(removed, 0u);
+    EXPECT_EQ(updated, 100u);
+    EXPECT_LT(counting_equal::calls, 1000); // 100,000 entries, 100 changes
+    counting_equal::calls = 0;
+    EXPECT_NE(big, changed);
+    auto restored = changed;
+    for (int i = 0; i < 100; ++i) restored = restored.set(i * 1000, i * 1000);
+    EXPECT_EQ(big, restored);
+    EXPECT_LT(counting_equal::calls, 20000); // only the 100 rewritten paths are compared
+}
+
+TEST_F(map_edge, hash_is_order_independent) {
+    counted_map<int, int> a, b;
+    for (int i = 0; i < 500; ++i) a = a.set(i, i + 1);
+    for (int i = 499; i >= 0; --i) b = b.set(i, i + 1);
+    using hasher = std::hash<counted_map<int, int>>;
+    EXPECT_EQ(hasher{}(a), hasher{}(b));
+    EXPECT_NE(hasher{}(a), hasher{}(b.set(3, 0)));
+}
+
+// ---- exception safety ----------------------------------------------------------------
+
+using tmap = immutable::map<throwing_value, throwing_value, std::hash<throwing_value>,
+                            std::equal_to<throwing_value>, counting_policy>;
+
+namespace {
+tmap make_tmap(int n, std::map<int, int>& model) {
+    tmap::builder b;
+    for (int i = 0; i < n; ++i) {
+        b.set(throwing_value(i * 3), throwing_value(i));
+        model[i * 3] = i;
+    }
+    return b.build();
+}
+
+void expect_tmap(const tmap& m, const std::map<int, int>& model) {
+    ASSERT_EQ(check_invariants(m), "");
+    ASSERT_EQ(m.size(), model.size());
+    for (auto [k, v] : model) {
+        const throwing_value* found = m.find(throwing_value(k));
+        ASSERT_NE(found, nullptr);
+        EXPECT_EQ(found->value(), v);
+    }
+}
+
+// Runs `action` with the k-th copy throwing, for k = 0, 1, ... until it succeeds; after
+// each failure `check` must still hold (the caller checks the successful result).
+template <class Action, class Check>
+void for_each_failure_point(Action action, Check check) {
+    for (int k = 0;; ++k) {
+        throwing_value::throw_after(k);
+        try {
+            action();
+            throwing_value::never_throw();
+            return;
+        } catch (const copy_failure&) {
+            throwing_value::never_throw();
+            check();
+        }
+        ASSERT_LT(k, 10000);
+    }
+}
+} // namespace
+
+TEST_F(map_edge, throwing_copies_leave_every_version_unchanged) {
+    std::map<int, int> model;
+    tmap m = make_tmap(700, model);
+    auto check = [&] { expect_tmap(m, model); };
+    for (int key : {1, 3, 301, 2100, 4}) { // new keys, an existing key
+        for_each_failure_point([&] { (void)m.set(throwing_value(key), throwing_value(-1)); }, check);
+        for_each_failure_point([&] { (void)m.erase(throwing_value(key)); }, check);
+        for_each_failure_point(
+            [&] { (void)m.update(throwing_value(key), [](const throwing_value& v) { return v; }); },
+            check);
+    }
+}
+
+TEST_F(map_edge, throwing_copies_leave_builders_unchanged) {
+    std::map<int, int> model;
+    tmap base = make_tmap(700, model);
+    auto b = base.to_builder();
+    b.set(throwing_value(1), throwing_value(1)); // the builder now owns a path
+    model[1] = 1;
+    auto check = [&] { expect_tmap(b.build(), model); };
+    for (int key : {5, 6, 9, 2101, 30}) {
+        for_each_failure_point([&] { b.set(throwing_value(key), throwing_value(-7)); }, check);
+        model[key] = -7;
+        check();
+        for_each_failure_point([&] { b.erase(throwing_value(key - 3)); }, check);
+        model.erase(key - 3);
+        check();
+    }
+}
+
+TEST_F(map_edge, failed_allocations_leave_every_version_unchanged) {
+    std::map<int, int> model;
+    tmap m = make_tmap(3000, model);
+    auto b = m.to_builder();
+    for (int k = 0; k < 12; ++k) {
+        counting_policy::fail_after(k);
+        try {
+            (void)m.set(throwing_value(100001), throwing_value(0));
+        } catch (const std::bad_alloc&) {
+        }
+        try {
+            (void)m.erase(throwing_value(27));
+        } catch (const std::bad_alloc&) {
+        }
+        try {
+            b.set(throwing_value(100003), throwing_value(k));
+        } catch (const std::bad_alloc&) {
+        }
+        counting_policy::never_fail();
+        expect_tmap(m, model);
+        ASSERT_EQ(check_invariants(b.build()), "");
+    }
+}
+
+TEST_F(map_edge, single_thread_policy_works) {
+    immutable::map<int, int, std::hash<int>, std::equal_to<int>, immutable::single_thread_heap_policy> m;
+    for (int i = 0; i < 1000; ++i) m = m.set(i, i);
+    EXPECT_EQ(m.size(), 1000u);
+    EXPECT_EQ(m.at(500), 500);
+}
