@@ -1,0 +1,261 @@
+#pragma once
+// immutable::queue<T, Policy>: a persistent first-in first-out queue.
+//
+// push() and pop() are const members returning a new queue; *this and every other version
+// stay unchanged and valid. Versions share their elements, so copying a queue is O(1)
+// and allocates nothing. Safe to read, copy and derive from one version in any number of
+// threads at once.
+//
+// Inside (detail/queue/node.hpp): a list of the pushed elements and the index of the
+// front; pop advances the index, and the popped prefix is dropped from the list in one
+// list::drop once it is as long as the rest. Each push and pop allocates one small node
+// (sizeof(list) + 16 bytes) so that identity() tells every version apart. See docs/queue.md.
+//
+// Complexities below: n = size(); "log n" is log32 n.
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+
+#include <immutable/detail/errors.hpp>
+#include <immutable/detail/queue/node.hpp>
+#include <immutable/list.hpp>
+#include <immutable/memory.hpp>
+
+namespace immutable {
+
+template <class T, memory_policy Policy = default_policy>
+class queue {
+    static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T>,
+                  "immutable::queue<T>: T must be a non-const, non-volatile object type");
+    static_assert(std::is_copy_constructible_v<T>, "immutable::queue<T>: T must be copy constructible");
+    static_assert(std::is_nothrow_destructible_v<T>, "immutable::queue<T>: T's destructor must not throw");
+
+    using nodes = detail::queue::queue_nodes<T, Policy>;
+    using node = typename nodes::node;
+
+public:
+    using value_type = T;
+    using size_type = std::size_t;
+    using difference_type = std::ptrdiff_t;
+    using reference = const T&;
+    using const_reference = const T&;
+    using list_type = list<T, Policy>;
+    // Random access, front to back.
+    using const_iterator = typename list_type::const_iterator;
+    using iterator = const_iterator;
+    using memory_policy_type = Policy;
+
+    class builder;
+
+    // ---- construction: copies O(1); building from n elements O(n) ----------------------
+    queue() noexcept = default;                                           // no allocation
+    queue(std::initializer_list<T> init) : queue(list_type(init)) {}
+    template <std::input_iterator InputIt, std::sentinel_for<InputIt> Sentinel>
+        requires std::constructible_from<T, std::iter_reference_t<InputIt>>
+    queue(InputIt first, Sentinel last) : queue(list_type(first, last)) {}
+    // The elements of `l`, l.front() first. O(1): shares l's nodes, allocates one node.
+    explicit queue(list_type l) : n_(nodes::make(std::move(l), 0)) {}
+
+    queue(const queue& other) noexcept : n_(other.n_) { nodes::retain(n_); }
+    queue(queue&& other) noexcept : n_(std::exchange(other.n_, nullptr)) {}
+    queue& operator=(const queue& other) noexcept {
+        queue(other).swap(*this);
+        return *this;
+    }
+    queue& operator=(queue&& other) noexcept {
+        queue(std::move(other)).swap(*this);
+        return *this;
+    }
+    ~queue() { nodes::release(n_); }
+
+    // ---- reading: never allocates ------------------------------------------------------
+    size_type size() const noexcept { return n_ ? n_->size() : 0; }
+    [[nodiscard]] bool empty() const noexcept { return n_ == nullptr; }
+    // The oldest element, next to be popped. O(log n). Throws std::out_of_range if empty.
+    const T& front() const {
+        if (IMMUTABLE_UNLIKELY(!n_)) detail::throw_empty("immutable::queue::front");
+        return n_->elements[n_->front];
+    }
+    // The newest element. O(1). Throws std::out_of_range if empty.
+    const T& back() const {
+        if (IMMUTABLE_UNLIKELY(!n_)) detail::throw_empty("immutable::queue::back");
+        return n_->elements.back();
+    }
+    // The i-th element from the front; unchecked. O(log n).
+    const T& operator[](size_type i) const noexcept { return n_->elements[n_->front + i]; }
+    // Checked: throws std::out_of_range naming the index and the size.
+    const T& at(size_type i) const {
+        if (IMMUTABLE_UNLIKELY(i >= size())) detail::throw_index_out_of_range("immutable::queue::at", i, size());
+        return (*this)[i];
+    }
+
+    // Front to back. O(log n) to create, then what the list's iterator costs: ++ and *
+    // as on an array, a tree walk every 32 elements.
+    const_iterator begin() const noexcept {
+        return n_ ? n_->elements.begin() + static_cast<difference_type>(n_->front) : const_iterator();
+    }
+    const_iterator end() const noexcept { return n_ ? n_->elements.end() : const_iterator(); }
+    const_iterator cbegin() const noexcept { return begin(); }
+    const_iterator cend() const noexcept { return end(); }
+
+    // ---- changes: each returns a new queue ---------------------------------------------
+    // Adds `value` at the back. Amortized O(1): the list's push_back (in place in a
+    // shared tail when it can) plus one node allocation.
+    [[nodiscard]] queue push(const T& value) const { return push_impl(value); }
+    [[nodiscard]] queue push(T&& value) const { return push_impl(std::move(value)); }
+
+    // Removes the front element. Throws std::out_of_range if empty. Amortized O(1): one
+    // node allocation, no element copied; about once per size() pops it also drops the
+    // popped prefix from the list (one list::drop, O(log n)). If that drop throws, the
+    // drop is retried by a later pop, so pop on a non-empty queue throws only bad_alloc.
+    [[nodiscard]] queue pop() const {
+        if (IMMUTABLE_UNLIKELY(!n_)) detail::throw_empty("immutable::queue::pop");
+        const std::size_t front = n_->front + 1;
+        const std::size_t total = n_->elements.size();
+        if (front == total) return queue();   // the last version holding the list frees it
+        list_type rest;
+        if (detail::queue::should_compact(front, total) && nodes::try_drop(n_->elements, front, rest))
+            return queue(nodes::make(std::move(rest), 0));
+        return queue(nodes::make(list_type(n_->elements), front));
+    }
+
+    // The elements as a list, front first. O(log n) (list::drop).
+    [[nodiscard]] list_type to_list() const {
+        return n_ ? n_->elements.drop(n_->front) : list_type();
+    }
+
+    // ---- comparison ----------------------------------------------------------------------
+    // O(n), O(1) for the same version.
+    friend bool operator==(const queue& a, const queue& b)
+        requires std::equality_comparable<T>
+    {
+        if (a.size() != b.size()) return false;
+        if (a.n_ == b.n_) return true;
+        return std::equal(a.begin(), a.end(), b.begin());
+    }
+
+    void swap(queue& other) noexcept { std::swap(n_, other.n_); }
+    friend void swap(queue& a, queue& b) noexcept { a.swap(b); }
+
+    // Identifies this version: equal for copies of one version, different for any two
+    // versions alive at the same time that were made by different push/pop calls.
+    // nullptr when empty. (What immutable::atom compares.)
+    const void* identity() const noexcept { return n_; }
+
+    // O(1): a builder that starts from this queue's elements.
+    builder to_builder() const { return builder(*this); }
+
+    // Calls f(first, last), two const T*, for each run of contiguous elements, front to
+    // back: the fastest way to visit every element. O(n), no allocation.
+    template <class F>
+    friend void for_each_chunk(const queue& q, F&& f) {
+        if (!q.n_) return;
+        std::size_t skip = q.n_->front;
+        immutable::for_each_chunk(q.n_->elements, [&skip, &f](const T* first, const T* last) {
+            const auto count = static_cast<std::size_t>(last - first);
+            if (skip >= count) {
+                skip -= count;
+                return;
+            }
+            first += skip;
+            skip = 0;
+            f(first, last);
+        });
+    }
+
+private:
+    friend struct detail::queue::queue_access;
+    explicit queue(node* n) noexcept : n_(n) {}
+
+    template <class U>
+    queue push_impl(U&& value) const {
+        if (!n_) return queue(nodes::make(list_type().push_back(std::forward<U>(value)), 0));
+        return queue(nodes::make(n_->elements.push_back(std::forward<U>(value)), n_->front));
+    }
+
+    node* n_ = nullptr;   // null exactly when empty
+};
+
+// A mutable queue under construction: push and pop change it in place (pushing n
+// elements allocates about n/32 list nodes, popping allocates nothing). build() is O(1)
+// and leaves the builder usable; later changes never show in queues already built.
+template <class T, memory_policy Policy>
+class queue<T, Policy>::builder {
+    using list_builder = typename list_type::builder;
+
+public:
+    using value_type = T;
+    using size_type = std::size_t;
+
+    builder() noexcept = default;
+    // O(1): shares `from`'s nodes until the first change.
+    explicit builder(const queue& from) noexcept
+        : elements_(from.n_ ? list_builder(from.n_->elements) : list_builder()),
+          front_(from.n_ ? from.n_->front : 0) {}
+
+    size_type size() const noexcept { return elements_.size() - front_; }
+    [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+    const T& front() const {
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::builder::front");
+        return elements_[front_];
+    }
+    const T& back() const {
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::builder::back");
+        return elements_.back();
+    }
+
+    // Amortized O(1).
+    void push(const T& value) { elements_.push_back(value); }
+    void push(T&& value) { elements_.push_back(std::move(value)); }
+
+    // Amortized O(1); the popped prefix is dropped as in queue::pop. Throws
+    // std::out_of_range if empty.
+    void pop() {
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::builder::pop");
+        if (front_ + 1 == elements_.size()) {
+            elements_ = list_builder();
+            front_ = 0;
+            return;
+        }
+        ++front_;
+        list_type rest;
+        if (detail::queue::should_compact(front_, elements_.size()) &&
+            nodes::try_drop(elements_.build(), front_, rest)) {
+            elements_ = list_builder(rest);
+            front_ = 0;
+        }
+    }
+
+    // O(1): the current contents as a queue (one node allocation); the builder stays usable.
+    [[nodiscard]] queue build() const { return queue(nodes::make(elements_.build(), front_)); }
+
+private:
+    friend struct detail::queue::queue_access;
+    list_builder elements_;
+    std::size_t front_ = 0;   // elements_[0, front_) are popped
+};
+
+} // namespace immutable
+
+// Hash of the element sequence, front to back; defined when T is hashable.
+template <class T, class Policy>
+    requires requires(const T& x) {
+        { std::hash<T>{}(x) } -> std::convertible_to<std::size_t>;
+    }
+struct std::hash<immutable::queue<T, Policy>> {
+    std::size_t operator()(const immutable::queue<T, Policy>& q) const {
+        std::size_t h = 0xc2b2ae3d27d4eb4full ^ q.size();
+        for_each_chunk(q, [&h](const T* first, const T* last) {
+            for (; first != last; ++first)
+                h ^= std::hash<T>{}(*first) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        });
+        return h;
+    }
+};
