@@ -94,6 +94,9 @@ def implementations_of(benches):
             seen.append(bench.implementation)
     ours = [i for i in seen if i.startswith(benchdata.OURS_PREFIX)]
     peers = [i for i in seen if not i.startswith(benchdata.OURS_PREFIX)]
+    if not peers and len(ours) > 1:
+        # Only variants of ours (memory policies, say): the first registered is the reference.
+        return ours[1:], ours[:1]
     return ours, peers
 
 
@@ -148,7 +151,9 @@ def how_to_read(doc):
         "Times are wall-clock (`real_time`) per operation: the **median** over the repetitions, "
         "with the fastest and slowest repetition beside it.",
         "`vs P` columns give our median divided by peer P's median for the same size: "
-        "below 1.00× ours is faster, above 1.00× it is slower.",
+        "below 1.00× ours is faster, above 1.00× it is slower. Where an operation measures "
+        "only variants of ours (memory policies, for instance), the first one registered is "
+        "the reference P.",
         "`allocs/op` and `bytes/op` count calls to `operator new` and the bytes requested per "
         "operation (one counting hook for every implementation); `bytes/elem` is the memory a "
         "whole container of N elements keeps allocated, divided by N.",

@@ -155,7 +155,16 @@ def count_benchmarks(binary, args, env):
     return len([line for line in listing.stdout.splitlines() if line.strip()])
 
 
-_MEDIAN_LINE = re.compile(r"^(\S+)_median\s+([0-9.]+ \S+)")
+_MEDIAN_LINE = re.compile(r"^(\S+)_median\s+([0-9.]+) (ns|us|ms|s)\b")
+_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def human_time(value, unit):
+    ns = float(value) * _NS[unit]
+    for name, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {name}"
+    return f"{ns:.3g} ns"
 
 
 def run_binary(binary, out_json, args, env, started, label):
@@ -186,7 +195,8 @@ def run_binary(binary, out_json, args, env, started, label):
         match = _MEDIAN_LINE.match(line)
         if match:
             done += 1
-            log(started, f"{label} {done}/{total} {match.group(1)}  median {match.group(2)}")
+            log(started, f"{label} {done}/{total} {match.group(1)}  median "
+                         f"{human_time(match.group(2), match.group(3))}")
     # wait4 instead of wait: it also returns this child's own resource usage (peak RSS).
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
