@@ -255,6 +255,115 @@ std::vector<workload> workloads() {
     }});
 #endif
 
+#ifdef IMMUTABLE_GATE_QUEUE
+    all.push_back({"queue/push_persistent/100000", [](probe& p) {
+        immutable::queue<std::int64_t> q;
+        p.start();
+        for (std::int64_t i = 0; i < 100000; ++i) q = q.push(i);
+        p.stop();
+    }});
+    all.push_back({"queue/push_pop_persistent/100000", [](probe& p) {
+        immutable::queue<std::int64_t> q;
+        p.start();
+        for (std::int64_t i = 0; i < 100000; ++i) {
+            q = q.push(i);
+            if (i % 3 == 2) q = q.pop().pop(); // a FIFO that drains two of every three
+        }
+        p.stop();
+    }});
+    all.push_back({"queue/builder_push_build/1000000", [](probe& p) {
+        p.start();
+        immutable::queue<std::int64_t>::builder b;
+        for (std::int64_t i = 0; i < 1000000; ++i) b.push(i);
+        immutable::queue<std::int64_t> q = b.build();
+        p.stop();
+    }});
+#endif
+
+#ifdef IMMUTABLE_GATE_SET
+    using int_set = immutable::set<std::int64_t>;
+    all.push_back({"set/insert_persistent/100000", [](probe& p) {
+        auto k = keys(100000, 21);
+        int_set s;
+        p.start();
+        for (auto key : k) s = s.insert(key);
+        p.stop();
+    }});
+    all.push_back({"set/builder_insert_build/1000000", [](probe& p) {
+        auto k = keys(1000000, 22);
+        p.start();
+        int_set::builder b;
+        for (auto key : k) b.insert(key);
+        int_set s = b.build();
+        p.stop();
+    }});
+    all.push_back({"set/union_overlapping/100000+100000", [](probe& p) {
+        auto k = keys(150000, 23);
+        int_set::builder a, b;
+        for (std::size_t i = 0; i < 100000; ++i) a.insert(k[i]);
+        for (std::size_t i = 50000; i < 150000; ++i) b.insert(k[i]);
+        int_set left = a.build(), right = b.build();
+        p.start();
+        int_set both = left | right;
+        p.stop();
+    }});
+#endif
+
+#ifdef IMMUTABLE_GATE_SORTED_MAP
+    using int_sorted_map = immutable::sorted_map<std::int64_t, std::int64_t>;
+    all.push_back({"sorted_map/set_new_persistent/100000", [](probe& p) {
+        auto k = keys(100000, 31);
+        int_sorted_map m;
+        p.start();
+        for (auto key : k) m = m.set(key, key);
+        p.stop();
+    }});
+    all.push_back({"sorted_map/set_ascending_persistent/100000", [](probe& p) {
+        int_sorted_map m;
+        p.start();
+        for (std::int64_t i = 0; i < 100000; ++i) m = m.set(i, i);
+        p.stop();
+    }});
+    all.push_back({"sorted_map/erase_persistent/100000", [](probe& p) {
+        auto k = keys(100000, 32);
+        int_sorted_map::builder b;
+        for (auto key : k) b.set(key, key);
+        int_sorted_map m = b.build();
+        p.start();
+        for (auto key : k) m = m.erase(key);
+        p.stop();
+    }});
+    all.push_back({"sorted_map/builder_set_build/1000000", [](probe& p) {
+        auto k = keys(1000000, 33);
+        p.start();
+        int_sorted_map::builder b;
+        for (auto key : k) b.set(key, key);
+        int_sorted_map m = b.build();
+        p.stop();
+    }});
+#endif
+
+#ifdef IMMUTABLE_GATE_SORTED_SET
+    using int_sorted_set = immutable::sorted_set<std::int64_t>;
+    all.push_back({"sorted_set/insert_persistent/100000", [](probe& p) {
+        auto k = keys(100000, 41);
+        int_sorted_set s;
+        p.start();
+        for (auto key : k) s = s.insert(key);
+        p.stop();
+    }});
+    all.push_back({"sorted_set/union_overlapping/100000+100000", [](probe& p) {
+        auto k = keys(150000, 42);
+        int_sorted_set::builder a, b;
+        for (std::size_t i = 0; i < 100000; ++i) a.insert(k[i]);
+        for (std::size_t i = 50000; i < 150000; ++i) b.insert(k[i]);
+        int_sorted_set left = a.build(), right = b.build();
+        p.start();
+        int_sorted_set both = left | right;
+        p.stop();
+    }});
+#endif
+
     return all;
 }
 
