@@ -1,7 +1,6 @@
 #pragma once
-// Whole-list operations: slicing, concatenation, insertion and removal in the middle,
-// construction from ranges, comparison and hashing. First version: these rebuild the
-// list (O(n)); the relaxed O(log n) versions replace them.
+// Whole-list operations built from slicing and concatenation (insert, erase, push_front),
+// and the comparison helpers the public header uses.
 
 #include <compare>
 #include <cstddef>
@@ -11,6 +10,8 @@
 #include <utility>
 
 #include <immutable/detail/rrb/builder.hpp>
+#include <immutable/detail/rrb/concat.hpp>
+#include <immutable/detail/rrb/slice.hpp>
 
 namespace immutable::detail::rrb {
 
@@ -19,87 +20,77 @@ struct list_access; // debug.hpp: lets tests look inside
 template <class T, class Policy>
 struct list_ops : builder_ops<T, Policy> {
     using B = builder_ops<T, Policy>;
+    using S = slice_ops<T, Policy>;
+    using C = concat_ops<T, Policy>;
+    using N = nodes<T, Policy>;
     using typename B::data;
+    using typename B::leaf;
 
     // Owns a data while it is being built, releasing it if an exception leaves early.
     struct holder {
         data d{};
         holder() = default;
+        explicit holder(const data& owned) noexcept : d(owned) {}
         holder(const holder&) = delete;
         holder& operator=(const holder&) = delete;
         ~holder() { B::release_data(d); }
         data take() noexcept { return std::exchange(d, data{}); }
     };
 
-    // Appends elements [first, last) of `src` to h.
-    static void append_from(holder& h, const data& src, std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) B::push_back_mut(h.d, B::get(src, i));
-    }
-
-    static data take(const data& d, std::size_t n) {
-        if (n >= d.size) {
-            B::retain_data(d);
-            return d;
-        }
-        if (n == 0) return {};
-        if (n > d.tree_size()) {
-            B::retain_data(d);
-            data r = d;
-            r.tail_size = static_cast<std::uint32_t>(n - d.tree_size());
-            r.size = n;
-            return r;
-        }
-        holder h;
-        append_from(h, d, 0, n);
-        return h.take();
-    }
-
-    static data drop(const data& d, std::size_t n) {
-        if (n == 0) {
-            B::retain_data(d);
-            return d;
-        }
-        if (n >= d.size) return {};
-        holder h;
-        append_from(h, d, n, d.size);
-        return h.take();
-    }
-
-    static data concat(const data& a, const data& b) {
-        if (b.size == 0) {
-            B::retain_data(a);
-            return a;
-        }
-        if (a.size == 0) {
-            B::retain_data(b);
-            return b;
-        }
-        holder h;
-        B::retain_data(a);
-        h.d = a;
-        append_from(h, b, 0, b.size);
-        return h.take();
-    }
-
-    template <class U>
-    static data insert(const data& d, std::size_t i, U&& value) {
-        holder h;
-        append_from(h, d, 0, i);
-        B::push_back_mut(h.d, std::forward<U>(value));
-        append_from(h, d, i, d.size);
-        return h.take();
-    }
-
-    static data erase(const data& d, std::size_t i) {
-        holder h;
-        append_from(h, d, 0, i);
-        append_from(h, d, i + 1, d.size);
-        return h.take();
-    }
+    static data take(const data& d, std::size_t n) { return S::take(d, n); }
+    static data drop(const data& d, std::size_t n) { return S::drop(d, n); }
+    static data concat(const data& a, const data& b) { return C::concat(a, b); }
 
     template <class U>
     static data push_front(const data& d, U&& value) {
-        return insert(d, 0, std::forward<U>(value));
+        holder one(B::push_back(data{}, std::forward<U>(value)));
+        return C::concat(one.d, d);
+    }
+
+    // O(log n): take(i) + [value] + drop(i), or a tail rewrite when i is in the tail.
+    template <class U>
+    static data insert(const data& d, std::size_t i, U&& value) {
+        if (i == d.size) return B::push_back(d, std::forward<U>(value));
+        const std::size_t tree_size = d.tree_size();
+        if (i >= tree_size && d.tail_size < branches) {
+            leaf* t = N::copy_leaf_insert(d.tail->elements(), d.tail_size, d.root ? branches : B::grown_capacity(d.tail_size + 1),
+                                          static_cast<std::uint32_t>(i - tree_size), std::forward<U>(value));
+            if (d.root) B::retain(d.root);
+            return {d.root, t, d.size + 1, d.shift, d.tail_size + 1};
+        }
+        if (i == 0) return push_front(d, std::forward<U>(value));
+        holder front(S::take(d, i));
+        holder grown(B::push_back(front.d, std::forward<U>(value)));
+        holder back(S::drop(d, i));
+        return C::concat(grown.d, back.d);
+    }
+
+    // O(log n): take(i) + drop(i + 1), or a tail rewrite when i is in the tail.
+    static data erase(const data& d, std::size_t i) {
+        if (i + 1 == d.size) return B::pop_back(d);
+        if (i == 0) return S::drop(d, 1);
+        const std::size_t tree_size = d.tree_size();
+        if (i >= tree_size) {
+            const T* e = d.tail->elements();
+            const auto at = static_cast<std::uint32_t>(i - tree_size);
+            leaf* t = N::allocate_leaf(d.tail->capacity);
+            std::uint32_t done = 0;
+            try {
+                std::uninitialized_copy_n(e, at, t->elements());
+                done = at;
+                std::uninitialized_copy_n(e + at + 1, d.tail_size - at - 1, t->elements() + at);
+            } catch (...) {
+                std::destroy_n(t->elements(), done);
+                N::free_leaf_storage(t);
+                throw;
+            }
+            t->fill.store(d.tail_size - 1);
+            if (d.root) B::retain(d.root);
+            return {d.root, t, d.size - 1, d.shift, d.tail_size - 1};
+        }
+        holder front(S::take(d, i));
+        holder back(S::drop(d, i + 1));
+        return C::concat(front.d, back.d);
     }
 };
 

@@ -209,6 +209,28 @@ struct tree_ops : nodes<T, Policy> {
         }
     }
 
+    // A new inner node at `shift` over children[0..count), whose sizes are given; it takes
+    // over the caller's references only on success. Regular when the shape allows (every
+    // child regular, all but the last full), so lookups keep the radix path.
+    static inner* make_inner(unsigned shift, base* const* children, const std::size_t* sizes,
+                             std::uint32_t count) {
+        const std::size_t full = child_capacity(shift);
+        bool regular = true;
+        for (std::uint32_t j = 0; j < count && regular; ++j) {
+            if (shift > bits && as_inner(children[j])->relaxed) regular = false;
+            if (j + 1 < count && sizes[j] != full) regular = false;
+        }
+        inner* n = N::allocate_inner(!regular);
+        n->count = count;
+        std::size_t total = 0;
+        for (std::uint32_t j = 0; j < count; ++j) {
+            n->children[j] = children[j];
+            total += sizes[j];
+            if (!regular) n->sizes()[j] = total;
+        }
+        return n;
+    }
+
     // ---- push_back -----------------------------------------------------------------
     // Appends the full leaf `l` (32 elements) to a regular tree whose size is a multiple
     // of 32. Consumes the caller's reference to l on success.
@@ -453,7 +475,18 @@ struct tree_ops : nodes<T, Policy> {
         leaf* l = nullptr;
         std::size_t l_size = 0;
         base* rest = pop_leaf(as_inner(d.root), d.shift, d.tree_size(), l, l_size);
-        data r{rest, l, d.size - 1, rest ? d.shift : 0, static_cast<std::uint32_t>(l_size)};
+        // The leaf becomes a tail of its own (the identity rule): other versions may hold
+        // the same leaf under a different tree.
+        leaf* t;
+        try {
+            t = N::copy_leaf(l->elements(), static_cast<std::uint32_t>(l_size), branches);
+        } catch (...) {
+            N::release_leaf(l);
+            if (rest) release(rest, d.shift);
+            throw;
+        }
+        N::release_leaf(l);
+        data r{rest, t, d.size - 1, rest ? d.shift : 0, static_cast<std::uint32_t>(l_size)};
         collapse(r.root, r.shift);
         return r;
     }
