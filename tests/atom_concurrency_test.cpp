@@ -9,12 +9,16 @@
 #include <gtest/gtest.h>
 
 #include <immutable/atom.hpp>
+#include <immutable/list.hpp>
+#include <immutable/map.hpp>
+#include <immutable/set.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <latch>
 #include <cstdint>
+#include <functional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -30,69 +34,74 @@ namespace {
 
 using immutable::test::counting_policy;
 
-// ---- a stand-in container, until the library's containers land --------------------------
-class probe_stack {
-    struct node {
-        std::atomic<std::uint32_t> refs{1};
-        std::int64_t value;
-        std::size_t size;
-        node* next;
-    };
-
-public:
-    probe_stack() noexcept = default;
-    probe_stack(const probe_stack& other) noexcept : top_(other.top_) {
-        if (top_ != nullptr) top_->refs.fetch_add(1, std::memory_order_relaxed);
-    }
-    probe_stack(probe_stack&& other) noexcept : top_(std::exchange(other.top_, nullptr)) {}
-    probe_stack& operator=(probe_stack other) noexcept {
-        std::swap(top_, other.top_);
-        return *this;
-    }
-    ~probe_stack() {
-        node* n = top_;
-        while (n != nullptr && n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            node* next = n->next;
-            n->~node();
-            counting_policy::deallocate(n, sizeof(node));
-            n = next;
-        }
-    }
-    [[nodiscard]] probe_stack push(std::int64_t v) const {
-        void* raw = counting_policy::allocate(sizeof(node));
-        node* n = ::new (raw) node{{1}, v, size() + 1, top_};
-        if (top_ != nullptr) top_->refs.fetch_add(1, std::memory_order_relaxed);
-        probe_stack s;
-        s.top_ = n;
-        return s;
-    }
-    std::size_t size() const noexcept { return top_ == nullptr ? 0 : top_->size; }
-    const void* identity() const noexcept { return top_; }
-    template <class F>
-    void for_each(F f) const {
-        for (node* n = top_; n != nullptr; n = n->next) f(n->value, n->size);
-    }
-
-private:
-    node* top_ = nullptr;
-};
-
 // ---- per-container adapters ---------------------------------------------------------------
 // grow(c, tag): the next version (one element more); version(c): grows by one per grow;
 // valid(c): the content invariant a torn or freed snapshot would break.
-struct probe_adapter {
-    using type = probe_stack;
-    static type grow(const type& c, std::int64_t tag) { return c.push(tag); }
+
+// Element i of the list is i: a torn or freed list shows as a wrong element.
+struct list_adapter {
+    using type = immutable::list<std::int64_t, counting_policy>;
+    static type grow(const type& c, std::int64_t) {
+        return c.push_back(static_cast<std::int64_t>(c.size()));
+    }
     static std::size_t version(const type& c) { return c.size(); }
     static bool valid(const type& c) {
-        std::size_t expected = c.size();
-        bool ok = true;
-        c.for_each([&](std::int64_t, std::size_t size) { ok = ok && size == expected--; });
-        return ok && expected == 0;
+        std::int64_t i = 0;
+        for (std::int64_t x : c) {
+            if (x != i++) return false;
+        }
+        return static_cast<std::size_t>(i) == c.size();
     }
     static type fresh(std::size_t n) {
         type c;
-        for (std::size_t i = 0; i < n; ++i) c = c.push(static_cast<std::int64_t>(i));
+        for (std::size_t i = 0; i < n; ++i) c = grow(c, 0);
+        return c;
+    }
+};
+
+// Keys 0..size-1, each mapped to 3 * key.
+struct map_adapter {
+    using type = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>,
+                                std::equal_to<std::int64_t>, counting_policy>;
+    static type grow(const type& c, std::int64_t) {
+        auto k = static_cast<std::int64_t>(c.size());
+        return c.set(k, 3 * k);
+    }
+    static std::size_t version(const type& c) { return c.size(); }
+    static bool valid(const type& c) {
+        std::size_t n = 0;
+        for (const auto& [k, v] : c) {
+            if (k < 0 || static_cast<std::size_t>(k) >= c.size() || v != 3 * k) return false;
+            ++n;
+        }
+        return n == c.size();
+    }
+    static type fresh(std::size_t n) {
+        type c;
+        for (std::size_t i = 0; i < n; ++i) c = grow(c, 0);
+        return c;
+    }
+};
+
+// Elements 0..size-1.
+struct set_adapter {
+    using type = immutable::set<std::int64_t, std::hash<std::int64_t>, std::equal_to<std::int64_t>,
+                                counting_policy>;
+    static type grow(const type& c, std::int64_t) {
+        return c.insert(static_cast<std::int64_t>(c.size()));
+    }
+    static std::size_t version(const type& c) { return c.size(); }
+    static bool valid(const type& c) {
+        std::size_t n = 0;
+        for (std::int64_t x : c) {
+            if (x < 0 || static_cast<std::size_t>(x) >= c.size()) return false;
+            ++n;
+        }
+        return n == c.size() && (n == 0 || c.contains(static_cast<std::int64_t>(n) - 1));
+    }
+    static type fresh(std::size_t n) {
+        type c;
+        for (std::size_t i = 0; i < n; ++i) c = grow(c, 0);
         return c;
     }
 };
@@ -110,7 +119,7 @@ constexpr int writer_threads = 2;
 #if defined(ATOM_TEST_UNDER_TSAN)
 constexpr int updates_per_writer = 2000; // TSan runs each thread about 10x slower
 #else
-constexpr int updates_per_writer = 20000;
+constexpr int updates_per_writer = 6000;
 #endif
 
 // Readers alternate read() and load(); each remembers the last version it saw and fails on
@@ -139,22 +148,24 @@ void readers_see_monotonic_versions_and_updates_apply_once() {
             threads.emplace_back([&, r] {
                 std::size_t last = 0;
                 std::int64_t bad = 0;
-                C kept; // a snapshot held across later stores, rechecked at the end
-                std::size_t kept_version = 0;
+                C held; // a snapshot held across many later stores, then rechecked
+                std::size_t held_version = 0;
                 go.arrive_and_wait();
                 for (std::uint64_t i = 0; i < min_reads || writers_done.load() < writer_threads;
                      ++i) {
                     std::size_t v = (i + static_cast<std::uint64_t>(r)) % 8 == 0
-                                        ? Adapter::version(kept = a.load())
+                                        ? Adapter::version(a.load())
                                         : a.read([](const C& c) { return Adapter::version(c); });
                     if (v < last) ++bad;
                     last = v;
                     if (i % 64 == 0) {
                         if (!a.read([](const C& c) { return Adapter::valid(c); })) ++bad;
-                        kept_version = Adapter::version(kept);
+                        if (Adapter::version(held) != held_version || !Adapter::valid(held)) ++bad;
+                        held = a.load();
+                        held_version = Adapter::version(held);
+                        if (held_version < last) ++bad;
                     }
                 }
-                if (Adapter::version(kept) != kept_version || !Adapter::valid(kept)) ++bad;
                 failures.fetch_add(bad);
             });
         }
@@ -326,43 +337,111 @@ void pause_while_protected() {
 
 } // namespace
 
-TEST(atom_probe_concurrency, readers_see_monotonic_versions_and_updates_apply_once) {
-    readers_see_monotonic_versions_and_updates_apply_once<probe_adapter>();
+template <class Adapter>
+class atom_concurrency : public ::testing::Test {};
+using adapters = ::testing::Types<list_adapter, map_adapter, set_adapter>;
+TYPED_TEST_SUITE(atom_concurrency, adapters);
+
+TYPED_TEST(atom_concurrency, readers_see_monotonic_versions_and_updates_apply_once) {
+    readers_see_monotonic_versions_and_updates_apply_once<TypeParam>();
 }
-TEST(atom_probe_concurrency, compare_exchange_loops_apply_exactly_once) {
-    compare_exchange_loops_apply_exactly_once<probe_adapter>();
+TYPED_TEST(atom_concurrency, compare_exchange_loops_apply_exactly_once) {
+    compare_exchange_loops_apply_exactly_once<TypeParam>();
 }
-TEST(atom_probe_concurrency, exchanges_hand_back_every_version_exactly_once) {
-    exchanges_hand_back_every_version_exactly_once<probe_adapter>();
+TYPED_TEST(atom_concurrency, exchanges_hand_back_every_version_exactly_once) {
+    exchanges_hand_back_every_version_exactly_once<TypeParam>();
 }
-TEST(atom_probe_concurrency, old_versions_are_released_after_one_read_per_reader) {
-    old_versions_are_released_after_one_read_per_reader<probe_adapter>();
+TYPED_TEST(atom_concurrency, old_versions_are_released_after_one_read_per_reader) {
+    old_versions_are_released_after_one_read_per_reader<TypeParam>();
 }
-TEST(atom_probe_concurrency, concurrent_fast_path_reads_write_nothing_shared) {
-    concurrent_fast_path_reads_write_nothing_shared<probe_adapter>();
+TYPED_TEST(atom_concurrency, concurrent_fast_path_reads_write_nothing_shared) {
+    concurrent_fast_path_reads_write_nothing_shared<TypeParam>();
+}
+
+// N threads x M increments of counters in one map: the totals are exact (every update
+// applied exactly once), and every snapshot a reader sees is consistent (the "total" entry
+// equals the sum of the per-thread entries) and never older than the previous one.
+TEST(atom_map_concurrency, counter_increments_apply_exactly_once) {
+    using counters = map_adapter::type;
+    constexpr std::int64_t total_key = -1;
+    constexpr int writers = 6;
+    constexpr int readers = 2;
+    constexpr int increments = updates_per_writer / 2;
+    auto start = counting_policy::live_nodes.load();
+    {
+        immutable::atom<counters> a(counters().set(total_key, 0));
+        std::atomic<int> writers_done{0};
+        std::atomic<std::int64_t> failures{0};
+        std::latch go(writers + readers);
+        std::vector<std::thread> threads;
+        for (int w = 0; w < writers; ++w) {
+            threads.emplace_back([&, w] {
+                go.arrive_and_wait();
+                for (int i = 0; i < increments; ++i) {
+                    (void)a.update([&](const counters& m) {
+                        auto add_one = [](std::int64_t v) { return v + 1; };
+                        return m.update(w, add_one).update(total_key, add_one);
+                    });
+                }
+                writers_done.fetch_add(1);
+            });
+        }
+        for (int r = 0; r < readers; ++r) {
+            threads.emplace_back([&] {
+                go.arrive_and_wait();
+                std::int64_t last = 0;
+                std::int64_t bad = 0;
+                while (writers_done.load() < writers) {
+                    std::int64_t total = a.read([&](const counters& m) {
+                        std::int64_t sum = 0;
+                        for (const auto& [k, v] : m) {
+                            if (k != total_key) sum += v;
+                        }
+                        return sum == m.at(total_key) ? sum : -1;
+                    });
+                    if (total < last) ++bad; // also catches an inconsistent snapshot (-1)
+                    last = total;
+                }
+                failures.fetch_add(bad);
+            });
+        }
+        for (auto& t : threads) t.join();
+        EXPECT_EQ(failures.load(), 0);
+        counters final_value = a.load();
+        EXPECT_EQ(final_value.at(total_key), std::int64_t{writers} * increments);
+        for (int w = 0; w < writers; ++w) EXPECT_EQ(final_value.at(w), increments);
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), start);
 }
 
 // A writer that retires a box which a reader is copying from must keep the box (and so the
 // version) until the reader is done, then free it at a later store.
-TEST(atom_probe_concurrency, a_box_protected_by_a_reader_outlives_its_retirement) {
+TEST(atom_list_concurrency, a_box_protected_by_a_reader_outlives_its_retirement) {
+    using C = list_adapter::type;
     auto start = counting_policy::live_nodes.load();
+    auto nodes_of = [](std::size_t n) {
+        auto before = counting_policy::live_nodes.load();
+        C twin = list_adapter::fresh(n);
+        return counting_policy::live_nodes.load() - before;
+    };
+    const auto big = nodes_of(2000), mid = nodes_of(200), small = nodes_of(3);
     {
-        immutable::atom<probe_stack> a(probe_adapter::fresh(4));
+        immutable::atom<C> a(list_adapter::fresh(2000));
         protected_phase.store(0);
         std::thread reader([&] {
             immutable::detail::atom_support::while_protected_hook = &pause_while_protected;
-            EXPECT_EQ(a.read([](const probe_stack& c) { return c.size(); }), 4u);
+            EXPECT_EQ(a.read([](const C& c) { return c.size(); }), 2000u);
             immutable::detail::atom_support::while_protected_hook = nullptr;
         });
         while (protected_phase.load() != 1) std::this_thread::yield();
-        a.store(probe_adapter::fresh(2)); // retires the protected box: it must stay
-        a.store(probe_adapter::fresh(3)); // the unprotected box of size 2 goes at once
-        EXPECT_EQ(counting_policy::live_nodes.load() - start, 4 + 3);
+        a.store(list_adapter::fresh(3));   // retires the protected box: it must stay
+        a.store(list_adapter::fresh(200)); // the unprotected box of size 3 goes at once
+        EXPECT_EQ(counting_policy::live_nodes.load() - start, big + mid);
         protected_phase.store(2); // the reader copies from the retired box (ASan: no UAF)
         reader.join();            // and drops its cache at exit
-        EXPECT_EQ(counting_policy::live_nodes.load() - start, 4 + 3);
-        a.store(probe_adapter::fresh(1)); // the next store frees the retired box
-        EXPECT_EQ(counting_policy::live_nodes.load() - start, 1);
+        EXPECT_EQ(counting_policy::live_nodes.load() - start, big + mid);
+        a.store(list_adapter::fresh(3)); // the next store frees the retired box
+        EXPECT_EQ(counting_policy::live_nodes.load() - start, small);
     }
     EXPECT_EQ(counting_policy::live_nodes.load(), start);
 }

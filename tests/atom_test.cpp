@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <immutable/atom.hpp>
+#include <immutable/list.hpp>
+#include <immutable/map.hpp>
+#include <immutable/set.hpp>
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -91,6 +96,9 @@ std::uint64_t shared_writes() { return immutable::atom_instrumentation::shared_w
 } // namespace
 
 static_assert(immutable::atom_value<probe_stack>);
+static_assert(immutable::atom_value<immutable::list<int>>);
+static_assert(immutable::atom_value<immutable::map<int, int>>);
+static_assert(immutable::atom_value<immutable::set<int>>);
 static_assert(!immutable::atom_value<int>);
 static_assert(!std::is_copy_constructible_v<immutable::atom<probe_stack>>);
 static_assert(!std::is_move_constructible_v<immutable::atom<probe_stack>>);
@@ -303,4 +311,184 @@ TEST(atom_probe, compare_exchange_of_a_stale_expected_fails_and_refreshes_it) {
     EXPECT_FALSE(a.compare_exchange(expected, stale.push(9)));
     EXPECT_EQ(expected.size(), 2u);
     EXPECT_EQ(expected.top(), 2);
+}
+
+// ---- the library's containers ------------------------------------------------------------
+namespace {
+
+// make(n): a version with n elements, built from nothing (so two calls share no node);
+// grow(c): c with one element more; size(c) and equal(a, b) for checks.
+struct list_ops {
+    using type = immutable::list<std::int64_t, counting_policy>;
+    static type grow(const type& c) { return c.push_back(static_cast<std::int64_t>(c.size())); }
+};
+struct map_ops {
+    using type = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>,
+                                std::equal_to<std::int64_t>, counting_policy>;
+    static type grow(const type& c) {
+        auto k = static_cast<std::int64_t>(c.size());
+        return c.set(k, -k);
+    }
+};
+struct set_ops {
+    using type = immutable::set<std::int64_t, std::hash<std::int64_t>, std::equal_to<std::int64_t>,
+                                counting_policy>;
+    static type grow(const type& c) { return c.insert(static_cast<std::int64_t>(c.size())); }
+};
+
+template <class Ops>
+typename Ops::type make(std::size_t n) {
+    typename Ops::type c;
+    for (std::size_t i = 0; i < n; ++i) c = Ops::grow(c);
+    return c;
+}
+
+// Live nodes that a version of n elements costs on its own.
+template <class Ops>
+std::int64_t nodes_of(std::size_t n) {
+    auto before = counting_policy::live_nodes.load();
+    auto c = make<Ops>(n);
+    return counting_policy::live_nodes.load() - before;
+}
+
+template <class Ops>
+class atom_container : public ::testing::Test {};
+using container_ops = ::testing::Types<list_ops, map_ops, set_ops>;
+TYPED_TEST_SUITE(atom_container, container_ops);
+
+} // namespace
+
+TYPED_TEST(atom_container, default_is_empty_and_load_store_exchange_work) {
+    using C = typename TypeParam::type;
+    auto start = counting_policy::live_nodes.load();
+    {
+        immutable::atom<C> a;
+        EXPECT_EQ(a.load().size(), 0u);
+        C five = make<TypeParam>(5);
+        a.store(five);
+        EXPECT_EQ(a.load(), five);
+        EXPECT_EQ(a.load().identity(), five.identity());
+        C old = a.exchange(make<TypeParam>(9));
+        EXPECT_EQ(old.identity(), five.identity());
+        EXPECT_EQ(a.read([](const C& c) { return c.size(); }), 9u);
+        immutable::atom<C> b(make<TypeParam>(3));
+        EXPECT_EQ(b.load(), make<TypeParam>(3));
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+}
+
+TYPED_TEST(atom_container, compare_exchange_compares_identity_not_contents) {
+    using C = typename TypeParam::type;
+    immutable::atom<C> a(make<TypeParam>(40));
+    C lookalike = make<TypeParam>(40); // equal contents, different root
+    ASSERT_EQ(lookalike, a.load());
+    C expected = lookalike;
+    EXPECT_FALSE(a.compare_exchange(expected, make<TypeParam>(1)));
+    EXPECT_EQ(expected.identity(), a.load().identity()); // loaded the current version
+    EXPECT_EQ(a.load().size(), 40u);
+    EXPECT_TRUE(a.compare_exchange(expected, TypeParam::grow(expected)));
+    EXPECT_EQ(a.load().size(), 41u);
+}
+
+TYPED_TEST(atom_container, update_applies_f_and_returns_the_published_version) {
+    using C = typename TypeParam::type;
+    immutable::atom<C> a;
+    for (std::size_t i = 1; i <= 100; ++i) {
+        C published = a.update([](const C& c) { return TypeParam::grow(c); });
+        EXPECT_EQ(published.size(), i);
+        EXPECT_EQ(published.identity(), a.load().identity());
+    }
+    EXPECT_EQ(a.load(), make<TypeParam>(100));
+}
+
+TYPED_TEST(atom_container, a_failed_allocation_in_update_publishes_nothing_and_leaks_nothing) {
+    using C = typename TypeParam::type;
+    auto start = counting_policy::live_nodes.load();
+    {
+        immutable::atom<C> a(make<TypeParam>(100));
+        C before = a.load();
+        for (std::int64_t k = 0; k < 4; ++k) {
+            counting_policy::fail_after(k);
+            try {
+                (void)a.update([](const C& c) { return TypeParam::grow(TypeParam::grow(c)); });
+                counting_policy::never_fail();
+                a.store(before); // succeeded: put the original back
+            } catch (const std::bad_alloc&) {
+                counting_policy::never_fail();
+                EXPECT_EQ(a.load().identity(), before.identity());
+            }
+        }
+        EXPECT_EQ(a.load(), make<TypeParam>(100));
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+}
+
+TYPED_TEST(atom_container, replaced_versions_are_freed_at_this_threads_next_read) {
+    using C = typename TypeParam::type;
+    auto start = counting_policy::live_nodes.load();
+    {
+        immutable::atom<C> a;
+        for (std::size_t n : {1u, 40u, 3u, 700u, 2u, 33u}) {
+            a.store(make<TypeParam>(n));
+            EXPECT_EQ(a.read([](const C& c) { return c.size(); }), n);
+            // The atom's box and this thread's cache hold the same version: nothing else.
+            EXPECT_EQ(counting_policy::live_nodes.load() - start, nodes_of<TypeParam>(n));
+        }
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+}
+
+TYPED_TEST(atom_container, an_idle_reader_keeps_one_version_until_it_lets_go) {
+    using C = typename TypeParam::type;
+    auto start = counting_policy::live_nodes.load();
+    const auto big = nodes_of<TypeParam>(500), small = nodes_of<TypeParam>(4);
+    immutable::atom<C> a(make<TypeParam>(500));
+    // Another thread caches the big version, then idles (alive) while the atom moves on.
+    std::atomic<int> phase{0};
+    std::thread idle([&] {
+        EXPECT_EQ(a.read([](const C& c) { return c.size(); }), 500u);
+        phase.store(1);
+        while (phase.load() != 2) std::this_thread::yield();
+        a.release_thread_cache(); // lets go while still alive
+        phase.store(3);
+        while (phase.load() != 4) std::this_thread::yield();
+        EXPECT_EQ(a.read([](const C& c) { return c.size(); }), 4u); // caches the small one
+    });
+    while (phase.load() != 1) std::this_thread::yield();
+    for (int i = 0; i < 10; ++i) a.store(make<TypeParam>(4));
+    EXPECT_EQ(counting_policy::live_nodes.load() - start, big + small); // one old version
+    phase.store(2);
+    while (phase.load() != 3) std::this_thread::yield();
+    EXPECT_EQ(counting_policy::live_nodes.load() - start, small);
+    phase.store(4);
+    idle.join(); // thread exit drops its cache too
+    EXPECT_EQ(counting_policy::live_nodes.load() - start, small);
+}
+
+TYPED_TEST(atom_container, snapshots_keep_their_version_after_the_atom_is_gone) {
+    using C = typename TypeParam::type;
+    auto start = counting_policy::live_nodes.load();
+    C kept;
+    {
+        auto a = std::make_unique<immutable::atom<C>>(make<TypeParam>(64));
+        kept = a->load();
+        a->store(make<TypeParam>(2));
+    }
+    EXPECT_EQ(kept, make<TypeParam>(64));
+    EXPECT_EQ(counting_policy::live_nodes.load() - start, nodes_of<TypeParam>(64));
+    kept = C();
+    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+}
+
+TYPED_TEST(atom_container, fast_path_reads_make_no_shared_write) {
+    using C = typename TypeParam::type;
+    immutable::atom<C> a(make<TypeParam>(1000));
+    (void)a.read([](const C& c) { return c.size(); });
+    auto writes = shared_writes();
+    std::size_t found = 0;
+    for (std::int64_t k = 0; k < 1000; ++k) {
+        found += a.read([&](const C& c) { return c.size() > static_cast<std::size_t>(k) ? 1u : 0u; });
+    }
+    EXPECT_EQ(found, 1000u);
+    EXPECT_EQ(shared_writes(), writes);
 }
