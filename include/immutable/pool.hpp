@@ -15,7 +15,8 @@
 //    more. Beyond those caps freed blocks go back upstream. trim() returns cached memory.
 //  - a block may be freed by any thread, not only the one that allocated it.
 //  - when a thread exits, its full batches go to the shared pool and the rest upstream.
-//  - accounting (memory_stats) costs two plain stores per call; define
+//  - accounting (memory_stats) costs two counter updates per call, plain loads and stores
+//    on thread-owned memory (no locked instruction); define
 //    IMMUTABLE_NO_ACCOUNTING (in every translation unit) to drop it.
 
 #include <concepts>
