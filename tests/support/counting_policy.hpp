@@ -36,7 +36,7 @@ struct counting_policy {
     static void deallocate(void* p, std::size_t bytes) noexcept {
         live_nodes.fetch_sub(1, std::memory_order_relaxed);
         live_bytes.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
-        ::operator delete(p, bytes);
+        detail::sized_delete(p, bytes);
     }
 
     // Make the allocation after `n` more successful ones throw (n = 0: the next one).
