@@ -15,12 +15,6 @@
 #include <immutable/detail/queue/debug.hpp>
 #include <immutable/queue.hpp>
 
-#include <new>
-#if !defined(__cpp_sized_deallocation)
-// tests/support/counting_policy.hpp calls the sized operator delete, which clang before 19
-// declares only under -fsized-deallocation; the C++ runtime defines it either way.
-void operator delete(void* p, std::size_t bytes) noexcept;
-#endif
 #include "support/counting_policy.hpp"
 
 using immutable::queue;
