@@ -11,7 +11,10 @@
 #include <immutable/atom.hpp>
 #include <immutable/list.hpp>
 #include <immutable/map.hpp>
+#include <immutable/queue.hpp>
 #include <immutable/set.hpp>
+#include <immutable/sorted_map.hpp>
+#include <immutable/sorted_set.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -23,11 +26,6 @@
 #include <utility>
 #include <vector>
 
-#if !defined(__cpp_sized_deallocation)
-// clang without -fsized-deallocation does not declare the sized form that
-// support/counting_policy.hpp calls; libstdc++ defines it either way.
-void operator delete(void*, std::size_t) noexcept;
-#endif
 #include "support/counting_policy.hpp"
 
 namespace {
@@ -98,6 +96,78 @@ struct set_adapter {
             ++n;
         }
         return n == c.size() && (n == 0 || c.contains(static_cast<std::int64_t>(n) - 1));
+    }
+    static type fresh(std::size_t n) {
+        type c;
+        for (std::size_t i = 0; i < n; ++i) c = grow(c, 0);
+        return c;
+    }
+};
+
+// Keys 0..size-1 in order, each mapped to 3 * key.
+struct sorted_map_adapter {
+    using type = immutable::sorted_map<std::int64_t, std::int64_t, std::less<std::int64_t>,
+                                       counting_policy>;
+    static type grow(const type& c, std::int64_t) {
+        auto k = static_cast<std::int64_t>(c.size());
+        return c.set(k, 3 * k);
+    }
+    static std::size_t version(const type& c) { return c.size(); }
+    static bool valid(const type& c) {
+        std::int64_t expected = 0;
+        for (const auto& [k, v] : c) {
+            if (k != expected++ || v != 3 * k) return false;
+        }
+        return static_cast<std::size_t>(expected) == c.size();
+    }
+    static type fresh(std::size_t n) {
+        type c;
+        for (std::size_t i = 0; i < n; ++i) c = grow(c, 0);
+        return c;
+    }
+};
+
+// Elements 0..size-1 in order.
+struct sorted_set_adapter {
+    using type = immutable::sorted_set<std::int64_t, std::less<std::int64_t>, counting_policy>;
+    static type grow(const type& c, std::int64_t) {
+        return c.insert(static_cast<std::int64_t>(c.size()));
+    }
+    static std::size_t version(const type& c) { return c.size(); }
+    static bool valid(const type& c) {
+        std::int64_t expected = 0;
+        for (std::int64_t x : c) {
+            if (x != expected++) return false;
+        }
+        return static_cast<std::size_t>(expected) == c.size();
+    }
+    static type fresh(std::size_t n) {
+        type c;
+        for (std::size_t i = 0; i < n; ++i) c = grow(c, 0);
+        return c;
+    }
+};
+
+// A sliding window: each step pushes the next number and pops the front once more than
+// `window` are queued, so pushes, pops and the queue's compaction all run. The version is
+// the count of numbers ever pushed (back() + 1); the content is consecutive numbers.
+struct queue_adapter {
+    using type = immutable::queue<std::int64_t, counting_policy>;
+    static constexpr std::size_t window = 40;
+    static type grow(const type& c, std::int64_t) {
+        type next = c.push(c.empty() ? 0 : c.back() + 1);
+        return next.size() > window ? next.pop() : next;
+    }
+    static std::size_t version(const type& c) {
+        return c.empty() ? 0 : static_cast<std::size_t>(c.back() + 1);
+    }
+    static bool valid(const type& c) {
+        if (c.size() > window) return false;
+        std::int64_t expected = c.empty() ? 0 : c.front();
+        for (std::int64_t x : c) {
+            if (x != expected++) return false;
+        }
+        return c.empty() || expected == c.back() + 1;
     }
     static type fresh(std::size_t n) {
         type c;
@@ -339,7 +409,8 @@ void pause_while_protected() {
 
 template <class Adapter>
 class atom_concurrency : public ::testing::Test {};
-using adapters = ::testing::Types<list_adapter, map_adapter, set_adapter>;
+using adapters = ::testing::Types<list_adapter, map_adapter, set_adapter, sorted_map_adapter,
+                                  sorted_set_adapter, queue_adapter>;
 TYPED_TEST_SUITE(atom_concurrency, adapters);
 
 TYPED_TEST(atom_concurrency, readers_see_monotonic_versions_and_updates_apply_once) {

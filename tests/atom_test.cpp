@@ -7,7 +7,10 @@
 #include <immutable/atom.hpp>
 #include <immutable/list.hpp>
 #include <immutable/map.hpp>
+#include <immutable/queue.hpp>
 #include <immutable/set.hpp>
+#include <immutable/sorted_map.hpp>
+#include <immutable/sorted_set.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -18,11 +21,6 @@
 #include <type_traits>
 #include <vector>
 
-#if !defined(__cpp_sized_deallocation)
-// clang without -fsized-deallocation does not declare the sized form that
-// support/counting_policy.hpp calls; libstdc++ defines it either way.
-void operator delete(void*, std::size_t) noexcept;
-#endif
 #include "support/counting_policy.hpp"
 
 namespace {
@@ -99,6 +97,9 @@ static_assert(immutable::atom_value<probe_stack>);
 static_assert(immutable::atom_value<immutable::list<int>>);
 static_assert(immutable::atom_value<immutable::map<int, int>>);
 static_assert(immutable::atom_value<immutable::set<int>>);
+static_assert(immutable::atom_value<immutable::sorted_map<int, int>>);
+static_assert(immutable::atom_value<immutable::sorted_set<int>>);
+static_assert(immutable::atom_value<immutable::queue<int>>);
 static_assert(!immutable::atom_value<int>);
 static_assert(!std::is_copy_constructible_v<immutable::atom<probe_stack>>);
 static_assert(!std::is_move_constructible_v<immutable::atom<probe_stack>>);
@@ -336,6 +337,23 @@ struct set_ops {
     static type grow(const type& c) { return c.insert(static_cast<std::int64_t>(c.size())); }
 };
 
+struct sorted_map_ops {
+    using type = immutable::sorted_map<std::int64_t, std::int64_t, std::less<std::int64_t>,
+                                       counting_policy>;
+    static type grow(const type& c) {
+        auto k = static_cast<std::int64_t>(c.size());
+        return c.set(k, -k);
+    }
+};
+struct sorted_set_ops {
+    using type = immutable::sorted_set<std::int64_t, std::less<std::int64_t>, counting_policy>;
+    static type grow(const type& c) { return c.insert(static_cast<std::int64_t>(c.size())); }
+};
+struct queue_ops {
+    using type = immutable::queue<std::int64_t, counting_policy>;
+    static type grow(const type& c) { return c.push(static_cast<std::int64_t>(c.size())); }
+};
+
 template <class Ops>
 typename Ops::type make(std::size_t n) {
     typename Ops::type c;
@@ -353,7 +371,8 @@ std::int64_t nodes_of(std::size_t n) {
 
 template <class Ops>
 class atom_container : public ::testing::Test {};
-using container_ops = ::testing::Types<list_ops, map_ops, set_ops>;
+using container_ops = ::testing::Types<list_ops, map_ops, set_ops, sorted_map_ops, sorted_set_ops,
+                                       queue_ops>;
 TYPED_TEST_SUITE(atom_container, container_ops);
 
 } // namespace
