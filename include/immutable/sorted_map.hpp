@@ -31,6 +31,12 @@ struct map_key_of {
     static const K& get(const E& e) noexcept {
         return e.first;
     }
+    // Equivalent keys met while building from a range: the stored key stays, the value is
+    // the later one (as a sequence of set() calls would leave it).
+    template <class Entry, class E>
+    static std::optional<Entry> merge(const Entry& current, const E& later) {
+        return Entry(current.first, later.second);
+    }
 };
 } // namespace detail::btree
 
@@ -69,12 +75,13 @@ public:
     sorted_map() = default;
     explicit sorted_map(const Compare& comp) : comp_(comp) {}
 
-    // From a list; equivalent keys: the last one wins. O(n) when the list is sorted.
+    // From a list, as if by set() for each entry in turn (equivalent keys: the first key
+    // stays, the last value wins). O(n) when the list is sorted.
     sorted_map(std::initializer_list<value_type> init, const Compare& comp = Compare())
         : tree_(detail::btree::tree_from_range<params, true>(init.begin(), init.end(), comp)), comp_(comp) {}
 
     // From a range of pairs; sorted input is detected and bulk-loaded in O(n), anything else
-    // is inserted entry by entry, O(n log n). Equivalent keys: the last one wins.
+    // is inserted entry by entry, O(n log n). Equivalent keys as for the list constructor.
     template <std::input_iterator It, std::sentinel_for<It> S>
     sorted_map(It first, S last, const Compare& comp = Compare())
         : tree_(detail::btree::tree_from_range<params, direct_input<It>>(std::move(first), std::move(last), comp)),

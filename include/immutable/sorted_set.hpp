@@ -27,6 +27,12 @@ namespace detail::btree {
 template <class T>
 struct set_key_of {
     static const T& get(const T& e) noexcept { return e; }
+    // Equivalent elements met while building from a range: the first stays (as a sequence
+    // of insert() calls would leave it).
+    template <class Entry, class E>
+    static std::optional<Entry> merge(const Entry&, const E&) {
+        return std::nullopt;
+    }
 };
 } // namespace detail::btree
 
@@ -64,7 +70,8 @@ public:
     sorted_set() = default;
     explicit sorted_set(const Compare& comp) : comp_(comp) {}
 
-    // From a list; O(n) when the list is sorted.
+    // From a list, as if by insert() for each element in turn (of equivalent elements the
+    // first stays). O(n) when the list is sorted.
     sorted_set(std::initializer_list<T> init, const Compare& comp = Compare())
         : tree_(detail::btree::tree_from_range<params, true>(init.begin(), init.end(), comp)), comp_(comp) {}
 

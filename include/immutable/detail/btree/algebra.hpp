@@ -152,10 +152,18 @@ void difference_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P:
     });
 }
 
+// Does every key of a come before every key of b?
+template <class P>
+bool entirely_before(const tree<P>& a, const tree<P>& b, const typename P::compare& comp) {
+    return comp(max_key(a.root()), min_key(b.root()));
+}
+
 template <class P>
 tree<P> set_union(const tree<P>& a, const tree<P>& b, const typename P::compare& comp) {
     if (a.root() == b.root() || b.empty()) return a;
     if (a.empty()) return b;
+    if (entirely_before(a, b, comp)) return join(a, b);
+    if (entirely_before(b, a, comp)) return join(b, a);
     tree_output<P> out;
     union_rec(out, a, b, comp, true);
     return out.finish();
@@ -165,6 +173,7 @@ template <class P>
 tree<P> set_intersection(const tree<P>& a, const tree<P>& b, const typename P::compare& comp) {
     if (a.root() == b.root()) return a;
     if (a.empty() || b.empty()) return tree<P>();
+    if (entirely_before(a, b, comp) || entirely_before(b, a, comp)) return tree<P>();
     tree_output<P> out;
     intersect_rec(out, a, b, comp, true);
     return out.finish();
@@ -174,6 +183,7 @@ template <class P>
 tree<P> set_difference(const tree<P>& a, const tree<P>& b, const typename P::compare& comp) {
     if (a.root() == b.root() || a.empty()) return tree<P>();
     if (b.empty()) return a;
+    if (entirely_before(a, b, comp) || entirely_before(b, a, comp)) return a;
     tree_output<P> out;
     difference_rec(out, a, b, comp);
     return out.finish();

@@ -63,8 +63,9 @@ bool keys_sorted(It first, S last, const Compare& comp) {
     return true;
 }
 
-// Builds a tree from any input range: sorted input (checked in one pass) is bulk loaded in
-// O(n), anything else is inserted one entry at a time. Equivalent keys: the last one wins.
+// Builds a tree from any input range, with the result of inserting the entries one by one
+// (equivalent keys resolved by KeyOf::merge): sorted input (checked in one pass) is bulk
+// loaded in O(n), anything else is inserted one entry at a time.
 // Direct = the elements can be compared where they are, without converting them first.
 template <class P, bool Direct, class It, class S>
 tree<P> tree_from_range(It first, S last, const typename P::compare& comp) {
@@ -72,13 +73,14 @@ tree<P> tree_from_range(It first, S last, const typename P::compare& comp) {
         if (keys_sorted<typename P::key_of>(first, last, comp)) return build_sorted<P>(first, last, comp);
         tree<P> t;
         for (; first != last; ++first) {
-            typename P::entry_type e(*first);
             struct {
-                typename P::entry_type& e;
-                std::optional<typename P::entry_type> replace(const typename P::entry_type&) { return std::move(e); }
-                typename P::entry_type make() { return std::move(e); }
-            } act{e};
-            builder_insert(t, entry_key<P>(e), act, comp);
+                const std::iter_reference_t<It>& in;
+                std::optional<typename P::entry_type> replace(const typename P::entry_type& current) {
+                    return P::key_of::template merge<typename P::entry_type>(current, in);
+                }
+                typename P::entry_type make() { return typename P::entry_type(in); }
+            } act{*first};
+            builder_insert(t, P::key_of::get(*first), act, comp);
         }
         return t;
     } else {

@@ -1,8 +1,8 @@
 #pragma once
 // Persistent B+tree: inserting, replacing and erasing one key by path copying.
 //
-// The recursion descends to the leaf without changing anything, then rebuilds the path
-// bottom-up: each level is a fresh node made of copies of the untouched slots (children
+// The descent records the path to the leaf without changing anything, then the path is
+// rebuilt bottom-up: each level is a fresh node made of copies of the untouched slots (children
 // are shared, one retain each) plus the new child(ren) from below. Nothing is allocated
 // before the leaf has decided there is a change, so a no-op (erasing a missing key,
 // setting an equal value) returns the original root and allocates nothing. New nodes are
@@ -134,79 +134,101 @@ std::pair<node_ref<P>, node_ref<P>> concat_pair(const node<P>* a, const node<P>*
 
 // ---- insert / replace -------------------------------------------------------------------
 
-// Action protocol for insert_rec:
+// The path from the root to a leaf: the inner nodes and the child index taken in each.
+template <class P>
+struct tree_path {
+    const inner_node<P>* nodes[max_inner_levels];
+    std::size_t index[max_inner_levels];
+    unsigned depth = 0;
+};
+
+template <class P>
+const leaf_node<P>* descend(const node<P>* n, const typename P::key_type& k, const typename P::compare& comp,
+                            tree_path<P>& path) {
+    while (n->level != 0) {
+        const auto* in = as_inner(n);
+        const std::size_t i = inner_route(in, k, comp);
+        path.nodes[path.depth] = in;
+        path.index[path.depth] = i;
+        ++path.depth;
+        n = in->children[i];
+    }
+    return as_leaf(n);
+}
+
+// Action protocol for insert_path:
 //   std::optional<Entry> replace(const Entry& current)  k is present: the new entry, or
 //                                                       nullopt to leave the tree as is
 //   Entry make()                                        k is absent: the entry to insert
+// Returns the root's replacement (possibly split), or changed = false.
 template <class P, class Action>
-edit_result<P> insert_rec(const node<P>* n, const typename P::key_type& k, Action& act,
-                          const typename P::compare& comp, bool& grew) {
-    if (n->level == 0) {
-        const auto* leaf = as_leaf(n);
-        const std::size_t i = leaf_lower_bound(leaf, k, comp);
-        if (i < leaf->count && !comp(k, entry_key<P>(leaf->entries()[i]))) {
-            std::optional<typename P::entry_type> repl = act.replace(leaf->entries()[i]);
-            if (!repl) return {};
-            return rebuild_leaf(leaf, i, i + 1, &*repl);
-        }
+edit_result<P> insert_path(const node<P>* root, const typename P::key_type& k, Action& act,
+                           const typename P::compare& comp, bool& grew) {
+    tree_path<P> path;
+    const leaf_node<P>* leaf = descend(root, k, comp, path);
+    edit_result<P> r;
+    const std::size_t i = leaf_lower_bound(leaf, k, comp);
+    if (i < leaf->count && !comp(k, entry_key<P>(leaf->entries()[i]))) {
+        std::optional<typename P::entry_type> repl = act.replace(leaf->entries()[i]);
+        if (!repl) return r;
+        r = rebuild_leaf(leaf, i, i + 1, &*repl);
+    } else {
         typename P::entry_type fresh = act.make();
         grew = true;
-        return rebuild_leaf(leaf, i, i, &fresh);
+        r = rebuild_leaf(leaf, i, i, &fresh);
     }
-    const auto* in = as_inner(n);
-    const std::size_t i = inner_route(in, k, comp);
-    edit_result<P> below = insert_rec(in->children[i], k, act, comp, grew);
-    if (!below.changed) return {};
-    if (!below.right) {
-        const std::size_t size = in->sizes[i] + (grew ? 1 : 0);
-        return rebuild_inner(in, i, i + 1, &below.left, &size, 1);
+    for (unsigned d = path.depth; d-- > 0;) {
+        const inner_node<P>* in = path.nodes[d];
+        const std::size_t c = path.index[d];
+        if (!r.right) {
+            const std::size_t size = in->sizes[c] + (grew ? 1 : 0);
+            r = rebuild_inner(in, c, c + 1, &r.left, &size, 1);
+        } else {
+            node_ref<P> parts[2] = {std::move(r.left), std::move(r.right)};
+            const std::size_t sizes[2] = {subtree_size(parts[0].get()), subtree_size(parts[1].get())};
+            r = rebuild_inner(in, c, c + 1, parts, sizes, 2);
+        }
     }
-    node_ref<P> parts[2] = {std::move(below.left), std::move(below.right)};
-    const std::size_t sizes[2] = {subtree_size(parts[0].get()), subtree_size(parts[1].get())};
-    return rebuild_inner(in, i, i + 1, parts, sizes, 2);
+    return r;
 }
 
-// ---- erase ------------------------------------------------------------------------------
-
+// Returns the root's replacement (possibly less than half full, or null when the root
+// leaf emptied), or changed = false when k is absent.
 template <class P>
-edit_result<P> erase_rec(const node<P>* n, const typename P::key_type& k, const typename P::compare& comp) {
-    if (n->level == 0) {
-        const auto* leaf = as_leaf(n);
-        const std::size_t i = leaf_lower_bound(leaf, k, comp);
-        if (i >= leaf->count || comp(k, entry_key<P>(leaf->entries()[i]))) return {};
-        return rebuild_leaf<P>(leaf, i, i + 1, nullptr);
+edit_result<P> erase_path(const node<P>* root, const typename P::key_type& k, const typename P::compare& comp) {
+    tree_path<P> path;
+    const leaf_node<P>* leaf = descend(root, k, comp, path);
+    const std::size_t i = leaf_lower_bound(leaf, k, comp);
+    if (i >= leaf->count || comp(k, entry_key<P>(leaf->entries()[i]))) return {};
+    edit_result<P> r = rebuild_leaf<P>(leaf, i, i + 1, nullptr);
+    for (unsigned d = path.depth; d-- > 0;) {
+        const inner_node<P>* in = path.nodes[d];
+        const std::size_t c = path.index[d];
+        node<P>* child = r.left.get();
+        // Every non-root node holds at least two entries, so the child cannot be empty.
+        if (child->count >= node_min(child)) {
+            const std::size_t size = in->sizes[c] - 1;
+            r = rebuild_inner(in, c, c + 1, &r.left, &size, 1);
+            continue;
+        }
+        // The child fell below half full: merge it with a sibling, or share the sibling's
+        // slots between the two.
+        const std::size_t j = (c + 1 < in->count) ? c + 1 : c - 1;
+        const std::size_t lo = c < j ? c : j;
+        const node<P>* a = (lo == c) ? child : in->children[lo];
+        const node<P>* b = (lo == c) ? in->children[j] : child;
+        auto [x, y] = concat_pair(a, b);
+        r.left.reset();
+        node_ref<P> parts[2] = {std::move(x), std::move(y)};
+        const std::size_t total = in->sizes[c] - 1 + in->sizes[j];
+        std::size_t sizes[2] = {total, 0};
+        if (parts[1]) {
+            sizes[0] = subtree_size(parts[0].get());
+            sizes[1] = total - sizes[0];
+        }
+        r = rebuild_inner(in, lo, lo + 2, parts, sizes, parts[1] ? 2 : 1);
     }
-    const auto* in = as_inner(n);
-    const std::size_t i = inner_route(in, k, comp);
-    edit_result<P> below = erase_rec(in->children[i], k, comp);
-    if (!below.changed) return {};
-    node<P>* child = below.left.get();
-    if (child != nullptr && child->count >= node_min(child)) {
-        const std::size_t size = in->sizes[i] - 1;
-        return rebuild_inner(in, i, i + 1, &below.left, &size, 1);
-    }
-    // The child fell below half full (or, with an inconsistent comparator, emptied):
-    // merge it with a sibling, or share the sibling's entries between the two.
-    const std::size_t j = (i + 1 < in->count) ? i + 1 : i - 1;
-    const std::size_t lo = i < j ? i : j;
-    if (child == nullptr) {
-        // Only reachable with a broken order; drop the empty child.
-        return rebuild_inner<P>(in, i, i + 1, nullptr, nullptr, 0);
-    }
-    const node<P>* a = (lo == i) ? child : in->children[lo];
-    const node<P>* b = (lo == i) ? in->children[j] : child;
-    auto [x, y] = concat_pair(a, b);
-    below.left.reset();
-    node_ref<P> parts[2] = {std::move(x), std::move(y)};
-    const std::size_t total = in->sizes[i] - 1 + in->sizes[j];
-    std::size_t sizes[2];
-    if (parts[1]) {
-        sizes[0] = subtree_size(parts[0].get());
-        sizes[1] = total - sizes[0];
-    } else {
-        sizes[0] = total;
-    }
-    return rebuild_inner(in, lo, lo + 2, parts, sizes, parts[1] ? 2 : 1);
+    return r;
 }
 
 // ---- whole-tree entry points --------------------------------------------------------------
@@ -222,7 +244,7 @@ tree<P> insert_into(const tree<P>& t, const typename P::key_type& k, Action& act
         return tree<P>(std::move(leaf), 0, 1);
     }
     bool grew = false;
-    edit_result<P> r = insert_rec(t.root(), k, act, comp, grew);
+    edit_result<P> r = insert_path(t.root(), k, act, comp, grew);
     if (!r.changed) return t;
     const std::size_t size = t.size() + (grew ? 1 : 0);
     if (!r.right) return tree<P>(std::move(r.left), t.height(), size);
@@ -238,7 +260,7 @@ tree<P> insert_into(const tree<P>& t, const typename P::key_type& k, Action& act
 template <class P>
 tree<P> erase_from(const tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
     if (t.empty()) return t;
-    edit_result<P> r = erase_rec(t.root(), k, comp);
+    edit_result<P> r = erase_path(t.root(), k, comp);
     if (!r.changed) return t;
     if (!r.left) return tree<P>();
     node_ref<P> root = std::move(r.left);

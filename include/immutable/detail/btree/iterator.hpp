@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <ranges>
 
@@ -63,8 +64,11 @@ public:
         return old;
     }
 
+    // Same leaf and slot, and (checked only then, so loops stay cheap) the same path: a
+    // tree built with a comparator that is not an order may hold one shared leaf twice.
     friend bool operator==(const iterator& a, const iterator& b) noexcept {
-        return a.leaf_ == b.leaf_ && a.pos_ == b.pos_;
+        return a.leaf_ == b.leaf_ && a.pos_ == b.pos_ &&
+               (a.leaf_ == nullptr || std::memcmp(a.path_, b.path_, a.height_) == 0);
     }
 
     // ---- engine side ------------------------------------------------------------------

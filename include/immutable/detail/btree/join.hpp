@@ -17,6 +17,7 @@
 // shared nodes are never changed in place.
 
 #include <cstddef>
+#include <optional>
 #include <utility>
 
 #include <immutable/detail/btree/edit.hpp>
@@ -151,29 +152,78 @@ tree<P> child_range(const inner_node<P>* in, std::size_t from, std::size_t to) {
     return tree<P>(std::move(n), in->level, size);
 }
 
+// A tree whose root is an inner node with one child is that child.
 template <class P>
-std::pair<tree<P>, tree<P>> split_node(const node<P>* n, std::size_t size, const typename P::key_type& k,
+tree<P> collapse(tree<P> t) {
+    while (!t.empty() && t.root()->level != 0 && t.root()->count == 1) {
+        const std::size_t size = t.size();
+        const unsigned height = t.height();
+        node_ref<P> root = t.take_root();
+        t = tree<P>(node_ref<P>::share(as_inner(root.get())->children[0]), height - 1u, size);
+    }
+    return t;
+}
+
+// Moves the first i slots of n (owned alone) into a tree of their own.
+template <class P>
+tree<P> take_head(node<P>* n, std::size_t i) {
+    if (i == 0) return tree<P>();
+    if (n->level != 0 && i == 1) {
+        auto* in = as_inner(n);
+        node<P>* child = in->children[0];
+        const std::size_t size = in->sizes[0];
+        in->children[0] = nullptr;
+        inner_remove_in_place(in, 0);
+        return tree<P>(node_ref<P>(child), n->level - 1u, size);
+    }
+    node_ref<P> head = allocate_like(n);
+    move_head(head.get(), n, i);
+    const std::size_t size = subtree_size(head.get());
+    return tree<P>(std::move(head), n->level, size);
+}
+
+// Splits the subtree n (consumed) of `size` entries into keys below k and the rest. A node
+// owned alone is cut in place, so splitting a fresh remainder again and again (as the set
+// algebra does) costs no copies.
+template <class P>
+std::pair<tree<P>, tree<P>> split_node(node_ref<P> n, std::size_t size, const typename P::key_type& k,
                                        const typename P::compare& comp) {
     using pair_t = std::pair<tree<P>, tree<P>>;
-    if (n->level == 0) {
-        const auto* leaf = as_leaf(n);
+    const unsigned level = n->level;
+    if (level == 0) {
+        const auto* leaf = as_leaf(n.get());
         const std::size_t i = leaf_lower_bound(leaf, k, comp);
-        if (i == 0) return pair_t(tree<P>(), tree<P>(node_ref<P>::share(n), 0, size));
-        if (i >= leaf->count) return pair_t(tree<P>(node_ref<P>::share(n), 0, size), tree<P>());
+        if (i == 0) return pair_t(tree<P>(), tree<P>(std::move(n), 0, size));
+        if (i >= leaf->count) return pair_t(tree<P>(std::move(n), 0, size), tree<P>());
+        if (editable(n.get())) {
+            tree<P> head = take_head(n.get(), i);
+            return pair_t(std::move(head), tree<P>(std::move(n), 0, size - i));
+        }
         node_ref<P> left(allocate_leaf<P>());
         leaf_copy_back(as_leaf(left.get()), leaf, 0, i);
         node_ref<P> right(allocate_leaf<P>());
         leaf_copy_back(as_leaf(right.get()), leaf, i, leaf->count);
         return pair_t(tree<P>(std::move(left), 0, i), tree<P>(std::move(right), 0, leaf->count - i));
     }
-    const auto* in = as_inner(n);
+    auto* in = as_inner(n.get());
     const std::size_t i = inner_route(in, k, comp);
-    if (!comp(in->keys()[i], k)) {
-        // k is at or below child i's first key: the cut falls between two children.
-        if (i == 0) return pair_t(tree<P>(), tree<P>(node_ref<P>::share(n), n->level, size));
-        return pair_t(child_range(in, 0, i), child_range(in, i, in->count));
+    const bool cut_before = !comp(in->keys()[i], k); // k at or below child i's first key
+    if (cut_before && i == 0) return pair_t(tree<P>(), tree<P>(std::move(n), level, size));
+    if (editable(n.get())) {
+        tree<P> head = take_head(n.get(), i);
+        if (cut_before) return pair_t(std::move(head), collapse(tree<P>(std::move(n), level, size - head.size())));
+        const std::size_t child_size = in->sizes[0];
+        node_ref<P> child(std::exchange(in->children[0], nullptr));
+        inner_remove_in_place(in, 0);
+        tree<P> tail;
+        if (in->count > 0) tail = collapse(tree<P>(std::move(n), level, size - head.size() - child_size));
+        auto [left, right] = split_node(std::move(child), child_size, k, comp);
+        tree<P> lower = join(std::move(head), std::move(left));
+        tree<P> upper = join(std::move(right), std::move(tail));
+        return pair_t(std::move(lower), std::move(upper));
     }
-    auto [left, right] = split_node(in->children[i], in->sizes[i], k, comp);
+    if (cut_before) return pair_t(child_range(in, 0, i), child_range(in, i, in->count));
+    auto [left, right] = split_node(node_ref<P>::share(in->children[i]), in->sizes[i], k, comp);
     tree<P> lower = join(child_range(in, 0, i), std::move(left));
     tree<P> upper = join(std::move(right), child_range(in, i + 1, in->count));
     return pair_t(std::move(lower), std::move(upper));
@@ -187,7 +237,8 @@ std::pair<tree<P>, tree<P>> split_lower(tree<P> t, const typename P::key_type& k
     if (t.empty()) return pair_t();
     if (!comp(min_key(t.root()), k)) return pair_t(tree<P>(), std::move(t));
     if (comp(max_key(t.root()), k)) return pair_t(std::move(t), tree<P>());
-    return split_node(t.root(), t.size(), k, comp);
+    const std::size_t size = t.size();
+    return split_node(t.take_root(), size, k, comp);
 }
 
 // Collects a tree from left to right: single entries (packed into full leaves) and whole
@@ -223,18 +274,26 @@ private:
     node_ref<P> leaf_;
 };
 
-// A tree of the entries in [first, last), which must be sorted; of a run of equivalent
-// keys only the last entry is kept. O(n).
+// A tree of the entries in [first, last), which must be sorted. A run of equivalent keys
+// becomes one entry: the first, merged in turn with each later one (KeyOf::merge). O(n).
 template <class P, class It, class Sentinel>
 tree<P> build_sorted(It first, Sentinel last, const typename P::compare& comp) {
+    using entry_type = typename P::entry_type;
     tree_output<P> out;
-    if (first == last) return out.finish();
-    It prev = first;
-    for (++first; first != last; ++first) {
-        if (comp(entry_key<P>(*prev), entry_key<P>(*first))) out.emit(*prev);
-        prev = first;
+    while (first != last) {
+        It run = first;
+        ++first;
+        if (first == last || comp(P::key_of::get(*run), P::key_of::get(*first))) {
+            out.emit(*run); // the common case: no equivalent neighbour
+            continue;
+        }
+        entry_type merged(*run);
+        for (; first != last && !comp(P::key_of::get(*run), P::key_of::get(*first)); ++first) {
+            std::optional<entry_type> next = P::key_of::template merge<entry_type>(merged, *first);
+            if (next) merged = std::move(*next);
+        }
+        out.emit(std::move(merged));
     }
-    out.emit(*prev);
     return out.finish();
 }
 
