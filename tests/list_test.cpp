@@ -18,7 +18,39 @@
 using immutable::list;
 using immutable::test::counting_policy;
 
+// clang 14 cannot compile libstdc++ 12's range adaptors (a known incompatibility of
+// the two), so the std::views pipelines are checked with the other compilers only.
+#if defined(__clang__) && __clang_major__ < 15 && defined(__GLIBCXX__)
+#define IMMUTABLE_TEST_VIEWS 0
+#else
+#define IMMUTABLE_TEST_VIEWS 1
+#endif
+
 namespace {
+
+// An input-only range (single pass, no size): what from_range must accept besides views.
+class countdown {
+public:
+    explicit countdown(int n) : n_(n) {}
+    struct iterator {
+        using value_type = int;
+        using difference_type = std::ptrdiff_t;
+        int* left;
+        int operator*() const { return *left; }
+        iterator& operator++() {
+            --*left;
+            return *this;
+        }
+        void operator++(int) { --*left; }
+        bool operator==(std::default_sentinel_t) const { return *left == 0; }
+    };
+    iterator begin() { return {&n_}; }
+    std::default_sentinel_t end() { return {}; }
+
+private:
+    int n_;
+};
+static_assert(std::ranges::input_range<countdown>);
 
 template <class T, class P>
 std::string invariants(const list<T, P>& l) {
@@ -90,10 +122,16 @@ TEST(list, constructors) {
     EXPECT_TRUE(std::all_of(c.begin(), c.end(), [](const std::string& s) { return s == "x"; }));
     list<int> d(5, 3); // (count, value), not an iterator pair
     EXPECT_EQ(to_vector(d), (std::vector<int>{3, 3, 3, 3, 3}));
+    auto down = list<int>::from_range(countdown(1500));
+    EXPECT_EQ(down.size(), 1500u);
+    EXPECT_EQ(down.front(), 1500);
+    EXPECT_EQ(down.back(), 1);
+#if IMMUTABLE_TEST_VIEWS
     auto e = list<int>::from_range(std::views::iota(0, 2000) | std::views::filter([](int x) { return x % 3 == 0; }));
     EXPECT_EQ(e.size(), 667u);
     EXPECT_EQ(e[666], 1998);
     EXPECT_EQ(invariants(e), "");
+#endif
 }
 
 TEST(list, push_back_and_index_across_boundaries) {
@@ -274,6 +312,24 @@ TEST(list, iterators_are_random_access) {
         --r;
         ASSERT_EQ(*r, expect--);
     }
+}
+
+TEST(list, iterators_tell_apart_positions_in_a_shared_leaf) {
+    list<int> half = iota_list(0, 100);
+    list<int> twice = half + half; // the same leaves appear twice
+    auto a = twice.begin() + 40;
+    auto b = twice.begin() + 140;
+    EXPECT_EQ(*a, *b);
+    EXPECT_NE(a, b); // maybe the same address, but different positions
+    EXPECT_EQ(b - a, 100);
+    EXPECT_LT(a, b);
+    std::size_t count = 0;
+    for (auto it = twice.begin(); it != twice.end(); ++it) ++count;
+    EXPECT_EQ(count, 200u);
+    auto e = twice.end();
+    e -= 200;
+    EXPECT_EQ(e, twice.begin());
+    EXPECT_EQ((twice.end() - 1).index(), 199u);
 }
 
 TEST(list, for_each_chunk_visits_every_element_in_order) {
@@ -481,7 +537,12 @@ TEST(list, works_with_algorithms) {
     list<int> l = iota_list(0, 1000);
     EXPECT_EQ(std::accumulate(l.begin(), l.end(), 0), 999 * 1000 / 2);
     EXPECT_EQ(std::ranges::count_if(l, [](int x) { return x % 2 == 0; }), 500);
+#if IMMUTABLE_TEST_VIEWS
     auto evens = l | std::views::filter([](int x) { return x % 2 == 0; }) | std::views::take(3);
     EXPECT_TRUE(std::ranges::equal(evens, std::vector<int>{0, 2, 4}));
     EXPECT_TRUE(std::ranges::equal(l | std::views::reverse | std::views::take(2), std::vector<int>{999, 998}));
+#endif
+    auto b = std::ranges::begin(l);
+    EXPECT_EQ(std::ranges::end(l) - b, 1000);
+    EXPECT_EQ(std::ranges::size(l), 1000u);
 }

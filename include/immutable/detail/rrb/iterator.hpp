@@ -29,18 +29,16 @@ public:
     using reference = const T&;
 
     list_iterator() noexcept = default;
-    list_iterator(const data& d, std::size_t index) noexcept : d_(d), index_(index) { relocate(); }
+    list_iterator(const data& d, std::size_t index) noexcept : d_(d) { relocate(index); }
 
     reference operator*() const noexcept { return *ptr_; }
     pointer operator->() const noexcept { return ptr_; }
     reference operator[](difference_type n) const noexcept {
-        return ops::get(d_, index_ + static_cast<std::size_t>(n));
+        return ops::get(d_, index() + static_cast<std::size_t>(n));
     }
 
     list_iterator& operator++() noexcept {
-        ++index_;
-        ++ptr_;
-        if (IMMUTABLE_UNLIKELY(index_ == chunk_end_)) relocate();
+        if (IMMUTABLE_UNLIKELY(++ptr_ == chunk_end_)) relocate(chunk_first_ + static_cast<std::size_t>(chunk_end_ - chunk_begin_));
         return *this;
     }
     list_iterator operator++(int) noexcept {
@@ -49,13 +47,8 @@ public:
         return old;
     }
     list_iterator& operator--() noexcept {
-        if (index_ > chunk_first_ && index_ < chunk_end_) {
-            --index_;
-            --ptr_;
-        } else {
-            --index_;
-            relocate();
-        }
+        if (IMMUTABLE_UNLIKELY(ptr_ == chunk_begin_)) relocate(index() - 1);
+        else --ptr_;
         return *this;
     }
     list_iterator operator--(int) noexcept {
@@ -64,14 +57,10 @@ public:
         return old;
     }
     list_iterator& operator+=(difference_type n) noexcept {
-        const std::size_t to = index_ + static_cast<std::size_t>(n);
-        if (to >= chunk_first_ && to < chunk_end_) {
-            ptr_ += n;
-            index_ = to;
-        } else {
-            index_ = to;
-            relocate();
-        }
+        const std::size_t to = index() + static_cast<std::size_t>(n);
+        const std::size_t offset = to - chunk_first_; // wraps to huge when before the chunk
+        if (offset < static_cast<std::size_t>(chunk_end_ - chunk_begin_)) ptr_ = chunk_begin_ + offset;
+        else relocate(to);
         return *this;
     }
     list_iterator& operator-=(difference_type n) noexcept { return *this += -n; }
@@ -80,37 +69,41 @@ public:
     friend list_iterator operator+(difference_type n, list_iterator it) noexcept { return it += n; }
     friend list_iterator operator-(list_iterator it, difference_type n) noexcept { return it -= n; }
     friend difference_type operator-(const list_iterator& a, const list_iterator& b) noexcept {
-        return static_cast<difference_type>(a.index_) - static_cast<difference_type>(b.index_);
+        return static_cast<difference_type>(a.index()) - static_cast<difference_type>(b.index());
     }
+    // The element address alone decides in the common case; the chunk's first index
+    // tells apart two positions of one shared leaf (a list concatenated with itself).
     friend bool operator==(const list_iterator& a, const list_iterator& b) noexcept {
-        return a.index_ == b.index_;
+        return a.ptr_ == b.ptr_ && a.chunk_first_ == b.chunk_first_;
     }
     friend std::strong_ordering operator<=>(const list_iterator& a, const list_iterator& b) noexcept {
-        return a.index_ <=> b.index_;
+        return a.index() <=> b.index();
     }
 
-    // The position, for tests and for the builder's own iteration.
-    std::size_t index() const noexcept { return index_; }
+    // The position in the list.
+    std::size_t index() const noexcept { return chunk_first_ + static_cast<std::size_t>(ptr_ - chunk_begin_); }
 
 private:
-    void relocate() noexcept {
-        if (index_ < d_.size) {
-            const chunk_ref<T> c = ops::locate(d_, index_);
+    void relocate(std::size_t index) noexcept {
+        if (index < d_.size) {
+            const chunk_ref<T> c = ops::locate(d_, index);
+            chunk_begin_ = c.data;
+            chunk_end_ = c.data + c.count;
             chunk_first_ = c.first;
-            chunk_end_ = c.first + c.count;
-            ptr_ = c.data + (index_ - c.first);
+            ptr_ = c.data + (index - c.first);
         } else {
-            // Past the end (or before the start): an empty window, so every move relocates.
-            chunk_first_ = chunk_end_ = index_;
-            ptr_ = nullptr;
+            // Past the end (or before the start): no chunk, the index alone; every past-
+            // the-end iterator of a list compares equal to end().
+            ptr_ = chunk_begin_ = chunk_end_ = nullptr;
+            chunk_first_ = index;
         }
     }
 
     data d_{};
-    std::size_t index_ = 0;
-    const T* ptr_ = nullptr;
-    std::size_t chunk_first_ = 0;
-    std::size_t chunk_end_ = 0;
+    const T* ptr_ = nullptr;          // the element
+    const T* chunk_begin_ = nullptr;  // its leaf's elements [chunk_begin_, chunk_end_)
+    const T* chunk_end_ = nullptr;
+    std::size_t chunk_first_ = 0;     // the index of *chunk_begin_
 };
 
 } // namespace immutable::detail::rrb

@@ -103,21 +103,30 @@ struct tree_ops : nodes<T, Policy> {
         if (i >= tree_size) return d.tail->elements()[i - tree_size];
         const base* n = d.root;
         unsigned s = d.shift;
-        if (IMMUTABLE_LIKELY(!as_inner(n)->relaxed)) {
-            // The whole tree is regular: read the path off the index bits.
-            for (; s; s -= bits) n = as_inner(n)->children[(i >> s) & mask];
-            return as_leaf(n)->elements()[i & mask];
-        }
+        if (IMMUTABLE_LIKELY(!as_inner(n)->relaxed)) return get_regular(n, s, i);
         return get_relaxed(n, s, i);
+    }
+
+    // The subtree is regular: read the path off the index bits. Unrolled for the usual
+    // heights (up to 2^30 elements) so each level is a shift, a mask and a load.
+    IMMUTABLE_ALWAYS_INLINE static const T& get_regular(const base* n, unsigned s, std::size_t i) noexcept {
+        auto down = [&](unsigned shift) { n = as_inner(n)->children[(i >> shift) & mask]; };
+        switch (s) {
+        case 5 * bits: down(5 * bits); [[fallthrough]];
+        case 4 * bits: down(4 * bits); [[fallthrough]];
+        case 3 * bits: down(3 * bits); [[fallthrough]];
+        case 2 * bits: down(2 * bits); [[fallthrough]];
+        case 1 * bits: down(1 * bits); break;
+        default:
+            for (; s; s -= bits) down(s);
+        }
+        return as_leaf(n)->elements()[i & mask];
     }
 
     static const T& get_relaxed(const base* n, unsigned s, std::size_t i) noexcept {
         for (; s; s -= bits) {
             const inner* in = as_inner(n);
-            if (!in->relaxed) {
-                for (; s; s -= bits) n = as_inner(n)->children[(i >> s) & mask];
-                return as_leaf(n)->elements()[i & mask];
-            }
+            if (!in->relaxed) return get_regular(n, s, i);
             n = in->children[find_child(in, s, i)];
         }
         return as_leaf(n)->elements()[i];
@@ -142,33 +151,55 @@ struct tree_ops : nodes<T, Policy> {
         return {as_leaf(n)->elements(), first, n_size};
     }
 
-    // Calls f(first, last) for each leaf of the subtree, in order.
-    template <class F>
-    static void for_each_leaf(const base* n, unsigned s, std::size_t n_size, F& f) {
-        if (s == 0) {
-            const T* p = as_leaf(n)->elements();
-            f(p, p + n_size);
-            return;
+    // The lowest inner node (shift `bits`, parent of leaves) holding index i < tree size:
+    // the node, the index of its first element, its size.
+    struct bottom_ref {
+        const inner* node;
+        std::size_t first;
+        std::size_t size;
+    };
+    static bottom_ref locate_bottom(const data& d, std::size_t i) noexcept {
+        const base* n = d.root;
+        std::size_t n_size = d.tree_size();
+        std::size_t first = 0;
+        for (unsigned s = d.shift; s > bits; s -= bits) {
+            const inner* in = as_inner(n);
+            std::size_t rel = i - first;
+            const std::uint32_t j = find_child(in, s, rel);
+            first = i - rel;
+            n_size = child_size(in, s, n_size, j);
+            n = in->children[j];
         }
-        const inner* in = as_inner(n);
-        const std::uint32_t count = in->count;
-        if (s == bits && !in->relaxed) {
-            // Leaves under a regular node: all full but the last.
-            for (std::uint32_t j = 0; j + 1 < count; ++j) {
-                const T* p = as_leaf(in->children[j])->elements();
-                f(p, p + branches);
-            }
-            const T* p = as_leaf(in->children[count - 1])->elements();
-            f(p, p + (n_size - std::size_t{count - 1} * branches));
-            return;
-        }
-        for (std::uint32_t j = 0; j < count; ++j)
-            for_each_leaf(in->children[j], s - bits, child_size(in, s, n_size, j), f);
+        return {as_inner(n), first, n_size};
     }
 
     template <class F>
     static void for_each_chunk(const data& d, F& f) {
-        if (d.root) for_each_leaf(d.root, d.shift, d.tree_size(), f);
+        // A loop over the bottom inner nodes (one walk from the root per 1024 elements)
+        // rather than a recursive traversal: it inlines into the caller, where the
+        // compiler can keep the caller's accumulators in registers and vectorize.
+        const std::size_t tree_size = d.tree_size();
+        for (std::size_t pos = 0; pos < tree_size;) {
+            const bottom_ref b = locate_bottom(d, pos);
+            const std::uint32_t count = b.node->count;
+            if (!b.node->relaxed) {
+                for (std::uint32_t j = 0; j + 1 < count; ++j) {
+                    const T* p = as_leaf(b.node->children[j])->elements();
+                    f(p, p + branches);
+                }
+                const T* p = as_leaf(b.node->children[count - 1])->elements();
+                f(p, p + (b.size - std::size_t{count - 1} * branches));
+            } else {
+                const std::size_t* sizes = b.node->sizes();
+                std::size_t before = 0;
+                for (std::uint32_t j = 0; j < count; ++j) {
+                    const T* p = as_leaf(b.node->children[j])->elements();
+                    f(p, p + (sizes[j] - before));
+                    before = sizes[j];
+                }
+            }
+            pos += b.size;
+        }
         if (d.tail_size) {
             const T* p = d.tail->elements();
             f(p, p + d.tail_size);
