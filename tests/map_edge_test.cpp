@@ -145,6 +145,27 @@ TEST_F(map_edge, persistent_insert_allocates_about_one_node_per_level) {
     EXPECT_LE(used, 6); // path length: log32(100000) + a split
 }
 
+TEST_F(map_edge, updates_of_an_unshared_rvalue_happen_in_place) {
+    counted_map<int, int> m;
+    for (int i = 0; i < 5000; ++i) m = std::move(m).set(i, i);
+    auto before = counting_policy::allocations.load();
+    for (int i = 5000; i < 6000; ++i) m = std::move(m).set(i, i);
+    // A builder's cost: about one allocation per insert, not one per level.
+    EXPECT_LE(counting_policy::allocations.load() - before, 1000 * 2);
+    counted_map<int, int> kept = m;
+    auto changed = std::move(m).set(1, -1).erase(2); // shared root: copies, kept unchanged
+    EXPECT_EQ(kept.at(1), 1);
+    EXPECT_EQ(kept.at(2), 2);
+    EXPECT_EQ(changed.at(1), -1);
+    EXPECT_FALSE(changed.contains(2));
+    std::unordered_map<int, int> model;
+    for (int i = 0; i < 6000; ++i) model[i] = i;
+    expect_content(kept, model);
+    for (int i = 0; i < 6000; i += 2) kept = std::move(kept).erase(i);
+    for (int i = 0; i < 6000; i += 2) model.erase(i);
+    expect_content(kept, model);
+}
+
 TEST_F(map_edge, builder_changes_never_show_in_built_maps) {
     counted_map<int, int> base;
     for (int i = 0; i < 2000; ++i) base = base.set(i, i);

@@ -71,7 +71,7 @@ struct op {
 
 rc::Gen<op> gen_op(int key_range) {
     return rc::gen::build<op>(
-        rc::gen::set(&op::kind, rc::gen::inRange(0, 10)),
+        rc::gen::set(&op::kind, rc::gen::inRange(0, 12)),
         rc::gen::set(&op::key, rc::gen::inRange(0, key_range)),
         rc::gen::set(&op::value, rc::gen::inRange(0, 4)),
         rc::gen::set(&op::version, rc::gen::inRange(0, 1 << 20)),
@@ -193,6 +193,18 @@ void run_model_versions(const std::vector<op>& ops, int initial) {
             std::size_t other = static_cast<std::size_t>(o.key) % versions.size();
             RC_ASSERT((versions[other] == m) == (models[other] == model));
             next = m;
+            break;
+        }
+        case 10: { // updates of a map about to be discarded (in place when unshared)
+            next = m.set(o.key, o.value);
+            model[o.key] = o.value;
+            next = std::move(next).set(o.key + 1, o.value).erase(o.key + 2);
+            model[o.key + 1] = o.value;
+            model.erase(o.key + 2);
+            next = std::move(next).update(o.key + 3, [](int v) { return v + 1; });
+            model[o.key + 3] += 1;
+            next = std::move(next).insert({o.key + 4, 1});
+            model[o.key + 4] = 1;
             break;
         }
         default: { // erase every key through the builder, then rebuild

@@ -50,7 +50,7 @@ struct op {
 };
 
 rc::Gen<op> gen_op(int range) {
-    return rc::gen::build<op>(rc::gen::set(&op::kind, rc::gen::inRange(0, 9)),
+    return rc::gen::build<op>(rc::gen::set(&op::kind, rc::gen::inRange(0, 10)),
                               rc::gen::set(&op::value, rc::gen::inRange(0, range)),
                               rc::gen::set(&op::version, rc::gen::inRange(0, 1 << 20)),
                               rc::gen::set(&op::other, rc::gen::inRange(0, 1 << 20)),
@@ -179,6 +179,14 @@ void run_model_versions(const std::vector<op>& ops, int initial) {
             RC_ASSERT(std::hash<Set>{}(rebuilt) == std::hash<Set>{}(s));
             RC_ASSERT((s == t) == (model == tm));
             next = s;
+            break;
+        }
+        case 8: { // updates of a set about to be discarded (in place when unshared)
+            next = s.insert(o.value);
+            next = std::move(next).insert(o.value + 1).erase(o.value + 2);
+            model.insert(o.value);
+            model.insert(o.value + 1);
+            model.erase(o.value + 2);
             break;
         }
         default: { // compound assignment forms

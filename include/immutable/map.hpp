@@ -119,7 +119,7 @@ public:
     // root, no allocation) when k already maps to an equal value (V equality-comparable).
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
-    map set(KA&& k, VA&& v) const {
+    map set(KA&& k, VA&& v) const& {
         const K& key = k;
         std::uint64_t h = traits_type::hash(key);
         assign_entry<KA, VA> ctor{std::forward<KA>(k), std::forward<VA>(v)};
@@ -129,24 +129,47 @@ public:
         node_type* r = ops::insert(root_, 0, h, key, ctor, added);
         return r == nullptr ? *this : map(r);
     }
+    // On a map about to be discarded (std::move(m).set(...)) whose nodes nothing else
+    // shares, changes them in place as a builder would: at most one allocation.
+    template <class KA = const K&, class VA = const V&>
+        requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
+    map set(KA&& k, VA&& v) && {
+        set_in_place(root_, std::forward<KA>(k), std::forward<VA>(v));
+        return map(std::exchange(root_, nullptr));
+    }
     // Same as set(entry.first, entry.second).
-    map insert(const value_type& entry) const { return set(entry.first, entry.second); }
-    map insert(value_type&& entry) const { return set(std::move(entry.first), std::move(entry.second)); }
+    map insert(const value_type& entry) const& { return set(entry.first, entry.second); }
+    map insert(value_type&& entry) const& { return set(std::move(entry.first), std::move(entry.second)); }
+    map insert(const value_type& entry) && { return std::move(*this).set(entry.first, entry.second); }
+    map insert(value_type&& entry) && {
+        return std::move(*this).set(std::move(entry.first), std::move(entry.second));
+    }
     // set(k, f(current value, or V{} when absent)). O(log n), two lookups.
     template <class F>
         requires std::invocable<F&, const V&>
-    map update(const K& k, F&& f) const {
+    map update(const K& k, F&& f) const& {
         if (const V* cur = find(k)) return set(k, std::invoke(f, *cur));
         return set(k, std::invoke(f, V{}));
     }
+    template <class F>
+        requires std::invocable<F&, const V&>
+    map update(const K& k, F&& f) && {
+        if (const V* cur = find(k)) return std::move(*this).set(k, std::invoke(f, *cur));
+        return std::move(*this).set(k, std::invoke(f, V{}));
+    }
     // O(log n): copies the path. Returns *this (same root, no allocation) when k is absent.
-    map erase(const K& k) const {
+    map erase(const K& k) const& {
         if (root_ == nullptr) return *this;
         auto r = ops::erase(root_, 0, traits_type::hash(k), k);
         using er = typename ops::erase_result;
         if (r.kind == er::unchanged) return *this;
         if (r.kind == er::empty) return map();
         return map(r.node);
+    }
+    // In place when nothing else shares the nodes, as for set() &&.
+    map erase(const K& k) && {
+        erase_in_place(root_, k);
+        return map(std::exchange(root_, nullptr));
     }
 
     // Iteration: O(1) per step on average, entries of one node are contiguous.
@@ -199,6 +222,44 @@ private:
         }
     };
 
+    // The builder's update: writes in place to the nodes only `root` reaches, copies the
+    // shared ones. Strong guarantee: on a throw, `root` still holds the same content.
+    template <class KA, class VA>
+    static void set_in_place(node_type*& root, KA&& k, VA&& v) {
+        const K& key = k;
+        std::uint64_t h = traits_type::hash(key);
+        assign_entry<KA, VA> ctor{std::forward<KA>(k), std::forward<VA>(v)};
+        if (root == nullptr) {
+            root = ops::make_one(ctor, h);
+            return;
+        }
+        if (IMMUTABLE_UNLIKELY(root->count == max_size()) && ops::find(root, key) == nullptr) {
+            throw std::length_error("immutable::map: more than 2^32 - 1 entries");
+        }
+        bool added = false;
+        if (root->refs.unique()) {
+            if (node_type* r = transient::insert(root, 0, h, key, ctor, added)) root = r;
+        } else if (node_type* r = ops::insert(root, 0, h, key, ctor, added)) {
+            node_type::release(root);
+            root = r;
+        }
+    }
+
+    static void erase_in_place(node_type*& root, const K& k) {
+        if (root == nullptr) return;
+        std::uint64_t h = traits_type::hash(k);
+        bool owned = root->refs.unique();
+        auto r = owned ? transient::erase(root, 0, h, k) : ops::erase(root, 0, h, k);
+        using er = typename ops::erase_result;
+        if (r.kind == er::empty) {
+            node_type::release(root);
+            root = nullptr;
+        } else if (r.kind == er::replaced && r.node != root) {
+            if (!owned) node_type::release(root);
+            root = r.node;
+        }
+    }
+
     void check_room(const K& k) const {
         if (IMMUTABLE_UNLIKELY(size() == max_size()) && !contains(k)) {
             throw std::length_error("immutable::map: more than 2^32 - 1 entries");
@@ -243,23 +304,7 @@ public:
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
     builder& set(KA&& k, VA&& v) {
-        const K& key = k;
-        std::uint64_t h = traits_type::hash(key);
-        assign_entry<KA, VA> ctor{std::forward<KA>(k), std::forward<VA>(v)};
-        if (root_ == nullptr) {
-            root_ = ops::make_one(ctor, h);
-            return *this;
-        }
-        if (IMMUTABLE_UNLIKELY(size() == max_size()) && !contains(key)) {
-            throw std::length_error("immutable::map::builder: more than 2^32 - 1 entries");
-        }
-        bool added = false;
-        if (root_->refs.unique()) {
-            if (node_type* r = transient::insert(root_, 0, h, key, ctor, added)) root_ = r;
-        } else if (node_type* r = ops::insert(root_, 0, h, key, ctor, added)) {
-            node_type::release(root_);
-            root_ = r;
-        }
+        set_in_place(root_, std::forward<KA>(k), std::forward<VA>(v));
         return *this;
     }
     builder& insert(const value_type& entry) { return set(entry.first, entry.second); }
@@ -272,18 +317,7 @@ public:
     }
     // O(log n); no-op when k is absent.
     builder& erase(const K& k) {
-        if (root_ == nullptr) return *this;
-        std::uint64_t h = traits_type::hash(k);
-        bool owned = root_->refs.unique();
-        auto r = owned ? transient::erase(root_, 0, h, k) : ops::erase(root_, 0, h, k);
-        using er = typename ops::erase_result;
-        if (r.kind == er::empty) {
-            node_type::release(root_);
-            root_ = nullptr;
-        } else if (r.kind == er::replaced && r.node != root_) {
-            if (!owned) node_type::release(root_);
-            root_ = r.node;
-        }
+        erase_in_place(root_, k);
         return *this;
     }
 

@@ -107,7 +107,7 @@ public:
     // allocation) when v is already present.
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
-    set insert(A&& v) const {
+    set insert(A&& v) const& {
         const T& key = v;
         std::uint64_t h = traits_type::hash(key);
         make_element<A> ctor{std::forward<A>(v)};
@@ -119,14 +119,27 @@ public:
         node_type* r = ops::insert(root_, 0, h, key, ctor, added);
         return r == nullptr ? *this : set(r);
     }
+    // On a set about to be discarded (std::move(s).insert(v)) whose nodes nothing else
+    // shares, changes them in place as a builder would: at most one allocation.
+    template <class A = const T&>
+        requires std::constructible_from<T, A&&>
+    set insert(A&& v) && {
+        insert_in_place(root_, std::forward<A>(v));
+        return set(std::exchange(root_, nullptr));
+    }
     // O(log n): copies the path. Returns *this (same root, no allocation) when v is absent.
-    set erase(const T& v) const {
+    set erase(const T& v) const& {
         if (root_ == nullptr) return *this;
         auto r = ops::erase(root_, 0, traits_type::hash(v), v);
         using er = typename ops::erase_result;
         if (r.kind == er::unchanged) return *this;
         if (r.kind == er::empty) return set();
         return set(r.node);
+    }
+    // In place when nothing else shares the nodes, as for insert() &&.
+    set erase(const T& v) && {
+        erase_in_place(root_, v);
+        return set(std::exchange(root_, nullptr));
     }
 
     iterator begin() const noexcept { return iterator(root_); }
@@ -173,6 +186,44 @@ private:
     // Adopts one reference to `root` (null: empty).
     explicit set(node_type* root) noexcept : root_(root) {}
 
+    // The builder's update: writes in place to the nodes only `root` reaches, copies the
+    // shared ones. Strong guarantee: on a throw, `root` still holds the same content.
+    template <class A>
+    static void insert_in_place(node_type*& root, A&& v) {
+        const T& key = v;
+        std::uint64_t h = traits_type::hash(key);
+        make_element<A> ctor{std::forward<A>(v)};
+        if (root == nullptr) {
+            root = ops::make_one(ctor, h);
+            return;
+        }
+        if (IMMUTABLE_UNLIKELY(root->count == max_size()) && ops::find(root, key) == nullptr) {
+            throw std::length_error("immutable::set: more than 2^32 - 1 elements");
+        }
+        bool added = false;
+        if (root->refs.unique()) {
+            if (node_type* r = transient::insert(root, 0, h, key, ctor, added)) root = r;
+        } else if (node_type* r = ops::insert(root, 0, h, key, ctor, added)) {
+            node_type::release(root);
+            root = r;
+        }
+    }
+
+    static void erase_in_place(node_type*& root, const T& v) {
+        if (root == nullptr) return;
+        std::uint64_t h = traits_type::hash(v);
+        bool owned = root->refs.unique();
+        auto r = owned ? transient::erase(root, 0, h, v) : ops::erase(root, 0, h, v);
+        using er = typename ops::erase_result;
+        if (r.kind == er::empty) {
+            node_type::release(root);
+            root = nullptr;
+        } else if (r.kind == er::replaced && r.node != root) {
+            if (!owned) node_type::release(root);
+            root = r.node;
+        }
+    }
+
     template <class A>
     struct make_element {
         A&& v;
@@ -213,39 +264,12 @@ public:
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
     builder& insert(A&& v) {
-        const T& key = v;
-        std::uint64_t h = traits_type::hash(key);
-        make_element<A> ctor{std::forward<A>(v)};
-        if (root_ == nullptr) {
-            root_ = ops::make_one(ctor, h);
-            return *this;
-        }
-        if (IMMUTABLE_UNLIKELY(size() == max_size()) && !contains(key)) {
-            throw std::length_error("immutable::set::builder: more than 2^32 - 1 elements");
-        }
-        bool added = false;
-        if (root_->refs.unique()) {
-            if (node_type* r = transient::insert(root_, 0, h, key, ctor, added)) root_ = r;
-        } else if (node_type* r = ops::insert(root_, 0, h, key, ctor, added)) {
-            node_type::release(root_);
-            root_ = r;
-        }
+        insert_in_place(root_, std::forward<A>(v));
         return *this;
     }
     // O(log n); no-op when v is absent.
     builder& erase(const T& v) {
-        if (root_ == nullptr) return *this;
-        std::uint64_t h = traits_type::hash(v);
-        bool owned = root_->refs.unique();
-        auto r = owned ? transient::erase(root_, 0, h, v) : ops::erase(root_, 0, h, v);
-        using er = typename ops::erase_result;
-        if (r.kind == er::empty) {
-            node_type::release(root_);
-            root_ = nullptr;
-        } else if (r.kind == er::replaced && r.node != root_) {
-            if (!owned) node_type::release(root_);
-            root_ = r.node;
-        }
+        erase_in_place(root_, v);
         return *this;
     }
 

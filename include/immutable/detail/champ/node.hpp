@@ -74,6 +74,18 @@ IMMUTABLE_ALWAYS_INLINE std::uint64_t mix_hash(std::uint64_t h) noexcept {
     return h;
 }
 
+// Asks for a cache line in a writable state ahead of a reference-count update. Retaining
+// or releasing the 32 children of a copied node touches 32 unrelated lines; issuing all
+// the prefetches first lets those misses overlap instead of queueing behind each locked
+// instruction.
+IMMUTABLE_ALWAYS_INLINE void prefetch_for_write(const void* p) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 1);
+#else
+    (void)p;
+#endif
+}
+
 template <class Hash>
 concept avalanching_hash = requires { typename Hash::is_avalanching; };
 
@@ -185,9 +197,11 @@ struct node {
 
     static void retain(const node* n) noexcept { const_cast<node*>(n)->refs.retain(); }
 
+    // A holder that sees a count of one is the only one left: nobody else can retain the
+    // node any more, so the locked decrement can be skipped.
     static void release(const node* n) noexcept {
         node* m = const_cast<node*>(n);
-        if (m->refs.release()) destroy(m);
+        if (m->refs.unique() || m->refs.release()) destroy(m);
     }
 
     // Destroys a node whose last reference went away: its entries, its references to its
@@ -198,7 +212,9 @@ struct node {
             std::destroy_n(n->entries(), entries);
         }
         node** kids = n->children();
-        for (unsigned i = 0, c = n->child_count(); i < c; ++i) release(kids[i]);
+        unsigned c = n->child_count();
+        for (unsigned i = 0; i < c; ++i) prefetch_for_write(kids[i]);
+        for (unsigned i = 0; i < c; ++i) release(kids[i]);
         deallocate(n, entries);
     }
 };
@@ -294,6 +310,7 @@ inline void copy_children(const node<Traits>* src, node<Traits>** out, unsigned 
                           unsigned gap) noexcept {
     node<Traits>* const* in = src->children();
     unsigned c = src->child_count();
+    for (unsigned i = 0; i < c; ++i) prefetch_for_write(in[i]);
     unsigned j = 0;
     for (unsigned i = 0; i < c; ++i) {
         if (i == skip) continue;
