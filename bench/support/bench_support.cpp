@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <utility>
 #include <numeric>
 #include <unordered_set>
 
@@ -41,14 +44,49 @@ void large_sizes(benchmark::internal::Benchmark* b) {
 
 bool size_enabled(std::int64_t n) { return n <= max_size(); }
 
-std::vector<std::int64_t> random_int64s(std::size_t n, std::uint64_t seed) {
+namespace {
+
+// Google Benchmark calls a benchmark function ten or more times (finding the iteration
+// count, then once per repetition), and every call used to regenerate its inputs: 100,000
+// random strings cost more than the measurement. The last few inputs are kept and copied
+// out instead. Only the inputs: containers are still built by each call.
+template <class Value>
+class input_cache {
+public:
+    template <class Make>
+    std::vector<Value> get(std::uint64_t n, std::uint64_t seed, std::uint64_t extra, Make make) {
+        const key k{n, seed, extra};
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (const auto& e : entries_) {
+                if (e.first == k) return *e.second;
+            }
+        }
+        auto made = std::make_shared<const std::vector<Value>>(make());
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (entries_.size() == capacity) entries_.erase(entries_.begin()); // the oldest
+        entries_.emplace_back(k, made);
+        return *made;
+    }
+
+private:
+    struct key {
+        std::uint64_t n, seed, extra;
+        bool operator==(const key&) const = default;
+    };
+    static constexpr std::size_t capacity = 4;
+    std::mutex mutex_;
+    std::vector<std::pair<key, std::shared_ptr<const std::vector<Value>>>> entries_;
+};
+
+std::vector<std::int64_t> make_int64s(std::size_t n, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::vector<std::int64_t> out(n);
     for (auto& x : out) x = static_cast<std::int64_t>(rng() >> 1);
     return out;
 }
 
-std::vector<std::string> random_strings(std::size_t n, std::uint64_t seed) {
+std::vector<std::string> make_strings(std::size_t n, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::unordered_set<std::string> seen;
     std::vector<std::string> out;
@@ -63,11 +101,34 @@ std::vector<std::string> random_strings(std::size_t n, std::uint64_t seed) {
     return out;
 }
 
-std::vector<std::size_t> random_indexes(std::size_t n, std::size_t count, std::uint64_t seed) {
+std::vector<std::size_t> make_indexes(std::size_t n, std::size_t count, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::vector<std::size_t> out(count);
     for (auto& i : out) i = n == 0 ? 0 : rng() % n;
     return out;
+}
+
+// Small inputs are cheap to make and would only push the large ones out of the cache.
+constexpr std::size_t cache_from = 10000;
+
+} // namespace
+
+std::vector<std::int64_t> random_int64s(std::size_t n, std::uint64_t seed) {
+    if (n < cache_from) return make_int64s(n, seed);
+    static input_cache<std::int64_t> cache;
+    return cache.get(n, seed, 0, [&] { return make_int64s(n, seed); });
+}
+
+std::vector<std::string> random_strings(std::size_t n, std::uint64_t seed) {
+    if (n < cache_from) return make_strings(n, seed);
+    static input_cache<std::string> cache;
+    return cache.get(n, seed, 0, [&] { return make_strings(n, seed); });
+}
+
+std::vector<std::size_t> random_indexes(std::size_t n, std::size_t count, std::uint64_t seed) {
+    if (count < cache_from) return make_indexes(n, count, seed);
+    static input_cache<std::size_t> cache;
+    return cache.get(n, seed, count, [&] { return make_indexes(n, count, seed); });
 }
 
 } // namespace immutable_bench
