@@ -258,6 +258,46 @@ TEST(list, repeated_concatenation_keeps_the_tree_shallow_and_correct) {
     EXPECT_EQ(d[model.size() + 5], model[5]);
 }
 
+// The height stays logarithmic however the list was made: the rebalancing keeps relaxed
+// nodes nearly full.
+TEST(list, height_stays_logarithmic) {
+    auto shift_of = [](const list<int>& l) { return immutable::detail::rrb::list_access::data_of(l).shift; };
+    list<int> front;
+    for (int i = 0; i < 40000; ++i) front = front.push_front(i);
+    EXPECT_EQ(invariants(front), "");
+    EXPECT_LE(shift_of(front), 15u); // 40000 elements need shift 10 at best
+    EXPECT_EQ(front[0], 39999);
+    EXPECT_EQ(front[39999], 0);
+
+    // Doubling by self-concatenation reaches 2^21 elements (five levels) in 21 steps.
+    list<int> big{7, 8, 9};
+    for (int i = 0; i < 20; ++i) big = big + big.drop(3) + big.take(3);
+    EXPECT_EQ(big.size(), 3u << 20);
+    EXPECT_EQ(invariants(big), "");
+    EXPECT_LE(shift_of(big), 25u);
+    for (std::size_t i = 0; i < big.size(); i += 99991) EXPECT_EQ(big[i], 7 + static_cast<int>(i % 3));
+    std::int64_t sum = 0;
+    immutable::for_each_chunk(big, [&](const int* f, const int* l) {
+        for (; f != l; ++f) sum += *f;
+    });
+    EXPECT_EQ(sum, static_cast<std::int64_t>(8) * (3 << 20));
+
+    // Many small random concatenations.
+    list<int> mixed;
+    std::vector<int> model;
+    for (int i = 0; i < 3000; ++i) {
+        int n = (i * 7919) % 45;
+        list<int> piece = iota_list(i, i + n);
+        mixed = (i % 2) ? mixed + piece : piece + mixed;
+        std::vector<int> p = iota_vector(i, i + n);
+        if (i % 2) model.insert(model.end(), p.begin(), p.end());
+        else model.insert(model.begin(), p.begin(), p.end());
+    }
+    EXPECT_EQ(invariants(mixed), "");
+    EXPECT_LE(shift_of(mixed), 15u);
+    EXPECT_EQ(to_vector(mixed), model);
+}
+
 TEST(list, push_front_insert_erase) {
     list<int> l;
     std::vector<int> model;
