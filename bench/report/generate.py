@@ -8,6 +8,7 @@ single Google Benchmark JSON file works too (without the per-binary table).
 """
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -39,6 +40,10 @@ def fmt_count(value):
     for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(value) >= scale:
             return f"{value / scale:.3g}{suffix}"
+    if abs(value) < 0.01:
+        # Two significant digits in plain notation: 0.000020, not 2e-05.
+        digits = 1 - math.floor(math.log10(abs(value)))
+        return f"{value:.{digits}f}"
     return f"{value:.3g}"
 
 

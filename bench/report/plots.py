@@ -1,5 +1,7 @@
 """The report's figures, drawn with Debian's matplotlib (run under /usr/bin/python3)."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")  # no display: files only
@@ -11,24 +13,33 @@ _PALETTE = list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("Dark2").color
 
 
 class Styles:
-    """One colour and marker per implementation, the same in every figure."""
+    """One colour per implementation, the same in every figure.
+
+    Variants of one implementation ("std::unordered_map(mutable)" beside
+    "std::unordered_map") share its colour and differ by marker.
+    """
 
     def __init__(self, implementations):
-        ours = sorted(i for i in implementations if i.startswith("immutable::"))
-        peers = sorted(i for i in implementations if not i.startswith("immutable::"))
-        self._style = {}
+        bases = sorted({self._base(i) for i in implementations},
+                       key=lambda b: (not b.startswith("immutable::"), b))
+        self._color = {b: _PALETTE[i % len(_PALETTE)] for i, b in enumerate(bases)}
+        self._marker = {}
         markers = "os^Dv<>Pp*hX"
-        for index, name in enumerate(ours + peers):
-            self._style[name] = {
-                "color": _PALETTE[index % len(_PALETTE)],
-                "marker": markers[index % len(markers)],
-                "linewidth": 2.2 if name.startswith("immutable::") else 1.4,
-                "linestyle": "-" if name.startswith("immutable::") else "--",
-            }
+        for index, name in enumerate(sorted(implementations)):
+            self._marker[name] = markers[index % len(markers)]
+
+    @staticmethod
+    def _base(name):
+        return re.sub(r"\(.*\)$", "", name)
 
     def __call__(self, implementation):
-        return self._style.get(implementation, {"color": "black", "marker": "o",
-                                                "linewidth": 1.2, "linestyle": ":"})
+        ours = implementation.startswith("immutable::")
+        return {
+            "color": self._color.get(self._base(implementation), "black"),
+            "marker": self._marker.get(implementation, "o"),
+            "linewidth": 2.2 if ours else 1.4,
+            "linestyle": "-" if ours else "--",
+        }
 
 
 def _format_size(value, _pos=None):
