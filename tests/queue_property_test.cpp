@@ -103,21 +103,23 @@ void run_model(int max_steps) {
             }
             break;
         }
-        case 5: { // a burst of pushes
+        case 5: { // a burst of pushes; with moves, all but the first change a sole node in place
             const int n = in_range(1, 300);
+            const bool moved = in_range(0, 2) == 0;
             out = src;
             for (int i = 0; i < n; ++i) {
                 const T v = value<T>(counter++);
-                out = out.push(v);
+                out = moved ? std::move(out).push(v) : out.push(v);
                 model.push_back(v);
             }
             break;
         }
-        case 6: { // a burst of pops
+        case 6: { // a burst of pops, with or without moves
             const std::size_t n = std::min(model.size(), in_range<std::size_t>(1, 300));
+            const bool moved = in_range(0, 2) == 0;
             out = src;
             for (std::size_t i = 0; i < n; ++i) {
-                out = out.pop();
+                out = moved ? std::move(out).pop() : out.pop();
                 model.pop_front();
             }
             break;
@@ -191,13 +193,14 @@ RC_GTEST_PROP(queue_model, a_long_fifo_run_matches, (std::vector<std::uint8_t> s
     for (std::uint8_t op : script) {
         const int pushes = op & 7;
         const int pops = (op >> 3) & 7;
+        const bool moved = (op & 64) != 0;
         for (int i = 0; i < pushes; ++i) {
-            q = q.push(next);
+            q = moved ? std::move(q).push(next) : q.push(next);
             model.push_back(next++);
         }
         for (int i = 0; i < pops && !model.empty(); ++i) {
             RC_ASSERT(q.front() == model.front());
-            q = q.pop();
+            q = moved ? std::move(q).pop() : q.pop();
             model.pop_front();
         }
         RC_ASSERT(invariants(q).empty());

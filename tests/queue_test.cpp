@@ -562,3 +562,48 @@ TEST(queue, works_with_standard_algorithms_and_ranges) {
     EXPECT_EQ(total, 17);
     EXPECT_EQ(std::ranges::distance(q), 4);
 }
+
+TEST(queue, rvalue_push_and_pop_reuse_a_node_nobody_shares) {
+    queue<int, counting_policy> q = iota_queue<counting_policy>(0, 100);
+    const auto before = counting_policy::allocations.load();
+    for (int i = 0; i < 20; ++i) q = std::move(q).pop();
+    EXPECT_EQ(counting_policy::allocations.load(), before);   // 20 pops, below any compaction
+    for (int i = 100; i < 110; ++i) q = std::move(q).push(i);
+    EXPECT_LE(counting_policy::allocations.load(), before + 1);   // at most one list leaf
+    EXPECT_EQ(to_vector(q), iota_vector(20, 110));
+    EXPECT_EQ(invariants(q), "");
+    // Through compactions and down to empty.
+    for (int i = 20; i < 110; ++i) {
+        ASSERT_EQ(q.front(), i);
+        q = std::move(q).pop();
+        ASSERT_EQ(invariants(q), "");
+    }
+    EXPECT_TRUE(q.empty());
+    EXPECT_THROW((void)std::move(q).pop(), std::out_of_range);
+}
+
+TEST(queue, rvalue_push_and_pop_leave_shared_versions_alone) {
+    queue<int> q = iota_queue(0, 100).pop();
+    const queue<int> kept = q;
+    const void* kept_id = kept.identity();
+    queue<int> popped = std::move(q).pop();   // shared with `kept`: must not change it
+    EXPECT_EQ(to_vector(kept), iota_vector(1, 100));
+    EXPECT_EQ(to_vector(popped), iota_vector(2, 100));
+    EXPECT_EQ(kept.identity(), kept_id);
+    EXPECT_NE(popped.identity(), kept_id);
+    queue<int> other = kept;
+    queue<int> pushed = std::move(other).push(7);
+    EXPECT_EQ(kept.back(), 99);
+    EXPECT_EQ(pushed.back(), 7);
+    EXPECT_NE(pushed.identity(), kept_id);
+    // A throwing copy in an rvalue push leaves the queue as it was.
+    failure_reset reset;
+    queue<throwing_value> t;
+    for (int i = 0; i < 40; ++i) t = std::move(t).push(throwing_value(i));
+    const throwing_value extra(1000);
+    throwing_value::throw_after(0);
+    EXPECT_THROW((void)std::move(t).push(extra), copy_failure);
+    throwing_value::never_throw();
+    EXPECT_EQ(t.size(), 40u);
+    EXPECT_EQ(t.back().value(), 39);
+}

@@ -9,7 +9,9 @@
 // Inside (detail/queue/node.hpp): a list of the pushed elements and the index of the
 // front; pop advances the index, and the popped prefix is dropped from the list in one
 // list::drop once it is as long as the rest. Each push and pop allocates one small node
-// (sizeof(list) + 16 bytes) so that identity() tells every version apart. See docs/queue.md.
+// (sizeof(list) + 16 bytes) so that identity() tells every version apart, except on an
+// rvalue queue that holds its node alone (q = std::move(q).pop()), which reuses it. See
+// docs/queue.md.
 //
 // Complexities below: n = size(); "log n" is log32 n.
 
@@ -108,14 +110,14 @@ public:
     // ---- changes: each returns a new queue ---------------------------------------------
     // Adds `value` at the back. Amortized O(1): the list's push_back (in place in a
     // shared tail when it can) plus one node allocation.
-    [[nodiscard]] queue push(const T& value) const { return push_impl(value); }
-    [[nodiscard]] queue push(T&& value) const { return push_impl(std::move(value)); }
+    [[nodiscard]] queue push(const T& value) const& { return push_impl(value); }
+    [[nodiscard]] queue push(T&& value) const& { return push_impl(std::move(value)); }
 
     // Removes the front element. Throws std::out_of_range if empty. Amortized O(1): one
     // node allocation, no element copied; about once per size() pops it also drops the
     // popped prefix from the list (one list::drop, O(log n)). If that drop throws, the
     // drop is retried by a later pop, so pop on a non-empty queue throws only bad_alloc.
-    [[nodiscard]] queue pop() const {
+    [[nodiscard]] queue pop() const& {
         if (IMMUTABLE_UNLIKELY(!n_)) detail::throw_empty("immutable::queue::pop");
         const std::size_t front = n_->front + 1;
         const std::size_t total = n_->elements.size();
@@ -124,6 +126,30 @@ public:
         if (detail::queue::should_compact(front, total) && nodes::try_drop(n_->elements, front, rest))
             return queue(nodes::make(std::move(rest), 0));
         return queue(nodes::make(list_type(n_->elements), front));
+    }
+
+    // The same on a queue about to be discarded, as in q = std::move(q).pop(): when no
+    // other queue shares its node, the node is changed in place and nothing is allocated
+    // (a pop then costs a few instructions). Otherwise as above. If they throw, *this is
+    // unchanged.
+    [[nodiscard]] queue push(const T& value) && { return push_sole(value); }
+    [[nodiscard]] queue push(T&& value) && { return push_sole(std::move(value)); }
+    [[nodiscard]] queue pop() && {
+        if (!n_ || !n_->refs.unique()) return std::as_const(*this).pop();
+        const std::size_t front = n_->front + 1;
+        const std::size_t total = n_->elements.size();
+        if (front == total) {
+            nodes::release(std::exchange(n_, nullptr));
+            return queue();
+        }
+        list_type rest;
+        if (detail::queue::should_compact(front, total) && nodes::try_drop(n_->elements, front, rest)) {
+            n_->elements = std::move(rest);
+            n_->front = 0;
+        } else {
+            n_->front = front;
+        }
+        return queue(std::exchange(n_, nullptr));
     }
 
     // The elements as a list, front first. O(log n) (list::drop).
@@ -178,6 +204,13 @@ private:
     queue push_impl(U&& value) const {
         if (!n_) return queue(nodes::make(list_type().push_back(std::forward<U>(value)), 0));
         return queue(nodes::make(n_->elements.push_back(std::forward<U>(value)), n_->front));
+    }
+
+    template <class U>
+    queue push_sole(U&& value) {
+        if (!n_ || !n_->refs.unique()) return push_impl(std::forward<U>(value));
+        n_->elements = n_->elements.push_back(std::forward<U>(value));
+        return queue(std::exchange(n_, nullptr));
     }
 
     node* n_ = nullptr;   // null exactly when empty

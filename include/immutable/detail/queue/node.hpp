@@ -17,7 +17,9 @@
 // false "same version" there loses an update or pops one element twice). A node per
 // version makes identity() its address. The cost: one allocation of sizeof(queue_node)
 // bytes per push or pop (build() and a builder's changes allocate none), and a queue
-// object is one pointer, copied with one reference-count increment.
+// object is one pointer, copied with one reference-count increment. A push or pop on an
+// rvalue queue that holds its node alone (q = std::move(q).pop()) reuses the node in
+// place: no other version can see it, so no identity is lost.
 //
 // Popped elements are destroyed when the compaction drops them (or the last version
 // that holds them goes away), not by pop itself.
@@ -52,7 +54,8 @@ constexpr bool should_compact(std::size_t consumed, std::size_t list_size) noexc
 // Invariants: front < elements.size() (a node never holds an empty queue: the empty
 // queue is a null pointer); !should_compact(front, elements.size()) right after the pop
 // that produced the node, unless that compaction failed (see pop in queue.hpp).
-// A node is never changed after construction.
+// A node is changed only by a queue that holds its sole reference and is being consumed
+// (the rvalue push and pop); a shared node never changes.
 template <class T, class Policy>
 struct queue_node {
     using list_type = list<T, Policy>;
