@@ -230,13 +230,17 @@ def binaries(doc, context):
         return
     doc.heading(2, "Benchmark binaries")
     doc.paragraph("Peak resident set size of each binary over its whole run (from `wait4`), "
-                  "which includes the inputs and the largest container it built.")
+                  "which includes the inputs and the largest container it built. CPU time well "
+                  "below the wall time (for single-threaded benchmarks) means other processes "
+                  "competed for the cores during the run.")
     rows = []
     for name, info in runs.items():
+        cpu = info.get("cpu_s")
         rows.append((name, str(info.get("benchmarks", "")), fmt_duration(info.get("elapsed_s", 0)),
+                     "" if cpu is None else fmt_duration(cpu),
                      fmt_bytes(info.get("peak_rss_bytes")), info.get("status", "")))
-    doc.table(("binary", "benchmarks", "run time", "peak RSS", "status"), rows,
-              align=["l", "r", "r", "r", "l"])
+    doc.table(("binary", "benchmarks", "wall time", "CPU time", "peak RSS", "status"), rows,
+              align=["l", "r", "r", "r", "r", "l"])
 
 
 def operation_section(doc, out_dir, container, operation, benches, styles, cores, make_plots):

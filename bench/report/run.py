@@ -202,6 +202,7 @@ def run_binary(binary, out_json, args, env, started, label):
     process.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.monotonic() - begin
     record = {"benchmarks": total, "elapsed_s": round(elapsed, 1),
+              "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
               "peak_rss_bytes": usage.ru_maxrss * 1024}
     if process.returncode == 0:
         record["status"] = "ok"
@@ -210,7 +211,8 @@ def run_binary(binary, out_json, args, env, started, label):
         log(started, f"{label}: exited with {process.returncode}; last output:")
         for line in tail:
             print("    " + line)
-    log(started, f"{label}: finished in {elapsed:.0f}s, peak RSS {usage.ru_maxrss // 1024} MiB")
+    log(started, f"{label}: finished in {elapsed:.0f}s (CPU {record['cpu_s']:.0f}s), "
+                 f"peak RSS {usage.ru_maxrss // 1024} MiB")
     return record
 
 

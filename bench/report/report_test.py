@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Tests of the report generator on a small synthetic run (ctest: bench_report_test)."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+sys.path.insert(0, HERE)
+
+import generate  # noqa: E402
+
+
+def entries(name, times, counters=None, threads=1):
+    out = []
+    for index, t in enumerate(times):
+        entry = {"name": name, "run_name": name, "run_type": "iteration", "repetitions": len(times),
+                 "repetition_index": index, "threads": threads, "iterations": 100,
+                 "real_time": t, "cpu_time": t, "time_unit": "ns"}
+        entry.update(counters or {})
+        out.append(entry)
+    return out
+
+
+def synthetic_run():
+    benchmarks = []
+    for n, ours, peer in ((1000, 20.0, 10.0), (100000, 40.0, 10.0)):
+        benchmarks += entries(f"list/push_back/immutable::list/{n}", [ours, ours * 1.1, ours * 0.9, ours, ours],
+                              {"allocs_per_op": 0.5, "bytes_per_op": 40.0, "bytes_per_elem": 9.0})
+        benchmarks += entries(f"list/push_back/std::vector/{n}", [peer] * 5,
+                              {"allocs_per_op": 0.0, "bytes_per_op": 16.0, "bytes_per_elem": 8.0})
+    for threads in (1, 2, 4):
+        benchmarks += entries(f"list/read/immutable::list/1000/real_time/threads:{threads}",
+                              [100.0 / threads] * 5, threads=threads)
+        benchmarks += entries(f"list/read/std::vector/1000/real_time/threads:{threads}",
+                              [50.0 / threads] * 5, threads=threads)
+    benchmarks += entries("list/sharing_set/immutable::list/1000000", [500.0] * 5,
+                          {"sharing_ratio": 0.0001, "bytes_per_op": 900.0})
+    benchmarks += entries("free_form_benchmark", [3.0] * 5)
+    context = {"machine_cores": "2", "machine_cpu": "Test CPU", "commit": "abc123",
+               "binaries": {"list_bench": {"benchmarks": 12, "elapsed_s": 3.0, "cpu_s": 2.9,
+                                           "peak_rss_bytes": 50 * 2 ** 20, "status": "ok"}}}
+    return {"context": context, "benchmarks": benchmarks}
+
+
+class ReportTest(unittest.TestCase):
+    def generate(self, make_plots):
+        self.tmp = tempfile.TemporaryDirectory()
+        results = os.path.join(self.tmp.name, "results.json")
+        with open(results, "w", encoding="utf-8") as f:
+            json.dump(synthetic_run(), f)
+        generate.generate(results, self.tmp.name, make_plots=make_plots)
+        with open(os.path.join(self.tmp.name, "index.md"), encoding="utf-8") as f:
+            return f.read()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_tables_ratios_counters_and_sections(self):
+        text = self.generate(make_plots=False)
+        # Median of [40, 44, 36, 40, 40] is 40 ns; the peer takes 10 ns: ratio 4.00x.
+        self.assertIn("| 100,000 | immutable::list | 40 ns | 36 ns | 44 ns | 4.00× | 0.5 | 40 | 9.0 |", text)
+        self.assertIn("| list/push_back | 100,000 | immutable::list | 40 ns | std::vector 4.00× |", text)
+        self.assertIn("| list | sharing_set | immutable::list | 1,000,000 | 0.01 % | 900 |", text)
+        self.assertIn("| list_bench | 12 | 3s | 3s | 50 MiB | ok |", text)
+        self.assertIn("| machine | Test CPU |", text)
+        # 4 threads on 2 cores is oversubscribed; throughput 1e9 / 25 ns = 40M ops/s.
+        self.assertIn("| 1,000 | 4 (oversubscribed) | immutable::list | 40M | 10M | 0.50× |", text)
+        self.assertIn("| 1,000 | 2 | immutable::list | 20M | 10M | 0.50× |", text)
+        self.assertIn("free_form_benchmark", text)
+        self.assertTrue(os.path.isfile(os.path.join(self.tmp.name, "index.html")))
+
+    def test_figures_are_written_and_linked(self):
+        text = self.generate(make_plots=True)
+        for name in ("list-push_back-time.png", "list-push_back-memory.png", "list-read-threads.png"):
+            self.assertIn(f"]({name})", text)
+            path = os.path.join(self.tmp.name, name)
+            self.assertTrue(os.path.isfile(path), name)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
