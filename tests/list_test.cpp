@@ -573,6 +573,25 @@ TEST(list, builder_allocates_about_one_node_per_32_elements) {
     EXPECT_LE(static_cast<double>(allocs), 1.1 * static_cast<double>(n) / 32 + 16) << allocs;
 }
 
+TEST(list, builder_on_a_relaxed_list_also_changes_in_place) {
+    list<int, counting_policy> a, b;
+    for (int i = 0; i < 5000; ++i) a = a.push_back(i);
+    for (int i = 0; i < 3000; ++i) b = b.push_back(i);
+    auto relaxed = a.drop(17) + b; // relaxed nodes along the seam and the left edge
+    const int n = 100000;
+    auto before = counting_policy::allocations.load();
+    auto builder = relaxed.to_builder();
+    for (int i = 0; i < n; ++i) builder.push_back(i);
+    auto allocs = counting_policy::allocations.load() - before;
+    EXPECT_LE(static_cast<double>(allocs), 1.1 * n / 32 + 16) << allocs;
+    auto l = builder.build();
+    EXPECT_EQ(invariants(l), "");
+    EXPECT_EQ(l.size(), relaxed.size() + n);
+    EXPECT_EQ(l[relaxed.size() + 12345], 12345);
+    EXPECT_EQ(l[0], 17);
+    EXPECT_EQ(relaxed.size(), 5000u - 17 + 3000);
+}
+
 TEST(list, works_with_algorithms) {
     list<int> l = iota_list(0, 1000);
     EXPECT_EQ(std::accumulate(l.begin(), l.end(), 0), 999 * 1000 / 2);

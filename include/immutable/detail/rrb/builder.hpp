@@ -83,6 +83,24 @@ struct builder_ops : tree_ops<T, Policy> {
     // the tail's reference on success.
     static void push_leaf_mut(data& d, leaf* l) {
         const std::size_t tree_size = d.tree_size();
+        if (d.root && (as_inner(d.root)->relaxed || tree_size % branches != 0)) {
+            // An uneven tree: make the right spine the builder's own, then append there
+            // in place if the shape allows.
+            base** ref = &d.root;
+            std::size_t n_size = tree_size;
+            for (unsigned s = d.shift; s; s -= bits) {
+                inner* n = as_inner(*ref);
+                if (!owned(n)) {
+                    inner* c = N::copy_inner(n, n->relaxed);
+                    release(n, s);
+                    *ref = n = c;
+                }
+                const std::uint32_t last = n->count - 1;
+                n_size = ops::child_size(n, s, n_size, last);
+                ref = &n->children[last];
+            }
+            if (append_in_place(as_inner(d.root), d.shift, tree_size, l, branches)) return;
+        }
         if (!d.root || as_inner(d.root)->relaxed || tree_size % branches != 0 ||
             tree_size == ops::child_capacity(d.shift + bits)) {
             base* root = nullptr;
@@ -114,6 +132,25 @@ struct builder_ops : tree_ops<T, Policy> {
             }
             ref = &n->children[slot];
         }
+    }
+
+    // Appends leaf l (l_size elements) as the last leaf of subtree n, whose right spine the
+    // builder owns, changing nodes in place. False (and nothing changed) when that would
+    // need a new level or turn a regular node relaxed: the caller then takes the
+    // persistent path.
+    static bool append_in_place(inner* n, unsigned s, std::size_t n_size, leaf* l, std::size_t l_size) {
+        const std::uint32_t last = n->count - 1;
+        const std::size_t last_size = ops::child_size(n, s, n_size, last);
+        if (s > bits && append_in_place(as_inner(n->children[last]), s - bits, last_size, l, l_size)) {
+            if (n->relaxed) n->sizes()[last] += l_size;
+            return true;
+        }
+        if (n->count == branches) return false;
+        if (!n->relaxed && last_size != ops::child_capacity(s)) return false;
+        n->children[n->count] = ops::make_path(s - bits, l);
+        if (n->relaxed) n->sizes()[n->count] = n_size + l_size;
+        ++n->count;
+        return true;
     }
 
     static void pop_back_mut(data& d) {

@@ -17,7 +17,7 @@
 // those operations happened; a list built by push_back never has one and is indexed by
 // the pure-radix loop.
 //
-// What it costs: 8 bytes of header per leaf, 264 bytes per regular inner node (one per
+// What it costs: 16 bytes of header per leaf, 264 bytes per regular inner node (one per
 // 1024 elements), 520 bytes per relaxed one.
 
 #include <atomic>
@@ -229,40 +229,37 @@ struct nodes {
     template <class U>
     static leaf* copy_leaf_set(const T* src, std::uint32_t n, std::uint32_t cap, std::uint32_t at,
                                U&& value) {
-        leaf* l = allocate_leaf(cap);
-        T* dst = l->elements();
-        std::uint32_t done = 0;
-        try {
-            for (; done < n; ++done) {
-                if (done == at) ::new (static_cast<void*>(dst + done)) T(std::forward<U>(value));
-                else ::new (static_cast<void*>(dst + done)) T(src[done]);
-            }
-        } catch (...) {
-            std::destroy_n(dst, done);
-            free_leaf_storage(l);
-            throw;
-        }
-        l->fill.store(n);
-        return l;
+        return copy_leaf_around(src, at, src + at + 1, n - at - 1, cap, std::forward<U>(value));
     }
     // A fresh leaf: one new element at `at`, the others copied from [src, src + n).
     template <class U>
     static leaf* copy_leaf_insert(const T* src, std::uint32_t n, std::uint32_t cap,
                                   std::uint32_t at, U&& value) {
+        return copy_leaf_around(src, at, src + at, n - at, cap, std::forward<U>(value));
+    }
+    // A fresh leaf: copies of [before, before + n_before), then value, then copies of
+    // [after, after + n_after). Whole runs go through uninitialized_copy_n, which is a
+    // memcpy for trivially copyable T.
+    template <class U>
+    static leaf* copy_leaf_around(const T* before, std::uint32_t n_before, const T* after,
+                                  std::uint32_t n_after, std::uint32_t cap, U&& value) {
         leaf* l = allocate_leaf(cap);
         T* dst = l->elements();
         std::uint32_t done = 0;
+        bool middle = false;
         try {
-            for (; done <= n; ++done) {
-                if (done == at) ::new (static_cast<void*>(dst + done)) T(std::forward<U>(value));
-                else ::new (static_cast<void*>(dst + done)) T(src[done < at ? done : done - 1]);
-            }
+            ::new (static_cast<void*>(dst + n_before)) T(std::forward<U>(value));
+            middle = true;
+            std::uninitialized_copy_n(before, n_before, dst);
+            done = n_before;
+            std::uninitialized_copy_n(after, n_after, dst + n_before + 1);
         } catch (...) {
             std::destroy_n(dst, done);
+            if (middle) std::destroy_at(dst + n_before);
             free_leaf_storage(l);
             throw;
         }
-        l->fill.store(n + 1);
+        l->fill.store(n_before + 1 + n_after);
         return l;
     }
 
