@@ -2,6 +2,7 @@
 // 1,000,000 int64 -> int64 entries.
 //
 //   atom/read/<impl>/1000000/threads:T            T readers, no writer
+//   atom/read_hot/<impl>/1000000/threads:T        T readers of one same key (sync cost only)
 //   atom/read_1writer/<impl>/1000000/threads:T    T readers, one extra thread writing flat out
 //   atom/mixed_R_W/<impl>/1000000/threads:T       every thread: R% lookups, W% writes
 //
@@ -46,12 +47,18 @@ namespace {
 constexpr std::size_t entries = 1'000'000;
 constexpr std::size_t order_mask = (std::size_t{1} << 20) - 1;
 
-// The keys, and a random lookup order over them (2^20 positions, each thread starting at
-// its own offset).
+// The keys, and 2^20 of them in random order, read sequentially (each thread from its own
+// offset) so that choosing the next key costs no cache miss.
 struct dataset {
     std::vector<std::int64_t> keys = immutable_bench::random_int64s(entries, 42);
-    std::vector<std::size_t> order = immutable_bench::random_indexes(entries, order_mask + 1, 7);
-    std::int64_t key(std::size_t i) const { return keys[order[i & order_mask]]; }
+    std::vector<std::int64_t> lookups = [this] {
+        std::vector<std::int64_t> out;
+        for (std::size_t i : immutable_bench::random_indexes(entries, order_mask + 1, 7)) {
+            out.push_back(keys[i]);
+        }
+        return out;
+    }();
+    std::int64_t key(std::size_t i) const { return lookups[i & order_mask]; }
 };
 const dataset& data() {
     static const dataset d;
@@ -140,6 +147,32 @@ struct atomic_shared_ptr_impl {
             (*next)[k] = v;
             if (p.compare_exchange_weak(current, std::shared_ptr<const map_type>(std::move(next)))) return;
         }
+    }
+};
+
+// References without any synchronization (only correct with no writer): the cost of the
+// lookup itself, to tell it apart from the cost of sharing. Read rows only.
+struct plain_immutable_map_impl {
+    static constexpr const char* name = "immutable::map(unsynchronized)";
+    static const atom_impl::map_type& instance() {
+        static const atom_impl::map_type m = atom_impl::instance().load();
+        return m;
+    }
+    static std::int64_t lookup(std::int64_t k) {
+        const std::int64_t* v = instance().find(k);
+        return v == nullptr ? -1 : *v;
+    }
+};
+
+struct plain_unordered_map_impl {
+    static constexpr const char* name = "std::unordered_map(unsynchronized)";
+    static const std::unordered_map<std::int64_t, std::int64_t>& instance() {
+        return *atomic_shared_ptr_impl::instance().load();
+    }
+    static std::int64_t lookup(std::int64_t k) {
+        const auto& m = instance();
+        auto it = m.find(k);
+        return it == m.end() ? -1 : it->second;
     }
 };
 
@@ -261,6 +294,25 @@ void bm_read(benchmark::State& state) {
     }
 }
 
+// Every thread looks up the same key: the lookup stays in L1, so what is left is the cost of
+// synchronization, and for bucket-locked maps the hot-key case (one lock line for all).
+template <class Impl>
+void bm_read_hot(benchmark::State& state) {
+    (void)Impl::instance();
+    const std::int64_t key = data().key(0);
+    (void)Impl::lookup(key);
+    auto writes_before = immutable::atom_instrumentation::shared_writes_in_read();
+    immutable_bench::alloc_scope allocs(state);
+    std::int64_t sum = 0;
+    for (auto _ : state) {
+        sum += Impl::lookup(key);
+    }
+    benchmark::DoNotOptimize(sum);
+    allocs.report();
+    report_common(state);
+    report_shared_writes<Impl>(state, writes_before, static_cast<std::int64_t>(state.iterations()));
+}
+
 // Every thread: `write_tenths` writes in every 10 operations, spread evenly.
 template <class Impl, int write_tenths>
 void bm_mixed(benchmark::State& state) {
@@ -290,6 +342,16 @@ void bm_mixed(benchmark::State& state) {
 constexpr int thread_counts[] = {1, 2, 4, 8, 16};
 
 template <class Impl>
+void register_reference() {
+    benchmark::RegisterBenchmark((std::string("atom/read/") + Impl::name).c_str(), bm_read<Impl>)
+        ->Arg(static_cast<std::int64_t>(entries))
+        ->UseRealTime()
+        ->Apply([](benchmark::internal::Benchmark* b) {
+            for (int t : thread_counts) b->Threads(t);
+        });
+}
+
+template <class Impl>
 void register_impl() {
     auto name = [](const char* operation) {
         return std::string("atom/") + operation + "/" + Impl::name;
@@ -299,6 +361,7 @@ void register_impl() {
         for (int t : thread_counts) b->Threads(t);
     };
     threads(benchmark::RegisterBenchmark(name("read").c_str(), bm_read<Impl>));
+    threads(benchmark::RegisterBenchmark(name("read_hot").c_str(), bm_read_hot<Impl>));
     threads(benchmark::RegisterBenchmark(name("read_1writer").c_str(), bm_read<Impl>)
                 ->Setup(background_writer<Impl>::start)
                 ->Teardown(background_writer<Impl>::finish));
@@ -319,6 +382,8 @@ int main(int argc, char** argv) {
 #endif
     register_impl<shared_mutex_impl>();
     register_impl<atomic_shared_ptr_impl>();
+    register_reference<plain_immutable_map_impl>();
+    register_reference<plain_unordered_map_impl>();
     benchmark::AddCustomContext("hardware_concurrency", std::to_string(std::thread::hardware_concurrency()));
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -100,6 +100,13 @@ static_assert(immutable::atom_value<immutable::set<int>>);
 static_assert(immutable::atom_value<immutable::sorted_map<int, int>>);
 static_assert(immutable::atom_value<immutable::sorted_set<int>>);
 static_assert(immutable::atom_value<immutable::queue<int>>);
+static_assert(immutable::detail::atom_support::shareable_across_threads<immutable::list<int>>());
+static_assert(immutable::detail::atom_support::shareable_across_threads<immutable::set<int>>());
+static_assert(!immutable::detail::atom_support::shareable_across_threads<
+              immutable::list<int, immutable::single_thread_heap_policy>>());
+static_assert(!immutable::detail::atom_support::shareable_across_threads<
+              immutable::map<int, int, std::hash<int>, std::equal_to<int>,
+                             immutable::single_thread_heap_policy>>());
 static_assert(!immutable::atom_value<int>);
 static_assert(!std::is_copy_constructible_v<immutable::atom<probe_stack>>);
 static_assert(!std::is_move_constructible_v<immutable::atom<probe_stack>>);

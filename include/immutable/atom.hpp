@@ -23,6 +23,7 @@
 #include <utility>
 
 #include <immutable/detail/atom/engine.hpp>
+#include <immutable/detail/refcount.hpp>
 
 namespace immutable {
 
@@ -36,11 +37,29 @@ concept atom_value = std::copy_constructible<C> && std::is_nothrow_move_construc
                          { c.identity() } noexcept -> std::same_as<const void*>;
                      };
 
+namespace detail::atom_support {
+// False for a container whose memory policy counts references with plain integers
+// (single_thread_heap_policy): readers on other threads would race on them.
+template <class C>
+consteval bool shareable_across_threads() {
+    if constexpr (requires { typename C::memory_policy_type::refcount; }) {
+        return !std::is_same_v<typename C::memory_policy_type::refcount, plain_refcount>;
+    } else if constexpr (requires { typename C::policy_type::refcount; }) {
+        return !std::is_same_v<typename C::policy_type::refcount, plain_refcount>;
+    } else {
+        return true;
+    }
+}
+} // namespace detail::atom_support
+
 template <class C>
 class atom {
     static_assert(atom_value<C>,
                   "immutable::atom<C> needs a container of this library (copyable, nothrow "
                   "movable, with const void* identity() const noexcept)");
+    static_assert(detail::atom_support::shareable_across_threads<C>(),
+                  "immutable::atom<C>: C's memory policy uses plain reference counts "
+                  "(single_thread_heap_policy); snapshots would be shared across threads");
 
 public:
     using value_type = C;

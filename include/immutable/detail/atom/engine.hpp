@@ -113,7 +113,15 @@ public:
         return std::move(*previous);
     }
 
-    void store(C desired) { (void)exchange(std::move(desired)); }
+    void store(C desired) {
+        auto fresh = std::unique_ptr<box>(new box{std::move(desired), 0, nullptr});
+        box* garbage = nullptr;
+        {
+            std::lock_guard lock(write_mutex_);
+            garbage = publish_locked(fresh.release());
+        }
+        free_boxes(garbage);
+    }
 
     bool compare_exchange(C& expected, C desired) {
         auto fresh = std::unique_ptr<box>(new box{std::move(desired), 0, nullptr});
@@ -135,9 +143,6 @@ public:
         }
         return true;
     }
-
-    // The number of stores so far plus one (the version the next fast-path read compares).
-    std::uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
 
 private:
     // ++depth for the duration of one f call; restored when f throws.
