@@ -131,6 +131,32 @@ TEST(list_concurrency, exactly_one_thread_claims_each_slot) {
     EXPECT_EQ(counting_policy::live_nodes.load(), 0);
 }
 
+// Threads race to claim the same inner-node slot: each pushes 100 elements onto one
+// version whose tail is full, crossing several leaf boundaries.
+TEST(list_concurrency, threads_race_for_inner_node_slots) {
+    {
+        for (std::int64_t size : {64, 1056, 2080, 32768 + 32}) {
+            const L shared = iota_list(size);
+            std::vector<L> results(thread_count);
+            std::barrier sync(thread_count);
+            run_threads([&](int t) {
+                sync.arrive_and_wait();
+                L mine = shared;
+                for (int i = 0; i < 100; ++i) mine = mine.push_back(-1 - t);
+                results[static_cast<std::size_t>(t)] = mine;
+            });
+            for (int t = 0; t < thread_count; ++t) {
+                const L& r = results[static_cast<std::size_t>(t)];
+                ASSERT_EQ(r.size(), static_cast<std::size_t>(size) + 100);
+                ASSERT_TRUE(holds_iota(r.take(static_cast<std::size_t>(size)), 0));
+                for (std::size_t i = static_cast<std::size_t>(size); i < r.size(); ++i) ASSERT_EQ(r[i], -1 - t);
+            }
+            ASSERT_TRUE(holds_iota(shared, 0));
+        }
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+}
+
 // Strings: element copies and destruction race with readers on shared leaves.
 TEST(list_concurrency, strings) {
     using S = immutable::list<std::string>;

@@ -42,12 +42,14 @@ L make(int first, int last) {
 
 // Sources of every shape: empty, flat, full flat, trees of one and two levels, relaxed,
 // and one grown by persistent pushes (a tail with claimed slots).
-constexpr int source_count = 13;
+// 1088 and 2080 have a full tail over 1056 and 2048 tree elements: the next push claims a
+// slot in a bottom node, or in the root with a new path below it.
+constexpr int source_count = 15;
 L make_source(int i) {
-    static const int sizes[] = {0, 1, 5, 32, 33, 64, 100, 1056, 1100, 2100};
-    if (i < 10) return make(0, sizes[i]);
-    if (i == 10) return make(0, 700).drop(13) + make(1000, 1900);
-    if (i == 11) return make(0, 50).push_front(throwing_value(-1));
+    static const int sizes[] = {0, 1, 5, 32, 33, 64, 100, 1056, 1088, 1100, 2080, 2100};
+    if (i < 12) return make(0, sizes[i]);
+    if (i == 12) return make(0, 700).drop(13) + make(1000, 1900);
+    if (i == 13) return make(0, 50).push_front(throwing_value(-1));
     L grown;
     for (int k = 0; k < 90; ++k) grown = grown.push_back(throwing_value(k));
     return grown;

@@ -502,6 +502,56 @@ TEST(list, persistent_push_back_shares_the_tail_when_it_can) {
     EXPECT_EQ(c[65], 3);
 }
 
+TEST(list, persistent_push_back_allocates_about_one_node_per_32_elements) {
+    const int n = 200000;
+    auto before = counting_policy::allocations.load();
+    {
+        list<int, counting_policy> l;
+        for (int i = 0; i < n; ++i) l = l.push_back(i);
+        EXPECT_EQ(l[123456], 123456);
+    }
+    auto allocs = counting_policy::allocations.load() - before;
+    EXPECT_LE(static_cast<double>(allocs), 1.1 * n / 32 + 16) << allocs;
+}
+
+// Versions that branch off one version at a leaf boundary: the first claims the child
+// slot in the shared inner node, the others must copy the path; a builder started from
+// the shorter version must not see (or leak) the claimed children.
+TEST(list, inner_slot_claims_keep_every_version_intact) {
+    list<int, counting_policy> base;
+    for (int i = 0; i < 2048 + 32; ++i) base = base.push_back(i); // tree 2048, full tail
+    std::vector<list<int, counting_policy>> branches_of_base;
+    for (int b = 0; b < 4; ++b) {
+        list<int, counting_policy> v = base;
+        for (int i = 0; i < 100 + b * 40; ++i) v = v.push_back(-(b * 1000 + i));
+        branches_of_base.push_back(v);
+    }
+    for (int b = 0; b < 4; ++b) {
+        const auto& v = branches_of_base[static_cast<std::size_t>(b)];
+        ASSERT_EQ(invariants(v), "");
+        ASSERT_EQ(v.size(), 2080u + 100 + static_cast<std::size_t>(b) * 40);
+        for (int i = 0; i < 2080; ++i) ASSERT_EQ(v[static_cast<std::size_t>(i)], i);
+        for (int i = 0; i < 100 + b * 40; ++i) ASSERT_EQ(v[2080 + static_cast<std::size_t>(i)], -(b * 1000 + i));
+    }
+    EXPECT_EQ(invariants(base), "");
+    EXPECT_EQ(to_vector(base), iota_vector(0, 2080));
+    // A builder from base, while the claimed branches are alive, then after they die.
+    for (int round = 0; round < 2; ++round) {
+        auto b = base.to_builder();
+        for (int i = 0; i < 500; ++i) b.push_back(7);
+        b.set(2070, 1);
+        auto built = b.build();
+        EXPECT_EQ(invariants(built), "");
+        EXPECT_EQ(built.size(), 2580u);
+        EXPECT_EQ(built[2079], 2079);
+        EXPECT_EQ(built[2080], 7);
+        EXPECT_EQ(built[2070], 1);
+        branches_of_base.clear();
+    }
+    base = {};
+    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+}
+
 TEST(list, builder_basics) {
     list<int>::builder b;
     EXPECT_TRUE(b.empty());

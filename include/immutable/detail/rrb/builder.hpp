@@ -81,6 +81,22 @@ struct builder_ops : tree_ops<T, Policy> {
 
     // Moves the full tail leaf `l` into the tree, changing owned nodes in place. Takes
     // the tail's reference on success.
+    // Makes *ref (a node at shift s holding n_size elements for the builder) the
+    // builder's own: copies it if shared, and drops children that dead versions claimed
+    // beyond the builder's.
+    static inner* make_own(base** ref, unsigned s, std::size_t n_size) {
+        inner* n = as_inner(*ref);
+        const std::uint32_t used = N::children_in(n, s, n_size);
+        if (owned(n)) {
+            N::trim_children(n, s, used);
+            return n;
+        }
+        inner* c = N::copy_inner(n, n->relaxed, used);
+        release(n, s);
+        *ref = c;
+        return c;
+    }
+
     static void push_leaf_mut(data& d, leaf* l) {
         const std::size_t tree_size = d.tree_size();
         if (d.root && (as_inner(d.root)->relaxed || tree_size % branches != 0)) {
@@ -89,13 +105,8 @@ struct builder_ops : tree_ops<T, Policy> {
             base** ref = &d.root;
             std::size_t n_size = tree_size;
             for (unsigned s = d.shift; s; s -= bits) {
-                inner* n = as_inner(*ref);
-                if (!owned(n)) {
-                    inner* c = N::copy_inner(n, n->relaxed);
-                    release(n, s);
-                    *ref = n = c;
-                }
-                const std::uint32_t last = n->count - 1;
+                inner* n = make_own(ref, s, n_size);
+                const std::uint32_t last = n->filled.load() - 1;
                 n_size = ops::child_size(n, s, n_size, last);
                 ref = &n->children[last];
             }
@@ -111,45 +122,40 @@ struct builder_ops : tree_ops<T, Policy> {
             d.shift = shift;
             return;
         }
+        // A regular tree of full leaves: walk the right spine, owning it, to the node
+        // where index tree_size starts a new child.
         base** ref = &d.root;
+        std::size_t n_size = tree_size;
         for (unsigned s = d.shift;; s -= bits) {
-            inner* n = as_inner(*ref);
-            if (!owned(n)) {
-                inner* c = N::copy_inner(n, false);
-                release(n, s);
-                *ref = n = c;
-            }
+            inner* n = make_own(ref, s, n_size);
             const auto slot = static_cast<std::uint32_t>((tree_size >> s) & mask);
-            if (s == bits) {
-                n->children[slot] = l;
-                n->count = slot + 1;
-                return;
-            }
-            if (slot == n->count) {
+            if ((tree_size & (ops::child_capacity(s) - 1)) == 0) {
                 n->children[slot] = ops::make_path(s - bits, l);
-                n->count = slot + 1;
+                n->filled.store(slot + 1);
                 return;
             }
+            n_size = ops::child_size(n, s, n_size, slot);
             ref = &n->children[slot];
         }
     }
 
     // Appends leaf l (l_size elements) as the last leaf of subtree n, whose right spine the
-    // builder owns, changing nodes in place. False (and nothing changed) when that would
-    // need a new level or turn a regular node relaxed: the caller then takes the
-    // persistent path.
+    // builder owns (make_own), changing nodes in place. False (and nothing changed) when
+    // that would need a new level or turn a regular node relaxed: the caller then takes
+    // the persistent path.
     static bool append_in_place(inner* n, unsigned s, std::size_t n_size, leaf* l, std::size_t l_size) {
-        const std::uint32_t last = n->count - 1;
+        const std::uint32_t count = n->filled.load();
+        const std::uint32_t last = count - 1;
         const std::size_t last_size = ops::child_size(n, s, n_size, last);
         if (s > bits && append_in_place(as_inner(n->children[last]), s - bits, last_size, l, l_size)) {
             if (n->relaxed) n->sizes()[last] += l_size;
             return true;
         }
-        if (n->count == branches) return false;
+        if (count == branches) return false;
         if (!n->relaxed && last_size != ops::child_capacity(s)) return false;
-        n->children[n->count] = ops::make_path(s - bits, l);
-        if (n->relaxed) n->sizes()[n->count] = n_size + l_size;
-        ++n->count;
+        n->children[count] = ops::make_path(s - bits, l);
+        if (n->relaxed) n->sizes()[count] = n_size + l_size;
+        n->filled.store(count + 1);
         return true;
     }
 
@@ -209,12 +215,7 @@ struct builder_ops : tree_ops<T, Policy> {
         base** ref = &d.root;
         std::size_t n_size = tree_size;
         for (unsigned s = d.shift; s; s -= bits) {
-            inner* n = as_inner(*ref);
-            if (!owned(n)) {
-                inner* c = N::copy_inner(n, n->relaxed);
-                release(n, s);
-                *ref = n = c;
-            }
+            inner* n = make_own(ref, s, n_size);
             const std::uint32_t j = ops::find_child(n, s, i);
             n_size = ops::child_size(n, s, n_size, j);
             ref = &n->children[j];

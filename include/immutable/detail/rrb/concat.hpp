@@ -66,7 +66,7 @@ struct concat_ops : tree_ops<T, Policy> {
             other.count = 0;
         }
         std::uint32_t slots(std::uint32_t j) const noexcept {
-            return shift == 0 ? static_cast<std::uint32_t>(sizes[j]) : as_inner(nodes[j])->count;
+            return shift == 0 ? static_cast<std::uint32_t>(sizes[j]) : N::children_in(as_inner(nodes[j]), shift, sizes[j]);
         }
     };
 
@@ -83,7 +83,7 @@ struct concat_ops : tree_ops<T, Policy> {
         subtrees all(s - bits);
         if (sl > sr) {
             const inner* li = as_inner(l);
-            const std::uint32_t last = li->count - 1;
+            const std::uint32_t last = N::children_in(li, sl, l_size) - 1;
             subtrees mid(s - bits);
             merge(li->children[last], sl - bits, ops::child_size(li, sl, l_size, last), r, sr, r_size, mid);
             for (std::uint32_t j = 0; j < last; ++j) all.share(li->children[j], ops::child_size(li, sl, l_size, j));
@@ -93,17 +93,19 @@ struct concat_ops : tree_ops<T, Policy> {
             subtrees mid(s - bits);
             merge(l, sl, l_size, ri->children[0], sr - bits, ops::child_size(ri, sr, r_size, 0), mid);
             all.take_all_from(mid);
-            for (std::uint32_t j = 1; j < ri->count; ++j) all.share(ri->children[j], ops::child_size(ri, sr, r_size, j));
+            const std::uint32_t r_count = N::children_in(ri, sr, r_size);
+            for (std::uint32_t j = 1; j < r_count; ++j) all.share(ri->children[j], ops::child_size(ri, sr, r_size, j));
         } else {
             const inner* li = as_inner(l);
             const inner* ri = as_inner(r);
-            const std::uint32_t last = li->count - 1;
+            const std::uint32_t last = N::children_in(li, s, l_size) - 1;
             subtrees mid(s - bits);
             merge(li->children[last], s - bits, ops::child_size(li, s, l_size, last), ri->children[0], s - bits,
                   ops::child_size(ri, s, r_size, 0), mid);
             for (std::uint32_t j = 0; j < last; ++j) all.share(li->children[j], ops::child_size(li, s, l_size, j));
             all.take_all_from(mid);
-            for (std::uint32_t j = 1; j < ri->count; ++j) all.share(ri->children[j], ops::child_size(ri, s, r_size, j));
+            const std::uint32_t r_count = N::children_in(ri, s, r_size);
+            for (std::uint32_t j = 1; j < r_count; ++j) all.share(ri->children[j], ops::child_size(ri, s, r_size, j));
         }
         subtrees balanced(s - bits);
         rebalance(all, balanced);
@@ -212,7 +214,7 @@ struct concat_ops : tree_ops<T, Policy> {
             const inner* from = as_inner(all.nodes[node]);
             children[done] = from->children[offset];
             sizes[done] = ops::child_size(from, s, all.sizes[node], offset);
-            if (++offset == from->count) {
+            if (++offset == N::children_in(from, s, all.sizes[node])) {
                 ++node;
                 offset = 0;
             }
@@ -240,7 +242,7 @@ struct concat_ops : tree_ops<T, Policy> {
             shift = s + bits;
         }
         top.count = 0; // the root holds them now
-        ops::collapse(root, shift);
+        ops::collapse(root, shift, a_size + b_size);
     }
 
     static data concat(const data& a, const data& b) {

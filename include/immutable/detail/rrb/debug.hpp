@@ -56,14 +56,15 @@ private:
             return;
         }
         const inner* in = ops::as_inner(n);
-        if (in->count < 1 || in->count > branches) {
-            why = "inner node with " + std::to_string(in->count) + " children";
+        const std::uint32_t filled = in->filled.load();
+        if (filled < 1 || filled > branches) {
+            why = "inner node with " + std::to_string(filled) + " children";
             return;
         }
         const std::size_t full = ops::child_capacity(s);
         if (in->relaxed) {
             std::size_t before = 0;
-            for (std::uint32_t j = 0; j < in->count; ++j) {
+            for (std::uint32_t j = 0; j < filled; ++j) {
                 const std::size_t now = in->sizes()[j];
                 if (now <= before) {
                     why = "size table not increasing at shift " + std::to_string(s);
@@ -79,17 +80,20 @@ private:
             if (before != expected) why = "size table total differs from the parent's count";
             return;
         }
-        if (expected > full * in->count || expected <= full * (in->count - 1)) {
-            why = "regular node size does not match its child count at shift " + std::to_string(s);
+        // A regular node: this version uses ceil(expected / full) children, which the node
+        // must own (it may own more, claimed by longer versions).
+        const std::uint32_t used = ops::children_in(in, s, expected);
+        if (expected == 0 || used > filled) {
+            why = "regular node owns fewer children than its size needs at shift " + std::to_string(s);
             return;
         }
-        for (std::uint32_t j = 0; j < in->count; ++j) {
+        for (std::uint32_t j = 0; j < used; ++j) {
             const base* c = in->children[j];
             if (s > bits && ops::as_inner(c)->relaxed) {
                 why = "relaxed child under a regular node";
                 return;
             }
-            node(c, s - bits, j + 1 < in->count ? full : expected - full * j, why);
+            node(c, s - bits, j + 1 < used ? full : expected - full * j, why);
         }
     }
 };

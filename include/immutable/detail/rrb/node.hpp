@@ -128,24 +128,36 @@ struct leaf_node : node_base<Policy> {
 // An inner node: regular (radix) or relaxed (with a size table).
 //
 //   struct inner_node {
-//       refcount    refs;
-//       uint32_t    count;              // children in use, 1..32
-//       bool        relaxed;
-//       node_base*  children[32];       // leaves when this node's shift is 5
-//       size_t      sizes[32];          // only if relaxed: sizes[j] = elements in children 0..j
+//       refcount      refs;
+//       fill_counter  filled;             // children [0, filled) hold a reference each
+//       bool          relaxed;
+//       node_base*    children[32];       // leaves when this node's shift is 5
+//       size_t        sizes[32];          // only if relaxed: sizes[j] = elements in children 0..j
 //   };
 //
-// Invariants for a node at shift s (each child covers at most 2^s elements):
-//   regular: every child is regular (or a leaf); children 0..count-2 hold exactly 2^s
-//            elements; the last holds 1..2^s. Its size is known only from its parent.
-//   relaxed: sizes[] is strictly increasing; children may be relaxed or regular.
+// Invariants for a node at shift s (each child covers at most 2^s elements), seen from a
+// version in which the node holds `size` elements:
+//   regular: the version uses ceil(size / 2^s) children (children_in()); every child is
+//            regular (or a leaf); all but the last of those hold exactly 2^s elements.
+//            The node may own more children than a version uses: see below.
+//   relaxed: uses all `filled` children; sizes[] is strictly increasing; children may be
+//            relaxed or regular.
+//
+// Claimed child slots. The tail's slot claiming (see leaf_node) works one level up too:
+// when a full tail moves into a regular tree, the new leaf's path joins the right spine
+// at the node where index tree_size starts a new child. If that node's `filled` equals
+// the children this version uses, push_back claims the slot with a compare-and-swap and
+// writes the path there, sharing every node above instead of copying the path (and
+// retaining 32 children per copied node). Versions never read a child beyond their own
+// size, and a node releases all `filled` children when it dies. Relaxed nodes are never
+// claimed, so for them `filled` is exact.
 template <class Policy>
 struct inner_node : node_base<Policy> {
-    std::uint32_t count;
+    fill_counter<Policy> filled;
     bool relaxed;
     node_base<Policy>* children[branches];
 
-    inner_node(std::uint32_t n, bool is_relaxed) noexcept : count(n), relaxed(is_relaxed) {}
+    inner_node(std::uint32_t n, bool is_relaxed) noexcept : filled(n), relaxed(is_relaxed) {}
 
     static constexpr std::size_t bytes(bool is_relaxed) noexcept {
         return sizeof(inner_node) + (is_relaxed ? branches * sizeof(std::size_t) : 0);
@@ -273,12 +285,18 @@ struct nodes {
         n->~inner();
         Policy::deallocate(n, inner::bytes(relaxed));
     }
-    // A copy of `src` that shares (retains) its children, except child `skip` which the
-    // caller is about to replace (pass branches to retain all).
-    static inner* copy_inner(const inner* src, bool relaxed, std::uint32_t skip = branches) {
+    // Children of n (at `shift`) that a version holding n_size elements in it uses.
+    static std::uint32_t children_in(const inner* n, unsigned shift, std::size_t n_size) noexcept {
+        if (n->relaxed) return n->filled.load();
+        return static_cast<std::uint32_t>(((n_size - 1) >> shift) + 1);
+    }
+
+    // A copy of the first `count` children of `src`, sharing (retaining) them, except
+    // child `skip` which the caller is about to replace (pass branches to retain all).
+    static inner* copy_inner(const inner* src, bool relaxed, std::uint32_t count,
+                             std::uint32_t skip = branches) {
         inner* n = allocate_inner(relaxed);
-        const std::uint32_t count = src->count;
-        n->count = count;
+        n->filled.store(count);
         for (std::uint32_t j = 0; j < count; ++j) {
             n->children[j] = src->children[j];
             if (j != skip) retain(src->children[j]);
@@ -287,6 +305,14 @@ struct nodes {
             std::copy_n(src->sizes(), count, n->sizes());
         }
         return n;
+    }
+
+    // In a node the caller owns alone: drops children beyond the `used` ones (claimed by
+    // versions that are gone), so slots from `used` on can be written again.
+    static void trim_children(inner* n, unsigned shift, std::uint32_t used) noexcept {
+        const std::uint32_t filled = n->filled.load();
+        for (std::uint32_t j = used; j < filled; ++j) release(n->children[j], shift - bits);
+        if (filled > used) n->filled.store(used);
     }
 
     // ---- any node ------------------------------------------------------------------
@@ -299,7 +325,8 @@ struct nodes {
             destroy_leaf(as_leaf(m));
         } else {
             inner* in = as_inner(m);
-            for (std::uint32_t j = 0; j < in->count; ++j) release(in->children[j], shift - bits);
+            const std::uint32_t filled = in->filled.load();
+            for (std::uint32_t j = 0; j < filled; ++j) release(in->children[j], shift - bits);
             free_inner(in);
         }
     }

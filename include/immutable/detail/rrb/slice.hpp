@@ -48,7 +48,7 @@ struct slice_ops : tree_ops<T, Policy> {
             retain(in->children[t]);
         }
         c->children[j] = child;
-        c->count = j + 1;
+        c->filled.store(j + 1);
         if (in->relaxed) {
             std::copy_n(in->sizes(), j, c->sizes());
             c->sizes()[j] = k;
@@ -74,7 +74,7 @@ struct slice_ops : tree_ops<T, Policy> {
         }
         base* children[branches];
         std::size_t sizes[branches];
-        const std::uint32_t count = in->count - j;
+        const std::uint32_t count = N::children_in(in, s, n_size) - j;
         children[0] = first;
         sizes[0] = c_size - rel;
         for (std::uint32_t t = 1; t < count; ++t) {
@@ -120,7 +120,7 @@ struct slice_ops : tree_ops<T, Policy> {
                 throw;
             }
             r.shift = d.shift;
-            ops::collapse(r.root, r.shift);
+            ops::collapse(r.root, r.shift, r.tree_size());
         }
         return r;
     }
@@ -146,7 +146,7 @@ struct slice_ops : tree_ops<T, Policy> {
             N::release_leaf(t);
             throw;
         }
-        ops::collapse(r.root, r.shift);
+        ops::collapse(r.root, r.shift, r.tree_size());
         return r;
     }
 };

@@ -80,7 +80,7 @@ struct tree_ops : nodes<T, Policy> {
             return s[j] - (j ? s[j - 1] : 0);
         }
         const std::size_t full = child_capacity(shift);
-        return j + 1 < n->count ? full : n_size - full * j;
+        return std::min(full, n_size - full * j);
     }
 
     // The child holding relative index `i`; updates i to be relative to that child.
@@ -181,7 +181,7 @@ struct tree_ops : nodes<T, Policy> {
         const std::size_t tree_size = d.tree_size();
         for (std::size_t pos = 0; pos < tree_size;) {
             const bottom_ref b = locate_bottom(d, pos);
-            const std::uint32_t count = b.node->count;
+            const std::uint32_t count = N::children_in(b.node, bits, b.size);
             if (!b.node->relaxed) {
                 for (std::uint32_t j = 0; j + 1 < count; ++j) {
                     const T* p = as_leaf(b.node->children[j])->elements();
@@ -215,7 +215,7 @@ struct tree_ops : nodes<T, Policy> {
         try {
             for (; s <= shift; s += bits) {
                 inner* p = N::allocate_inner(false);
-                p->count = 1;
+                p->filled.store(1);
                 p->children[0] = cur;
                 cur = p;
             }
@@ -229,12 +229,12 @@ struct tree_ops : nodes<T, Policy> {
         return cur;
     }
 
-    // Fills in the size table of relaxed node n from its children (at `shift`), given
+    // Fills in the size table of relaxed node n from its first `count` children, given
     // each child's size.
     template <class SizeOf>
-    static void fill_sizes(inner* n, SizeOf&& size_of) noexcept {
+    static void fill_sizes(inner* n, std::uint32_t count, SizeOf&& size_of) noexcept {
         std::size_t total = 0;
-        for (std::uint32_t j = 0; j < n->count; ++j) {
+        for (std::uint32_t j = 0; j < count; ++j) {
             total += size_of(j);
             n->sizes()[j] = total;
         }
@@ -252,7 +252,7 @@ struct tree_ops : nodes<T, Policy> {
             if (j + 1 < count && sizes[j] != full) regular = false;
         }
         inner* n = N::allocate_inner(!regular);
-        n->count = count;
+        n->filled.store(count);
         std::size_t total = 0;
         for (std::uint32_t j = 0; j < count; ++j) {
             n->children[j] = children[j];
@@ -263,13 +263,13 @@ struct tree_ops : nodes<T, Policy> {
     }
 
     // ---- push_back -----------------------------------------------------------------
-    // Appends the full leaf `l` (32 elements) to a regular tree whose size is a multiple
-    // of 32. Consumes the caller's reference to l on success.
-    static void push_full_leaf_regular(const data& d, leaf* l, base*& root, std::uint32_t& shift) {
+    // Appends leaf `l` to a regular tree whose leaves are all full (its size a multiple of
+    // 32); l may be partial. Consumes the caller's reference to l on success.
+    static void push_leaf_regular(const data& d, leaf* l, base*& root, std::uint32_t& shift) {
         const std::size_t tree_size = d.tree_size();
         if (!d.root) {
             inner* r = N::allocate_inner(false);
-            r->count = 1;
+            r->filled.store(1);
             r->children[0] = l;
             root = r;
             shift = bits;
@@ -286,7 +286,7 @@ struct tree_ops : nodes<T, Policy> {
                 release(path, d.shift);
                 throw;
             }
-            r->count = 2;
+            r->filled.store(2);
             r->children[0] = d.root;
             r->children[1] = path;
             retain(d.root);
@@ -294,27 +294,51 @@ struct tree_ops : nodes<T, Policy> {
             shift = d.shift + bits;
             return;
         }
-        root = push_radix(as_inner(d.root), d.shift, tree_size, l);
+        // Find where the new leaf's path joins the right spine: the first node (from the
+        // top) in which index tree_size starts a new child.
+        const inner* n = as_inner(d.root);
+        unsigned s = d.shift;
+        while (tree_size & (child_capacity(s) - 1)) {
+            n = as_inner(n->children[(tree_size >> s) & mask]);
+            s -= bits;
+        }
+        const auto slot = static_cast<std::uint32_t>((tree_size >> s) & mask);
+        base* path = make_path(s - bits, l);
+        if (const_cast<inner*>(n)->filled.claim(slot)) {
+            // The slot is ours (see inner_node): every node above is shared as it is.
+            const_cast<inner*>(n)->children[slot] = path;
+            retain(d.root);
+            root = d.root;
+        } else {
+            try {
+                root = push_copy(as_inner(d.root), d.shift, tree_size, path);
+            } catch (...) {
+                retain(l);
+                release(path, s - bits);
+                throw;
+            }
+        }
         shift = d.shift;
     }
 
-    static base* push_radix(const inner* n, unsigned s, std::size_t index, leaf* l) {
+    // Path copy of the right spine of regular subtree n down to the node where index
+    // `index` starts a new child, which gets `path`. Takes the reference to path on success.
+    static base* push_copy(const inner* n, unsigned s, std::size_t index, base* path) {
         const auto slot = static_cast<std::uint32_t>((index >> s) & mask);
-        inner* c = N::copy_inner(n, false, slot);
+        const bool joins_here = (index & (child_capacity(s) - 1)) == 0;
+        inner* c = N::copy_inner(n, false, joins_here ? slot : slot + 1, joins_here ? branches : slot);
+        if (joins_here) {
+            c->children[slot] = path;
+            c->filled.store(slot + 1);
+            return c;
+        }
         try {
-            if (s == bits) {
-                c->children[slot] = l;
-            } else if (slot < n->count) {
-                c->children[slot] = push_radix(as_inner(n->children[slot]), s - bits, index, l);
-            } else {
-                c->children[slot] = make_path(s - bits, l);
-            }
+            c->children[slot] = push_copy(as_inner(n->children[slot]), s - bits, index, path);
         } catch (...) {
-            c->count = std::min(c->count, slot); // the skipped slot holds no reference of ours
+            c->filled.store(slot); // the skipped slot holds no reference of ours
             release(c, s);
             throw;
         }
-        c->count = std::max(c->count, slot + 1);
         return c;
     }
 
@@ -324,7 +348,7 @@ struct tree_ops : nodes<T, Policy> {
         const std::size_t tree_size = d.tree_size();
         if (!d.root || (!as_inner(d.root)->relaxed && tree_size % branches == 0)) {
             // Every leaf so far is full: a partial last leaf keeps the tree regular.
-            push_full_leaf_regular(d, l, root, shift);
+            push_leaf_regular(d, l, root, shift);
             return;
         }
         base* r = push_leaf_into(as_inner(d.root), d.shift, tree_size, l, l_size);
@@ -344,7 +368,7 @@ struct tree_ops : nodes<T, Policy> {
             release(path, d.shift);
             throw;
         }
-        top->count = 2;
+        top->filled.store(2);
         top->children[0] = d.root;
         top->children[1] = path;
         retain(d.root);
@@ -357,11 +381,12 @@ struct tree_ops : nodes<T, Policy> {
     }
 
     static base* push_leaf_into(const inner* n, unsigned s, std::size_t n_size, leaf* l, std::size_t l_size) {
-        const std::uint32_t last = n->count - 1;
+        const std::uint32_t count = N::children_in(n, s, n_size);
+        const std::uint32_t last = count - 1;
         const std::size_t last_size = child_size(n, s, n_size, last);
         base* replaced = nullptr;
         if (s > bits) replaced = push_leaf_into(as_inner(n->children[last]), s - bits, last_size, l, l_size);
-        if (!replaced && n->count == branches) return nullptr;
+        if (!replaced && count == branches) return nullptr;
 
         const std::size_t full = child_capacity(s);
         bool relaxed = n->relaxed;
@@ -372,7 +397,7 @@ struct tree_ops : nodes<T, Policy> {
         }
         inner* c;
         try {
-            c = N::copy_inner(n, relaxed, replaced ? last : branches);
+            c = N::copy_inner(n, relaxed, count, replaced ? last : branches);
         } catch (...) {
             if (replaced) {
                 retain(l);
@@ -381,8 +406,7 @@ struct tree_ops : nodes<T, Policy> {
             throw;
         }
         if (relaxed && !n->relaxed) {
-            const std::uint32_t count = n->count;
-            fill_sizes(c, [&](std::uint32_t j) { return j + 1 < count ? full : last_size; });
+            fill_sizes(c, count, [&](std::uint32_t j) { return j + 1 < count ? full : last_size; });
         }
         if (replaced) {
             c->children[last] = replaced;
@@ -396,9 +420,9 @@ struct tree_ops : nodes<T, Policy> {
             release(c, s);
             throw;
         }
-        c->children[c->count] = path;
-        if (relaxed) c->sizes()[c->count] = n_size + l_size;
-        ++c->count;
+        c->children[count] = path;
+        if (relaxed) c->sizes()[count] = n_size + l_size;
+        c->filled.store(count + 1);
         return c;
     }
 
@@ -450,28 +474,25 @@ struct tree_ops : nodes<T, Policy> {
     // Removes the last leaf of subtree n. Returns what remains (null if nothing) and
     // hands out a reference to the removed leaf and its size.
     static base* pop_leaf(const inner* n, unsigned s, std::size_t n_size, leaf*& out, std::size_t& out_size) {
-        const std::uint32_t last = n->count - 1;
+        const std::uint32_t last = N::children_in(n, s, n_size) - 1;
         const std::size_t last_size = child_size(n, s, n_size, last);
         if (s == bits) {
             out = as_leaf(n->children[last]);
             out_size = last_size;
             retain(out);
             if (last == 0) return nullptr;
-            inner* c;
             try {
-                c = N::copy_inner(n, n->relaxed, last);
+                return N::copy_inner(n, n->relaxed, last);
             } catch (...) {
                 N::release_leaf(out);
                 throw;
             }
-            c->count = last;
-            return c;
         }
         base* rest = pop_leaf(as_inner(n->children[last]), s - bits, last_size, out, out_size);
         if (!rest && last == 0) return nullptr;
         inner* c;
         try {
-            c = N::copy_inner(n, n->relaxed, last);
+            c = rest ? N::copy_inner(n, n->relaxed, last + 1, last) : N::copy_inner(n, n->relaxed, last);
         } catch (...) {
             if (rest) release(rest, s - bits);
             N::release_leaf(out);
@@ -480,15 +501,13 @@ struct tree_ops : nodes<T, Policy> {
         if (rest) {
             c->children[last] = rest;
             if (c->relaxed) c->sizes()[last] -= out_size;
-        } else {
-            c->count = last;
         }
         return c;
     }
 
-    // Drops single-child roots above the leaf level.
-    static void collapse(base*& root, std::uint32_t& shift) noexcept {
-        while (root && shift > bits && as_inner(root)->count == 1) {
+    // Drops single-child roots above the leaf level (`size` elements in the tree).
+    static void collapse(base*& root, std::uint32_t& shift, std::size_t size) noexcept {
+        while (root && shift > bits && N::children_in(as_inner(root), shift, size) == 1) {
             base* child = as_inner(root)->children[0];
             retain(child);
             release(root, shift);
@@ -518,7 +537,7 @@ struct tree_ops : nodes<T, Policy> {
         }
         N::release_leaf(l);
         data r{rest, t, d.size - 1, rest ? d.shift : 0, static_cast<std::uint32_t>(l_size)};
-        collapse(r.root, r.shift);
+        collapse(r.root, r.shift, r.tree_size());
         return r;
     }
 
@@ -533,7 +552,7 @@ struct tree_ops : nodes<T, Policy> {
         std::size_t rel = i;
         const std::uint32_t j = find_child(in, s, rel);
         const std::size_t c_size = child_size(in, s, n_size, j);
-        inner* c = N::copy_inner(in, in->relaxed, j);
+        inner* c = N::copy_inner(in, in->relaxed, N::children_in(in, s, n_size), j);
         try {
             c->children[j] = set_in(in->children[j], s - bits, c_size, rel, std::forward<U>(value));
         } catch (...) {
