@@ -586,6 +586,32 @@ TEST(list, builder_basics) {
     EXPECT_EQ(second.size(), 3002u);
 }
 
+TEST(list, builder_copies_are_independent) {
+    list<int>::builder a;
+    for (int i = 0; i < 10; ++i) a.push_back(i); // a owns its tail and writes in place
+    list<int>::builder b = a;                    // now both share it
+    a.push_back(100);
+    b.push_back(200);
+    EXPECT_EQ(a.build().back(), 100);
+    EXPECT_EQ(b.build().back(), 200);
+    EXPECT_EQ(a.size(), 11u);
+    list<int>::builder c;
+    c = a;
+    c.push_back(300);
+    a.push_back(101);
+    EXPECT_EQ(to_vector(c.build()).back(), 300);
+    EXPECT_EQ(a[11], 101);
+    list<int>::builder moved = std::move(a);
+    moved.push_back(102);
+    EXPECT_EQ(moved.size(), 13u);
+    EXPECT_EQ(moved.back(), 102);
+    list<int> built = moved.build();
+    moved.push_back(103); // after build: must not write into the built list's tail
+    EXPECT_EQ(built.size(), 13u);
+    EXPECT_EQ(built.back(), 102);
+    EXPECT_EQ(moved.back(), 103);
+}
+
 TEST(list, builder_from_a_list_leaves_it_unchanged) {
     list<int> l = iota_list(0, 2000);
     auto b = l.to_builder();

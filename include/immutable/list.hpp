@@ -63,12 +63,12 @@ public:
         requires std::constructible_from<T, std::iter_reference_t<InputIt>>
     list(InputIt first, Sentinel last) {
         typename ops::holder h;
-        for (; first != last; ++first) ops::push_back_mut(h.d, *first);
+        for (; first != last; ++first) ops::push_back_mut(h.d, h.writable, *first);
         d_ = h.take();
     }
     list(size_type n, const T& value) {
         typename ops::holder h;
-        for (size_type i = 0; i < n; ++i) ops::push_back_mut(h.d, value);
+        for (size_type i = 0; i < n; ++i) ops::push_back_mut(h.d, h.writable, value);
         d_ = h.take();
     }
     // From any input range, views included: list<int>::from_range(v | std::views::filter(f)).
@@ -77,7 +77,7 @@ public:
     static list from_range(R&& r) {
         list l;
         typename ops::holder h;
-        for (auto&& x : r) ops::push_back_mut(h.d, std::forward<decltype(x)>(x));
+        for (auto&& x : r) ops::push_back_mut(h.d, h.writable, std::forward<decltype(x)>(x));
         l.d_ = h.take();
         return l;
     }
@@ -240,8 +240,12 @@ public:
 
     builder() noexcept = default;
     explicit builder(const list& from) noexcept : d_(from.d_) { ops::retain_data(d_); }
-    builder(const builder& other) noexcept : d_(other.d_) { ops::retain_data(d_); }
-    builder(builder&& other) noexcept : d_(std::exchange(other.d_, data{})) {}
+    builder(const builder& other) noexcept : d_(other.d_) {
+        ops::retain_data(d_);
+        other.writable_ = false; // the nodes are shared now
+    }
+    builder(builder&& other) noexcept
+        : d_(std::exchange(other.d_, data{})), writable_(std::exchange(other.writable_, false)) {}
     builder& operator=(const builder& other) noexcept {
         builder(other).swap(*this);
         return *this;
@@ -251,7 +255,10 @@ public:
         return *this;
     }
     ~builder() { ops::release_data(d_); }
-    void swap(builder& other) noexcept { std::swap(d_, other.d_); }
+    void swap(builder& other) noexcept {
+        std::swap(d_, other.d_);
+        std::swap(writable_, other.writable_);
+    }
 
     size_type size() const noexcept { return d_.size; }
     [[nodiscard]] bool empty() const noexcept { return d_.size == 0; }
@@ -267,30 +274,34 @@ public:
     }
 
     // Amortized O(1); allocates one leaf per 32 elements (plus a path node per 1024).
-    void push_back(const T& value) { ops::push_back_mut(d_, value); }
-    void push_back(T&& value) { ops::push_back_mut(d_, std::move(value)); }
+    void push_back(const T& value) { ops::push_back_mut(d_, writable_, value); }
+    void push_back(T&& value) { ops::push_back_mut(d_, writable_, std::move(value)); }
     void pop_back() {
         if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::builder::pop_back");
+        writable_ = false;
         ops::pop_back_mut(d_);
     }
     // O(log n); in place when the path is the builder's alone.
     void set(size_type i, const T& value) {
         check_index(i);
+        writable_ = false;
         ops::set_mut(d_, i, value);
     }
     void set(size_type i, T&& value) {
         check_index(i);
+        writable_ = false;
         ops::set_mut(d_, i, std::move(value));
     }
     template <std::ranges::input_range R>
         requires std::constructible_from<T, std::ranges::range_reference_t<R>>
     void append_range(R&& r) {
-        for (auto&& x : r) ops::push_back_mut(d_, std::forward<decltype(x)>(x));
+        for (auto&& x : r) ops::push_back_mut(d_, writable_, std::forward<decltype(x)>(x));
     }
 
     // O(1): the current contents as a list; the builder stays usable.
     [[nodiscard]] list build() const {
         ops::retain_data(d_);
+        writable_ = false; // the nodes are shared now
         return list(d_);
     }
 
@@ -302,6 +313,10 @@ private:
     }
 
     data d_{};
+    // The tail is the builder's alone with no elements past its count: pushes go straight
+    // in. Mutable because build() and copying, though const for the builder's contents,
+    // share the nodes.
+    mutable bool writable_ = false;
 };
 
 // Calls f(first, last), two const T*, for each run of contiguous elements, in order:

@@ -50,16 +50,28 @@ struct builder_ops : tree_ops<T, Policy> {
         }
     }
 
+    // `writable` caches "the builder owns the tail alone and every slot past its count is
+    // free", so consecutive pushes skip both checks; the builder clears it whenever it
+    // shares nodes (build, copy) or changes the tail by other means.
     template <class U>
-    static void push_back_mut(data& d, U&& value) {
+    static void push_back_mut(data& d, bool& writable, U&& value) {
         leaf* t = d.tail;
         const std::uint32_t ts = d.tail_size;
+        if (IMMUTABLE_LIKELY(writable) && ts < t->capacity) {
+            ::new (static_cast<void*>(t->elements() + ts)) T(std::forward<U>(value));
+            t->fill.store(ts + 1);
+            d.tail_size = ts + 1;
+            ++d.size;
+            return;
+        }
+        writable = false;
         if (t && ts < t->capacity && owned(t)) {
             trim_fill(t, ts);
             ::new (static_cast<void*>(t->elements() + ts)) T(std::forward<U>(value));
             t->fill.store(ts + 1);
             ++d.tail_size;
             ++d.size;
+            writable = true;
             return;
         }
         if (t && ts == branches) {
@@ -74,9 +86,11 @@ struct builder_ops : tree_ops<T, Policy> {
             d.tail = fresh;
             d.tail_size = 1;
             ++d.size;
+            writable = true;
             return;
         }
         replace(d, ops::push_back(d, std::forward<U>(value)));
+        writable = owned(d.tail) && d.tail->fill.load() == d.tail_size;
     }
 
     // Moves the full tail leaf `l` into the tree, changing owned nodes in place. Takes

@@ -29,6 +29,7 @@ struct list_ops : builder_ops<T, Policy> {
     // Owns a data while it is being built, releasing it if an exception leaves early.
     struct holder {
         data d{};
+        bool writable = false; // see builder_ops::push_back_mut
         holder() = default;
         explicit holder(const data& owned) noexcept : d(owned) {}
         holder(const holder&) = delete;
