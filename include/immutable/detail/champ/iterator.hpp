@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include <immutable/detail/champ/node.hpp>
+#include <immutable/detail/config.hpp>
 
 namespace immutable::detail::champ {
 
@@ -60,8 +61,13 @@ private:
     void next_node() noexcept {
         while (depth_ >= 0) {
             const node_type* top = path_[depth_];
-            if (next_child_[depth_] < top->child_count()) {
-                const node_type* child = top->children()[next_child_[depth_]++];
+            unsigned count = top->child_count();
+            if (next_child_[depth_] < count) {
+                const node_type* const* kids = top->children();
+                const node_type* child = kids[next_child_[depth_]++];
+                // Nodes sit at unrelated addresses: ask for the next sibling now, so its
+                // miss overlaps with the walk through this child's subtree.
+                if (next_child_[depth_] < count) IMMUTABLE_PREFETCH(kids[next_child_[depth_]]);
                 ++depth_;
                 path_[depth_] = child;
                 next_child_[depth_] = 0;

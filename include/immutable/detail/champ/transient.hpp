@@ -63,7 +63,22 @@ struct transient_ops {
     static void relocate_entries(maker& m, node_type* n, unsigned ne, unsigned skip, unsigned gap,
                                  auto* ctor) {
         entry_type* src = n->entries();
-        if constexpr (nothrow_move) {
+        unsigned total = ne - (skip != none ? 1 : 0) + (ctor != nullptr ? 1 : 0);
+        if constexpr (std::is_trivially_copyable_v<entry_type>) {
+            if (ctor != nullptr) ctor->construct(m.slot(gap)); // the only step that can throw
+            entry_type* dst = m.slot(0);
+            constexpr std::size_t size = sizeof(entry_type);
+            if (skip != none) {
+                std::memcpy(static_cast<void*>(dst), src, skip * size);
+                std::memcpy(static_cast<void*>(dst + skip), src + skip + 1, (ne - skip - 1) * size);
+            } else if (gap != none) {
+                std::memcpy(static_cast<void*>(dst), src, gap * size);
+                std::memcpy(static_cast<void*>(dst + gap + 1), src + gap, (ne - gap) * size);
+            } else {
+                std::memcpy(static_cast<void*>(dst), src, ne * size);
+            }
+            m.assume_built(total);
+        } else if constexpr (nothrow_move) {
             if (ctor != nullptr) ctor->construct(m.slot(gap)); // the only step that can throw
             unsigned j = 0;
             for (unsigned i = 0; i < ne; ++i) {
@@ -71,7 +86,7 @@ struct transient_ops {
                 if (j == gap) ++j;
                 ::new (static_cast<void*>(m.slot(j++))) entry_type(std::move(src[i]));
             }
-            m.assume_built(ne - (skip != none ? 1 : 0) + (ctor != nullptr ? 1 : 0));
+            m.assume_built(total);
         } else {
             // Copies may throw: build left to right from the intact source.
             for (unsigned i = 0; i <= ne; ++i) {
