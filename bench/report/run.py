@@ -13,6 +13,7 @@ import glob
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ sys.path.insert(0, HERE)
 
 import benchdata  # noqa: E402
 
-QUICK = {"repetitions": 5, "min_time": 0.05, "max_size": 100000}
+QUICK = {"repetitions": 5, "min_time": 0.02, "max_size": 100000}
 FULL = {"repetitions": 10, "min_time": None, "max_size": None}
 
 
@@ -207,8 +208,10 @@ def run_binary(binary, out_json, args, env, started, label):
     if process.returncode == 0:
         record["status"] = "ok"
     else:
-        record["status"] = f"FAILED (exit {process.returncode}) after {done} of {total}"
-        log(started, f"{label}: exited with {process.returncode}; last output:")
+        how = (f"killed by signal {-process.returncode} ({signal.Signals(-process.returncode).name})"
+               if process.returncode < 0 else f"exit status {process.returncode}")
+        record["status"] = f"FAILED ({how}) after {done} of {total}"
+        log(started, f"{label}: {how}; last output:")
         for line in tail:
             print("    " + line)
     log(started, f"{label}: finished in {elapsed:.0f}s (CPU {record['cpu_s']:.0f}s), "

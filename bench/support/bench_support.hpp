@@ -14,6 +14,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -61,6 +63,26 @@ inline void record_bytes_per_element(benchmark::State& state, std::int64_t live_
 inline void record_sharing_ratio(benchmark::State& state, std::int64_t new_bytes, std::int64_t container_bytes) {
     state.counters["sharing_ratio"] =
         container_bytes > 0 ? static_cast<double>(new_bytes) / static_cast<double>(container_bytes) : 0.0;
+}
+
+// A read-only object built once and shared by the calls of a benchmark function. Google
+// Benchmark calls the function ten or more times (to find the iteration count, then once
+// per repetition); a benchmark that only reads a large container can build it once:
+//   auto m = immutable_bench::fixture<std::map<K, V>>("find/" + std::to_string(n), [&] { return build(n); });
+// One object per type T is kept (the most recent key), so memory stays bounded; the
+// shared_ptr keeps it alive for the caller even when another key replaces it.
+template <class T, class Make>
+std::shared_ptr<const T> fixture(const std::string& key, Make&& make) {
+    static std::mutex mutex;
+    static std::string cached_key;
+    static std::shared_ptr<const T> cached;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!cached || cached_key != key) {
+        cached.reset(); // free the old object before building the new one
+        cached = std::make_shared<const T>(make());
+        cached_key = key;
+    }
+    return cached;
 }
 
 // Deterministic inputs: the same seed in every binary, so every implementation sees the same keys.
