@@ -67,9 +67,15 @@ def _finish(fig, ax, path, title):
     ax.set_title(title, fontsize=11)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
-    ax.legend(fontsize=8, loc="best", framealpha=0.85)
+    handles, _ = ax.get_legend_handles_labels()
+    if len(handles) > 4:
+        # Many lines: the legend goes beside the axes instead of over the data.
+        fig.set_size_inches(10.5, 4.6)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.85)
+    else:
+        ax.legend(fontsize=8, loc="best", framealpha=0.85)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
