@@ -518,3 +518,33 @@ TYPED_TEST(atom_container, fast_path_reads_make_no_shared_write) {
     EXPECT_EQ(found, 1000u);
     EXPECT_EQ(shared_writes(), writes);
 }
+
+// A thread_local destructor that runs after the thread's atom record is gone (it was built
+// first, so it is destroyed last) can still read: it gets a private copy, and nothing leaks.
+namespace {
+struct reads_at_thread_exit {
+    immutable::atom<list_ops::type>* atom = nullptr;
+    std::size_t* seen = nullptr;
+    ~reads_at_thread_exit() {
+        if (atom != nullptr) *seen = atom->read([](const list_ops::type& l) { return l.size(); });
+    }
+};
+} // namespace
+
+TEST(atom_list, reads_from_thread_local_destructors_after_the_thread_record_is_gone) {
+    auto start = counting_policy::live_nodes.load();
+    {
+        immutable::atom<list_ops::type> a(make<list_ops>(70));
+        std::size_t seen = 0;
+        std::thread([&] {
+            thread_local reads_at_thread_exit late; // constructed before this thread's record
+            late.atom = &a;
+            late.seen = &seen;
+            EXPECT_EQ(a.read([](const list_ops::type& l) { return l.size(); }), 70u);
+        }).join();
+        EXPECT_EQ(seen, 70u);
+        a.store(make<list_ops>(5));
+        EXPECT_EQ(counting_policy::live_nodes.load() - start, nodes_of<list_ops>(5));
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+}
