@@ -104,6 +104,15 @@ class CompareCli(unittest.TestCase):
         self.assertEqual(code, 0, out)
         self.assertNotIn("FAIL", out)
 
+    def test_slower_peers_point_at_the_machine(self):
+        base = self.write("base.json", run_entries("a/b/immutable::a/1", noisy(100.0, 0.01, 10, 20))
+                          + run_entries("a/b/std::a/1", noisy(100.0, 0.01, 10, 21)))
+        new = self.write("new.json", run_entries("a/b/immutable::a/1", noisy(130.0, 0.01, 10, 22))
+                         + run_entries("a/b/std::a/1", noisy(130.0, 0.01, 10, 23)))
+        code, out = self.compare(base, new)
+        self.assertEqual(code, 1, out)
+        self.assertIn("note: 1 benchmark(s) of peer implementations", out)
+
     def test_significant_but_small_slowdown_is_only_a_warning(self):
         base = self.write("base.json", run_entries("a/b/c/1", noisy(100.0, 0.01, 10, 7)))
         new = self.write("new.json", run_entries("a/b/c/1", noisy(107.0, 0.01, 10, 8)))
