@@ -22,10 +22,10 @@ public:
     reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
     bool done() const { return pos_ >= size_; }
     std::uint8_t byte() { return pos_ < size_ ? data_[pos_++] : 0; }
-    std::size_t number() { // small numbers mostly, large ones sometimes
+    std::size_t number() { // small numbers mostly, up to a few thousand sometimes
         const std::uint8_t b = byte();
         if (b < 200) return b;
-        return static_cast<std::size_t>(byte()) << 8 | byte();
+        return static_cast<std::size_t>(byte()) << 4 | (byte() & 15u);
     }
 
 private:
