@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
+#include <ranges>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -80,6 +82,12 @@ void expect_content(const Map& m, const Model& model) {
 } // namespace
 
 using map_edge = leak_check;
+
+static_assert(std::forward_iterator<immutable::map<int, int>::iterator>);
+static_assert(std::same_as<std::iter_reference_t<immutable::map<int, int>::iterator>,
+                           const std::pair<int, int>&>);
+static_assert(std::ranges::forward_range<immutable::map<int, int>>);
+static_assert(std::ranges::forward_range<immutable::map<int, int>::builder>);
 
 TEST_F(map_edge, empty_map_allocates_nothing) {
     auto before = counting_policy::allocations.load();

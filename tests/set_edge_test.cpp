@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
+#include <ranges>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,6 +54,9 @@ counted_set<int> range_set(int from, int to, int step = 1) {
 }
 
 } // namespace
+
+static_assert(std::forward_iterator<immutable::set<int>::iterator>);
+static_assert(std::ranges::forward_range<immutable::set<int>>);
 
 TEST_F(set_edge, empty_and_basic) {
     counted_set<int> e;
