@@ -189,7 +189,7 @@ constexpr int writer_threads = 2;
 #if defined(ATOM_TEST_UNDER_TSAN)
 constexpr int updates_per_writer = 2000; // TSan runs each thread about 10x slower
 #else
-constexpr int updates_per_writer = 6000;
+constexpr int updates_per_writer = 4000;
 #endif
 
 // Readers alternate read() and load(); each remembers the last version it saw and fails on
@@ -228,7 +228,7 @@ void readers_see_monotonic_versions_and_updates_apply_once() {
                                         : a.read([](const C& c) { return Adapter::version(c); });
                     if (v < last) ++bad;
                     last = v;
-                    if (i % 64 == 0) {
+                    if (i % 256 == 0) {
                         if (!a.read([](const C& c) { return Adapter::valid(c); })) ++bad;
                         if (Adapter::version(held) != held_version || !Adapter::valid(held)) ++bad;
                         held = a.load();
