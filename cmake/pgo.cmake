@@ -14,6 +14,9 @@
 # g++ names each profile after the object file's full path, so the generate and use builds
 # must be the same build directory (reconfigured), or both must set the same -fprofile-prefix-path.
 
+# Included at most once, whether by CMAKE_PROJECT_INCLUDE, the top-level CMakeLists.txt, or both.
+include_guard(GLOBAL)
+
 set(IMMUTABLE_PGO "" CACHE STRING "Profile-guided optimisation: empty (off), generate or use")
 set_property(CACHE IMMUTABLE_PGO PROPERTY STRINGS "" generate use)
 set(IMMUTABLE_PGO_DIR "${CMAKE_BINARY_DIR}/pgo-profile" CACHE PATH
