@@ -135,13 +135,21 @@ def run_information(doc, context, benchmarks):
     add("largest size", "max_size")
     add("filter", "filter")
     add("Google Benchmark", "benchmark_version")
-    add("total run time", "total_run_time")
+    add("build and run time", "total_run_time")
+    load = context.get("load_avg")
+    if isinstance(load, list) and load:
+        rows.append(("load average at start (1 min)", f"{load[0]:.2f}"))
     rows.append(("benchmarks", str(len(benchmarks))))
     doc.table(("", ""), rows, align=["l", "l"])
     notes = []
     if context.get("library_build_type") == "debug":
         notes.append("Debian's libbenchmark reports itself as a debug build; that adds a constant "
                      "overhead to the timing loop of every implementation alike, not to the code measured.")
+    cores = context.get("machine_cores") or context.get("num_cpus")
+    if isinstance(load, list) and load and cores and float(load[0]) > 0.5 * float(cores):
+        notes.append(f"The machine was busy when this started (load average {load[0]:.1f} on {cores} "
+                     f"cores): other processes competed for the cores, so expect noisy times; "
+                     f"compare CPU and wall time in the table of binaries.")
     if context.get("commit_dirty") == "yes":
         notes.append("The work tree had uncommitted changes when this ran.")
     if context.get("truncated"):

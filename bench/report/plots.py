@@ -24,9 +24,14 @@ class Styles:
                        key=lambda b: (not b.startswith("immutable::"), b))
         self._color = {b: _PALETTE[i % len(_PALETTE)] for i, b in enumerate(bases)}
         self._marker = {}
+        self._variant = {}
         markers = "os^Dv<>Pp*hX"
+        seen_per_base = {}
         for index, name in enumerate(sorted(implementations)):
             self._marker[name] = markers[index % len(markers)]
+            base = self._base(name)
+            self._variant[name] = seen_per_base.get(base, 0)
+            seen_per_base[base] = self._variant[name] + 1
 
     @staticmethod
     def _base(name):
@@ -38,7 +43,8 @@ class Styles:
             "color": self._color.get(self._base(implementation), "black"),
             "marker": self._marker.get(implementation, "o"),
             "linewidth": 2.2 if ours else 1.4,
-            "linestyle": "-" if ours else "--",
+            # Variants of one implementation share a colour: the line style tells them apart.
+            "linestyle": (["-", "-.", ":"] if ours else ["--", ":", "-."])[self._variant.get(implementation, 0) % 3],
         }
 
 

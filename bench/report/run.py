@@ -132,7 +132,7 @@ def machine_context(build_dir, targets, settings):
         "report_mode": settings["mode"],
         "repetitions": str(settings["repetitions"]),
         "min_time": "default" if settings["min_time"] is None else f"{settings['min_time']:g}s",
-        "max_size": "all" if settings["max_size"] is None else str(settings["max_size"]),
+        "max_size": "all" if settings["max_size"] is None else f"{settings['max_size']:,}".replace(",", " "),
         "filter": settings["filter"] or "",
         "benchmark_version": version,
     }
