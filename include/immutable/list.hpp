@@ -52,7 +52,8 @@ public:
     using iterator = const_iterator;
     using const_reverse_iterator = std::reverse_iterator<const_iterator>;
     using reverse_iterator = const_reverse_iterator;
-    using memory_policy_type = Policy;
+    using policy_type = Policy;
+    using memory_policy_type = Policy; // the same, under the name it had first
 
     class builder;
 
