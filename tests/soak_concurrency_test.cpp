@@ -37,7 +37,7 @@ void derive_many(std::uint64_t seed) {
     const verdict at_start = M::verify(first, r);
     ASSERT_TRUE(at_start) << M::name << ": " << at_start.error;
     std::set<std::size_t> sizes;
-    for (int i = 0; i < 3000; ++i) {
+    for (int i = 0; i < 1500; ++i) {
         c = i % 50 == 49 ? M::batch(c, r, 1 + static_cast<int>(r.below(300))) : M::derive(c, r);
         const verdict v = M::verify(c, r);
         ASSERT_TRUE(v) << M::name << " step " << i << ": " << v.error << " (" << v.detail << ")";

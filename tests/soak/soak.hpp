@@ -66,6 +66,8 @@ struct config {
     int readers = 3;
     int consumers = 1;
     int builders = 2;
+    // Rounds before a builder thread exits and a new one replaces it (0: never).
+    int builder_rounds = 12;
     std::uint64_t seed = 0x50a4c0de;
     // A progress line every this many seconds (0: none).
     double report_seconds = 0;
@@ -76,13 +78,14 @@ struct config {
     }
 
     // IMMUTABLE_SOAK_SECONDS, IMMUTABLE_SOAK_SEED, IMMUTABLE_SOAK_REPORT_SECONDS,
-    // IMMUTABLE_SOAK_WARMUP_SECONDS override the defaults.
+    // IMMUTABLE_SOAK_WARMUP_SECONDS, IMMUTABLE_SOAK_BUILDER_ROUNDS override the defaults.
     static config from_environment(double default_seconds) {
         config c;
         c.seconds = default_seconds;
         if (const char* s = std::getenv("IMMUTABLE_SOAK_SECONDS")) c.seconds = std::max(0.5, std::atof(s));
         if (const char* s = std::getenv("IMMUTABLE_SOAK_SEED")) c.seed = std::strtoull(s, nullptr, 0);
         if (const char* s = std::getenv("IMMUTABLE_SOAK_WARMUP_SECONDS")) c.warmup_seconds = std::atof(s);
+        if (const char* s = std::getenv("IMMUTABLE_SOAK_BUILDER_ROUNDS")) c.builder_rounds = std::atoi(s);
         c.report_seconds = c.seconds >= 120 ? 60 : 0;
         if (const char* s = std::getenv("IMMUTABLE_SOAK_REPORT_SECONDS")) c.report_seconds = std::atof(s);
         return c;
@@ -532,7 +535,7 @@ inline void soak_run::builder(std::uint64_t seed, std::atomic<bool>* done) {
     rng r(seed);
     local_counts l;
     ++l.c.builder_threads;
-    for (int round = 0; round < 12 && !stopping(); ++round) {
+    for (int round = 0; (cfg_.builder_rounds <= 0 || round < cfg_.builder_rounds) && !stopping(); ++round) {
         const std::uint64_t kind = r.below(8);
         if (kind == 0) {
             local_round(r);
