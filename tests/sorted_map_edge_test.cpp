@@ -19,6 +19,15 @@
 #include "sorted_test_util.hpp"
 #include "support/counting_policy.hpp"
 
+// clang 14 cannot compile libstdc++ 12's range adaptors (a known incompatibility of
+// the two), so the std::views pipelines are checked with the other compilers only.
+#if defined(__clang__) && __clang_major__ < 15 && defined(__GLIBCXX__)
+#define IMMUTABLE_TEST_VIEWS 0
+#else
+#define IMMUTABLE_TEST_VIEWS 1
+#endif
+
+
 namespace {
 
 using immutable::test::counting_policy;
@@ -188,12 +197,14 @@ TEST_F(sorted_map_edge, builds_from_other_ranges) {
     std::vector<std::pair<const char*, int>> raw{{"z", 26}, {"y", 25}};
     immutable::sorted_map<std::string, int, std::less<std::string>, counting_policy> converted(raw.begin(), raw.end());
     EXPECT_EQ(converted.front().first, "y");
+#if IMMUTABLE_TEST_VIEWS
     // Single-pass input.
     std::istringstream in("3 1 2");
     auto keys = std::views::istream<int>(in) | std::views::transform([](int k) { return std::pair<int, int>(k, k * k); });
     counted_map from_input(keys.begin(), keys.end());
     EXPECT_EQ(from_input.size(), 3u);
     EXPECT_EQ(from_input.at(3), 9);
+#endif
 }
 
 TEST_F(sorted_map_edge, iterators_walk_both_ways_across_leaves) {
@@ -238,8 +249,10 @@ TEST_F(sorted_map_edge, bounds_and_ranges) {
     EXPECT_EQ(got, (std::vector<int>{100, 110, 120, 130, 140, 150, 160, 170, 180, 190}));
     EXPECT_EQ(std::ranges::distance(r), 10);
     EXPECT_EQ(std::ranges::count_if(m.range(0, 10000), [](const auto& e) { return e.first % 100 == 0; }), 100);
+#if IMMUTABLE_TEST_VIEWS
     auto rev = m.range(100, 130) | std::views::reverse;
     EXPECT_EQ((*rev.begin()).first, 120);
+#endif
     EXPECT_TRUE(m.range(200, 100).empty());
     EXPECT_TRUE(m.range(105, 109).empty());
     EXPECT_EQ(std::ranges::distance(m.range(-100, 100000)), 1000);

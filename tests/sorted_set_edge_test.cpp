@@ -18,6 +18,15 @@
 #include "sorted_test_util.hpp"
 #include "support/counting_policy.hpp"
 
+// clang 14 cannot compile libstdc++ 12's range adaptors (a known incompatibility of
+// the two), so the std::views pipelines are checked with the other compilers only.
+#if defined(__clang__) && __clang_major__ < 15 && defined(__GLIBCXX__)
+#define IMMUTABLE_TEST_VIEWS 0
+#else
+#define IMMUTABLE_TEST_VIEWS 1
+#endif
+
+
 namespace {
 
 using immutable::test::counting_policy;
@@ -199,8 +208,10 @@ TEST_F(sorted_set_edge, builder_and_ranges) {
     EXPECT_EQ(sorted_test::invariants(s), "");
     auto r = s.range(100, 110);
     EXPECT_EQ(std::vector<int>(r.begin(), r.end()), (std::vector<int>{100, 101, 102, 103, 104, 105, 106, 107, 108, 109}));
+#if IMMUTABLE_TEST_VIEWS
     auto desc = s.range(100, 103) | std::views::reverse;
     EXPECT_EQ(std::vector<int>(desc.begin(), desc.end()), (std::vector<int>{102, 101, 100}));
+#endif
     EXPECT_EQ(*s.equal_range(7).first, 7);
 }
 
