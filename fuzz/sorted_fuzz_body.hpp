@@ -41,8 +41,9 @@ struct fuzz_policy {
         return ::operator new(bytes);
     }
     static void deallocate(void* p, std::size_t bytes) noexcept {
+        (void)bytes;
         --live;
-        ::operator delete(p, bytes);
+        ::operator delete(p);
     }
 };
 
@@ -361,7 +362,9 @@ private:
         case 10: {
             // Set algebra with an older version.
             if (set_versions_.empty()) break;
-            const auto& [other, other_model] = set_versions_[in.byte() % set_versions_.size()];
+            const auto& version = set_versions_[in.byte() % set_versions_.size()];
+            const fat_set& other = version.first;
+            const set_model& other_model = version.second;
             const std::uint8_t which = in.byte() % 4;
             guarded([&] {
                 fat_set result = which == 0 ? (set_ | other) : which == 1 ? (set_ & other) : which == 2 ? (set_ - other) : (other - set_);

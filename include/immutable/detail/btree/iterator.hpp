@@ -223,13 +223,17 @@ private:
 };
 
 // The entries between two iterators of one tree, as a view (range-for, std::ranges).
+// (A plain view_base rather than view_interface: clang 14 cannot check the latter's
+// constraints against this class.)
 template <class It>
-class range_view : public std::ranges::view_interface<range_view<It>> {
+class range_view : public std::ranges::view_base {
 public:
     range_view() = default;
     range_view(It first, It last) noexcept : first_(first), last_(last) {}
     It begin() const noexcept { return first_; }
     It end() const noexcept { return last_; }
+    bool empty() const noexcept { return first_ == last_; }
+    explicit operator bool() const noexcept { return !empty(); }
 
 private:
     It first_{};
