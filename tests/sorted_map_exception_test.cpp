@@ -51,7 +51,7 @@ struct movable_key {
         return *this;
     }
     ~movable_key() { --live; }
-    friend bool operator==(const movable_key& a, const movable_key& b) { return a.v == b.v; }
+    [[maybe_unused]] friend bool operator==(const movable_key& a, const movable_key& b) { return a.v == b.v; }
     friend auto operator<=>(const movable_key& a, const movable_key& b) { return a.v <=> b.v; }
 };
 
@@ -60,7 +60,7 @@ struct fat_throwing {
     char pad[100] = {};
     fat_throwing() = default;
     explicit fat_throwing(int x) : v(x) {}
-    friend bool operator==(const fat_throwing& a, const fat_throwing& b) { return a.v == b.v; }
+    [[maybe_unused]] friend bool operator==(const fat_throwing& a, const fat_throwing& b) { return a.v == b.v; }
     friend auto operator<=>(const fat_throwing& a, const fat_throwing& b) { return a.v <=> b.v; }
 };
 
