@@ -117,7 +117,10 @@ void exercise_algebra(bool allocation_failures) {
         set_t small;
         for (int i = 0; i < 40; ++i) small = small.insert(make<T>(static_cast<int>(rng() % 5200)));
         const std::vector<std::pair<const set_t*, const set_t*>> pairs = {{&x, &y}, {&y, &x}, {&x, &small}, {&small, &x}};
-        for (const auto& [a, b] : pairs) {
+        for (const auto& operands : pairs) {
+            // Plain variables, not structured bindings: clang 14 cannot capture those.
+            const set_t* a = operands.first;
+            const set_t* b = operands.second;
             const auto ca = contents(*a), cb = contents(*b);
             auto unchanged = [&] {
                 ASSERT_EQ(sorted_test::invariants(*a), "");
