@@ -45,7 +45,7 @@ struct movable_elem {
         return *this;
     }
     ~movable_elem() { --live; }
-    friend bool operator==(const movable_elem& a, const movable_elem& b) { return a.v == b.v; }
+    [[maybe_unused]] friend bool operator==(const movable_elem& a, const movable_elem& b) { return a.v == b.v; }
     friend auto operator<=>(const movable_elem& a, const movable_elem& b) { return a.v <=> b.v; }
 };
 
