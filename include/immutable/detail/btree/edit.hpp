@@ -77,14 +77,14 @@ template <class P>
 void emit_inner_items(inner_node<P>* dst, const inner_node<P>* src, std::size_t lo, std::size_t hi,
                       node_ref<P>* repl, const std::size_t* repl_sizes, std::size_t m, std::size_t s,
                       std::size_t t) {
-    for (std::size_t idx = s; idx < t; ++idx) {
-        if (idx < lo) {
-            inner_share_back(dst, src, idx);
-        } else if (idx < lo + m) {
-            inner_adopt_back(dst, repl[idx - lo], repl_sizes[idx - lo]);
-        } else {
-            inner_share_back(dst, src, idx - lo - m + hi);
-        }
+    const std::size_t r_end = lo + m;
+    if (s < lo) inner_share_range(dst, src, s, t < lo ? t : lo);
+    for (std::size_t idx = s > lo ? s : lo; idx < t && idx < r_end; ++idx) {
+        inner_adopt_back(dst, repl[idx - lo], repl_sizes[idx - lo]);
+    }
+    if (t > r_end) {
+        const std::size_t from = s > r_end ? s : r_end;
+        inner_share_range(dst, src, from - r_end + hi, t - r_end + hi);
     }
 }
 

@@ -106,23 +106,6 @@ public:
         return it;
     }
 
-    // Positions on the entry with index i (i < size of the tree).
-    static iterator at_index(const node_t* root, unsigned height, std::size_t i) noexcept {
-        iterator it = end_of(root, height);
-        const node_t* n = root;
-        for (unsigned depth = 0; depth < height; ++depth) {
-            const auto* in = as_inner(n);
-            std::size_t c = 0;
-            while (c + 1 < in->count && i >= in->sizes[c]) i -= in->sizes[c++];
-            it.path_[depth] = static_cast<std::uint8_t>(c);
-            it.parent_ = in;
-            n = in->children[c];
-        }
-        it.leaf_ = as_leaf(n);
-        it.pos_ = static_cast<std::uint16_t>(i < n->count ? i : n->count - 1);
-        return it;
-    }
-
     // Does `a` come strictly before `b` in the tree they both belong to?
     static bool before(const iterator& a, const iterator& b) noexcept {
         if (a.leaf_ == nullptr) return false;

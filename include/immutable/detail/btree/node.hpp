@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <new>
@@ -328,7 +329,18 @@ IMMUTABLE_ALWAYS_INLINE void inner_share_back(inner_node<P>* n, const inner_node
 
 template <class P>
 void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to; ++i) inner_share_back(n, src, i);
+    using K = typename P::key_type;
+    if constexpr (std::is_trivially_copyable_v<K>) {
+        // Copying a path is mostly this: three block copies and a retain per child.
+        const std::size_t at = n->count, len = to - from;
+        std::memcpy(static_cast<void*>(n->keys() + at), src->keys() + from, len * sizeof(K));
+        std::memcpy(n->children + at, src->children + from, len * sizeof(node<P>*));
+        std::memcpy(n->sizes + at, src->sizes + from, len * sizeof(std::size_t));
+        for (std::size_t i = from; i < to; ++i) retain(src->children[i]);
+        n->count = static_cast<std::uint16_t>(at + len);
+    } else {
+        for (std::size_t i = from; i < to; ++i) inner_share_back(n, src, i);
+    }
 }
 
 // Appends an owned child; its key is copied from the child's first key. On a throwing key
