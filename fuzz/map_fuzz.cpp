@@ -1,10 +1,12 @@
 // libFuzzer target: the input bytes are a program of map/set operations, run against
 // immutable::map / immutable::set and std::unordered_map / std::unordered_set, with the
 // invariant checker after every step. A weak hash (8 distinct values) makes collision
-// nodes and long single-child chains common.
+// nodes and long single-child chains common. tests/map_fuzz_replay_test.cpp runs the same
+// body on pseudo-random inputs in every test configuration.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -13,7 +15,7 @@
 #include <immutable/map.hpp>
 #include <immutable/set.hpp>
 
-namespace {
+namespace map_fuzz {
 
 struct weak_hash {
     std::size_t operator()(std::uint16_t k) const noexcept { return k % 8u; }
@@ -22,13 +24,8 @@ struct weak_hash {
 using fmap = immutable::map<std::uint16_t, std::uint8_t, weak_hash>;
 using fset = immutable::set<std::uint16_t>;
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
-
-} // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// Runs one input; returns an empty string, or what went wrong.
+inline std::string run_one(const std::uint8_t* data, std::size_t size) {
     std::vector<fmap> maps{fmap{}};
     std::vector<std::unordered_map<std::uint16_t, std::uint8_t>> map_models{{}};
     std::vector<fset> sets{fset{}};
@@ -99,16 +96,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
         }
-        check(immutable::detail::champ::check_invariants(maps.back()).empty());
-        check(immutable::detail::champ::check_invariants(sets.back()).empty());
+        if (std::string why = immutable::detail::champ::check_invariants(maps.back()); !why.empty()) {
+            return "map after op " + std::to_string(i / 4) + ": " + why;
+        }
+        if (std::string why = immutable::detail::champ::check_invariants(sets.back()); !why.empty()) {
+            return "set after op " + std::to_string(i / 4) + ": " + why;
+        }
+        if (maps.back().size() != map_models.back().size()) return "map size differs from the model";
+        if (builder.size() != builder_model.size()) return "builder size differs from the model";
     }
+    // Persistence: every version still holds exactly what its model says.
     for (std::size_t v = 0; v < maps.size(); ++v) {
-        check(maps[v].size() == map_models[v].size());
-        for (const auto& [k, val] : map_models[v]) check(maps[v].find(k) && *maps[v].find(k) == val);
+        if (maps[v].size() != map_models[v].size()) return "map version " + std::to_string(v) + " size changed";
+        for (const auto& [k, val] : map_models[v]) {
+            const std::uint8_t* found = maps[v].find(k);
+            if (found == nullptr || *found != val) return "map version " + std::to_string(v) + " lost a key";
+        }
     }
     for (std::size_t v = 0; v < sets.size(); ++v) {
-        check(sets[v].size() == set_models[v].size());
-        for (auto k : set_models[v]) check(sets[v].contains(k));
+        if (sets[v].size() != set_models[v].size()) return "set version " + std::to_string(v) + " size changed";
+        for (auto k : set_models[v]) {
+            if (!sets[v].contains(k)) return "set version " + std::to_string(v) + " lost a key";
+        }
     }
+    for (const auto& [k, val] : builder_model) {
+        const std::uint8_t* found = builder.find(k);
+        if (found == nullptr || *found != val) return "builder lost a key";
+    }
+    return {};
+}
+
+} // namespace map_fuzz
+
+#ifndef IMMUTABLE_MAP_FUZZ_NO_ENTRY_POINT
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (!map_fuzz::run_one(data, size).empty()) std::abort();
     return 0;
 }
+#endif
