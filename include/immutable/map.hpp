@@ -134,7 +134,7 @@ public:
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
     map set(KA&& k, VA&& v) && {
-        set_in_place(root_, std::forward<KA>(k), std::forward<VA>(v));
+        set_in_place(root_, nullptr, std::forward<KA>(k), std::forward<VA>(v));
         return map(std::exchange(root_, nullptr));
     }
     // Same as set(entry.first, entry.second).
@@ -168,7 +168,7 @@ public:
     }
     // In place when nothing else shares the nodes, as for set() &&.
     map erase(const K& k) && {
-        erase_in_place(root_, k);
+        erase_in_place(root_, nullptr, k);
         return map(std::exchange(root_, nullptr));
     }
 
@@ -197,6 +197,7 @@ private:
     using node_type = detail::champ::node<traits_type>;
     using ops = detail::champ::ops<traits_type>;
     using transient = detail::champ::transient_ops<traits_type>;
+    using cache_type = typename node_type::cache_type;
 
     // Adopts one reference to `root`.
     explicit map(node_type* root) noexcept : root_(root) {}
@@ -224,8 +225,9 @@ private:
 
     // The builder's update: writes in place to the nodes only `root` reaches, copies the
     // shared ones. Strong guarantee: on a throw, `root` still holds the same content.
+    // `cache` (a builder's, or null) recycles the blocks of nodes it outgrows.
     template <class KA, class VA>
-    static void set_in_place(node_type*& root, KA&& k, VA&& v) {
+    static void set_in_place(node_type*& root, cache_type* cache, KA&& k, VA&& v) {
         const K& key = k;
         std::uint64_t h = traits_type::hash(key);
         assign_entry<KA, VA> ctor{std::forward<KA>(k), std::forward<VA>(v)};
@@ -238,18 +240,18 @@ private:
         }
         bool added = false;
         if (root->refs.unique()) {
-            if (node_type* r = transient::insert(root, 0, h, key, ctor, added)) root = r;
+            if (node_type* r = transient::insert(root, 0, h, key, ctor, added, cache)) root = r;
         } else if (node_type* r = ops::insert(root, 0, h, key, ctor, added)) {
             node_type::release(root);
             root = r;
         }
     }
 
-    static void erase_in_place(node_type*& root, const K& k) {
+    static void erase_in_place(node_type*& root, cache_type* cache, const K& k) {
         if (root == nullptr) return;
         std::uint64_t h = traits_type::hash(k);
         bool owned = root->refs.unique();
-        auto r = owned ? transient::erase(root, 0, h, k) : ops::erase(root, 0, h, k);
+        auto r = owned ? transient::erase(root, 0, h, k, cache) : ops::erase(root, 0, h, k);
         using er = typename ops::erase_result;
         if (r.kind == er::empty) {
             node_type::release(root);
@@ -304,7 +306,7 @@ public:
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
     builder& set(KA&& k, VA&& v) {
-        set_in_place(root_, std::forward<KA>(k), std::forward<VA>(v));
+        set_in_place(root_, &cache_, std::forward<KA>(k), std::forward<VA>(v));
         return *this;
     }
     builder& insert(const value_type& entry) { return set(entry.first, entry.second); }
@@ -317,7 +319,7 @@ public:
     }
     // O(log n); no-op when k is absent.
     builder& erase(const K& k) {
-        erase_in_place(root_, k);
+        erase_in_place(root_, &cache_, k);
         return *this;
     }
 
@@ -334,6 +336,9 @@ private:
     friend class map;
     friend struct detail::champ::access;
     node_type* root_ = nullptr;
+    // Blocks of nodes this builder outgrew, reused for its next nodes; never shared with
+    // copies of the builder (each starts with an empty cache).
+    cache_type cache_;
 };
 
 // Calls on_added(new_entry), on_removed(old_entry), on_changed(old_entry, new_entry) (each

@@ -124,7 +124,7 @@ public:
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
     set insert(A&& v) && {
-        insert_in_place(root_, std::forward<A>(v));
+        insert_in_place(root_, nullptr, std::forward<A>(v));
         return set(std::exchange(root_, nullptr));
     }
     // O(log n): copies the path. Returns *this (same root, no allocation) when v is absent.
@@ -138,7 +138,7 @@ public:
     }
     // In place when nothing else shares the nodes, as for insert() &&.
     set erase(const T& v) && {
-        erase_in_place(root_, v);
+        erase_in_place(root_, nullptr, v);
         return set(std::exchange(root_, nullptr));
     }
 
@@ -181,6 +181,7 @@ private:
     using node_type = detail::champ::node<traits_type>;
     using ops = detail::champ::ops<traits_type>;
     using transient = detail::champ::transient_ops<traits_type>;
+    using cache_type = typename node_type::cache_type;
     using algebra = detail::champ::algebra<traits_type>;
 
     // Adopts one reference to `root` (null: empty).
@@ -188,8 +189,9 @@ private:
 
     // The builder's update: writes in place to the nodes only `root` reaches, copies the
     // shared ones. Strong guarantee: on a throw, `root` still holds the same content.
+    // `cache` (a builder's, or null) recycles the blocks of nodes it outgrows.
     template <class A>
-    static void insert_in_place(node_type*& root, A&& v) {
+    static void insert_in_place(node_type*& root, cache_type* cache, A&& v) {
         const T& key = v;
         std::uint64_t h = traits_type::hash(key);
         make_element<A> ctor{std::forward<A>(v)};
@@ -202,18 +204,18 @@ private:
         }
         bool added = false;
         if (root->refs.unique()) {
-            if (node_type* r = transient::insert(root, 0, h, key, ctor, added)) root = r;
+            if (node_type* r = transient::insert(root, 0, h, key, ctor, added, cache)) root = r;
         } else if (node_type* r = ops::insert(root, 0, h, key, ctor, added)) {
             node_type::release(root);
             root = r;
         }
     }
 
-    static void erase_in_place(node_type*& root, const T& v) {
+    static void erase_in_place(node_type*& root, cache_type* cache, const T& v) {
         if (root == nullptr) return;
         std::uint64_t h = traits_type::hash(v);
         bool owned = root->refs.unique();
-        auto r = owned ? transient::erase(root, 0, h, v) : ops::erase(root, 0, h, v);
+        auto r = owned ? transient::erase(root, 0, h, v, cache) : ops::erase(root, 0, h, v);
         using er = typename ops::erase_result;
         if (r.kind == er::empty) {
             node_type::release(root);
@@ -264,12 +266,12 @@ public:
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
     builder& insert(A&& v) {
-        insert_in_place(root_, std::forward<A>(v));
+        insert_in_place(root_, &cache_, std::forward<A>(v));
         return *this;
     }
     // O(log n); no-op when v is absent.
     builder& erase(const T& v) {
-        erase_in_place(root_, v);
+        erase_in_place(root_, &cache_, v);
         return *this;
     }
 
@@ -286,6 +288,8 @@ private:
     friend class set;
     friend struct detail::champ::access;
     node_type* root_ = nullptr;
+    // Blocks of nodes this builder outgrew, reused for its next nodes (see map::builder).
+    cache_type cache_;
 };
 
 // Calls on_added(element) for elements only in new_set and on_removed(element) for those

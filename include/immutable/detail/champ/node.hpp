@@ -28,11 +28,13 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
 
+#include <immutable/detail/champ/block_cache.hpp>
 #include <immutable/detail/config.hpp>
 
 namespace immutable::detail::champ {
@@ -164,6 +166,7 @@ struct node {
     using policy = typename Traits::policy;
     using shape_type = shape<Traits::bits>;
     using bitmap_type = typename shape_type::bitmap_type;
+    using cache_type = block_cache<policy>;
 
     typename policy::refcount refs;
     std::uint32_t count;
@@ -207,10 +210,11 @@ struct node {
     }
 
     // Allocates a node with refcount 1 and the given header; no entry or child is set.
+    // Builders pass their block cache (block_cache.hpp); everything else passes null.
     static node* allocate(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count,
-                          unsigned entries) {
+                          unsigned entries, cache_type* cache = nullptr) {
         unsigned children = popcount(nodemap);
-        void* raw = policy::allocate(byte_size(children, entries));
+        void* raw = allocate_block(cache, byte_size(children, entries));
         node* n = ::new (raw) node;
         n->count = count;
         n->datamap = datamap;
@@ -219,24 +223,26 @@ struct node {
     }
 
     // Frees a node whose entries are already destroyed; its children are not touched.
-    static void deallocate(node* n, unsigned entries) noexcept {
+    static void deallocate(node* n, unsigned entries, cache_type* cache = nullptr) noexcept {
         std::size_t size = byte_size(n->child_count(), entries);
         n->~node();
-        policy::deallocate(n, size);
+        deallocate_block(cache, n, size);
     }
 
     static void retain(const node* n) noexcept { const_cast<node*>(n)->refs.retain(); }
 
     // A holder that sees a count of one is the only one left: nobody else can retain the
     // node any more, so the locked decrement can be skipped.
-    static void release(const node* n) noexcept {
+    static IMMUTABLE_ALWAYS_INLINE void release(const node* n) noexcept {
         node* m = const_cast<node*>(n);
         if (m->refs.unique() || m->refs.release()) destroy(m);
     }
 
     // Destroys a node whose last reference went away: its entries, its references to its
     // children, and its memory. Recursion depth is bounded by the trie depth (max_depth + 1).
-    static void destroy(node* n) noexcept {
+    // Out of line, so that release() inlines to a test and a decrement: dropping a path
+    // copy releases every child of every copied node, and most of them survive.
+    static IMMUTABLE_NOINLINE void destroy(node* n) noexcept {
         unsigned entries = n->entry_count();
         if constexpr (!std::is_trivially_destructible_v<entry_type>) {
             std::destroy_n(n->entries(), entries);
@@ -281,16 +287,18 @@ public:
     using node_type = node<Traits>;
     using entry_type = typename Traits::entry_type;
     using bitmap_type = typename node_type::bitmap_type;
+    using cache_type = typename node_type::cache_type;
 
-    node_maker(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count, unsigned entries)
-        : n_(node_type::allocate(datamap, nodemap, count, entries)), capacity_(entries),
-          out_(n_->entries()) {}
+    node_maker(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count, unsigned entries,
+               cache_type* cache = nullptr)
+        : n_(node_type::allocate(datamap, nodemap, count, entries, cache)), cache_(cache),
+          capacity_(entries), out_(n_->entries()) {}
     node_maker(const node_maker&) = delete;
     node_maker& operator=(const node_maker&) = delete;
     ~node_maker() {
         if (n_ != nullptr) {
             std::destroy_n(n_->entries(), built_);
-            node_type::deallocate(n_, capacity_);
+            node_type::deallocate(n_, capacity_, cache_);
         }
     }
 
@@ -328,25 +336,35 @@ public:
 
 private:
     node_type* n_;
+    cache_type* cache_;
     unsigned capacity_;
     entry_type* out_;
     unsigned built_ = 0;
 };
 
 // Retains every child of `src` except the one at `skip` (pass a value >= count for none)
-// and writes them to `out`, leaving a gap at `gap` (pass >= count for none).
+// and writes them to `out`, leaving a gap at `gap` (pass >= count for none). The callers
+// pass skip == gap (a replaced child: its slot is overwritten afterwards), or only one of
+// the two. The pointers move as blocks; the loop is left with the reference counts only.
 template <class Traits>
 inline void copy_children(const node<Traits>* src, node<Traits>** out, unsigned skip,
                           unsigned gap) noexcept {
-    node<Traits>* const* in = src->children();
+    using node_type = node<Traits>;
+    node_type* const* in = src->children();
     unsigned c = src->child_count();
     for (unsigned i = 0; i < c; ++i) prefetch_for_write(in[i]);
-    unsigned j = 0;
     for (unsigned i = 0; i < c; ++i) {
-        if (i == skip) continue;
-        if (j == gap) ++j;
-        node<Traits>::retain(in[i]);
-        out[j++] = in[i];
+        if (i != skip) node_type::retain(in[i]);
+    }
+    constexpr std::size_t word = sizeof(node_type*);
+    if (skip < c && skip != gap) { // the child at skip is dropped
+        std::memcpy(out, in, skip * word);
+        std::memcpy(out + skip, in + skip + 1, (c - skip - 1) * word);
+    } else if (gap <= c && skip >= c) { // a new child goes in at gap
+        std::memcpy(out, in, gap * word);
+        std::memcpy(out + gap + 1, in + gap, (c - gap) * word);
+    } else if (c != 0) {
+        std::memcpy(out, in, c * word);
     }
 }
 

@@ -26,6 +26,7 @@ struct ops {
     using key_type = typename Traits::key_type;
     using maker = node_maker<Traits>;
     using ref = node_ref<Traits>;
+    using cache_type = typename node_type::cache_type;
     static constexpr unsigned bits = shape_type::bits;
     static constexpr unsigned max_shift = shape_type::max_shift;
     static constexpr unsigned none = ~0u;
@@ -176,9 +177,9 @@ struct ops {
 
     // A trie holding `e1` (hash h1) and the entry `ctor` makes (hash h2), rooted at `shift`.
     static node_type* make_two(unsigned shift, const entry_type& e1, std::uint64_t h1, auto& ctor,
-                               std::uint64_t h2) {
+                               std::uint64_t h2, cache_type* cache = nullptr) {
         if (shift >= max_shift) {
-            maker m(0, 0, 2, 2);
+            maker m(0, 0, 2, 2, cache);
             m.copy_one(e1);
             m.construct(ctor);
             return m.finish();
@@ -186,12 +187,12 @@ struct ops {
         bitmap_type b1 = shape_type::bit_at(h1, shift);
         bitmap_type b2 = shape_type::bit_at(h2, shift);
         if (b1 == b2) {
-            ref sub(make_two(shift + bits, e1, h1, ctor, h2));
-            maker m(0, b1, 2, 0);
+            ref sub(make_two(shift + bits, e1, h1, ctor, h2, cache));
+            maker m(0, b1, 2, 0, cache);
             m.children()[0] = sub.take();
             return m.finish();
         }
-        maker m(b1 | b2, 0, 2, 2);
+        maker m(b1 | b2, 0, 2, 2, cache);
         if (b1 < b2) {
             m.copy_one(e1);
             m.construct(ctor);

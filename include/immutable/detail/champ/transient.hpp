@@ -12,7 +12,9 @@
 // Nodes stay sized exactly, so adding or removing a slot still reallocates the node; the
 // saving over a persistent update is that entries are moved instead of copied, children
 // are moved without touching their counts, and only one node is reallocated per update
-// (its ancestors are changed in place).
+// (its ancestors are changed in place). A builder passes its block cache (block_cache.hpp):
+// the block of the node it outgrew is kept and usually serves a later update's new node,
+// so most updates make no call to the memory policy at all.
 //
 // Exception safety: strong. A new entry is constructed before anything is moved, moves
 // are used only when they cannot throw (copies otherwise, leaving the source intact), and
@@ -37,6 +39,7 @@ struct transient_ops {
     using maker = node_maker<Traits>;
     using ref = node_ref<Traits>;
     using erase_result = typename base::erase_result;
+    using cache_type = typename node_type::cache_type;
     static constexpr unsigned bits = shape_type::bits;
     static constexpr unsigned max_shift = shape_type::max_shift;
     static constexpr unsigned none = base::none;
@@ -49,9 +52,9 @@ struct transient_ops {
 
     // Destroys the (possibly moved-from) entries of a node whose children were handed over
     // to its replacement, and frees it.
-    static void free_moved(node_type* n, unsigned entries) noexcept {
+    static void free_moved(node_type* n, unsigned entries, cache_type* cache) noexcept {
         std::destroy_n(n->entries(), entries);
-        node_type::deallocate(n, entries);
+        node_type::deallocate(n, entries, cache);
     }
 
     static void move_children(node_type* from, node_type** out, unsigned count) noexcept {
@@ -79,12 +82,24 @@ struct transient_ops {
             }
             m.assume_built(total);
         } else if constexpr (nothrow_move) {
+            // Straight runs without a per-entry test: for entries whose move is a plain copy
+            // (std::pair of scalars is not trivially copyable, but is this) the compiler
+            // turns each run into a block copy.
             if (ctor != nullptr) ctor->construct(m.slot(gap)); // the only step that can throw
-            unsigned j = 0;
-            for (unsigned i = 0; i < ne; ++i) {
-                if (i == skip) continue;
-                if (j == gap) ++j;
-                ::new (static_cast<void*>(m.slot(j++))) entry_type(std::move(src[i]));
+            auto move_run = [&](unsigned from, unsigned to, unsigned at) noexcept {
+                entry_type* dst = m.slot(at);
+                for (unsigned i = from; i < to; ++i) {
+                    ::new (static_cast<void*>(dst++)) entry_type(std::move(src[i]));
+                }
+            };
+            if (skip != none) {
+                move_run(0, skip, 0);
+                move_run(skip + 1, ne, skip);
+            } else if (gap != none) {
+                move_run(0, gap, 0);
+                move_run(gap, ne, gap + 1);
+            } else {
+                move_run(0, ne, 0);
             }
             m.assume_built(total);
         } else {
@@ -97,29 +112,30 @@ struct transient_ops {
         }
     }
 
-    static node_type* grow_entry(node_type* n, bitmap_type bit, auto& ctor) {
+    static node_type* grow_entry(node_type* n, bitmap_type bit, auto& ctor, cache_type* cache) {
         unsigned ne = popcount(n->datamap);
         unsigned i = shape_type::index(n->datamap, bit);
-        maker m(n->datamap | bit, n->nodemap, n->count + 1, ne + 1);
+        maker m(n->datamap | bit, n->nodemap, n->count + 1, ne + 1, cache);
         relocate_entries(m, n, ne, none, i, &ctor);
         move_children(n, m.children(), n->child_count());
         node_type* out = m.finish();
-        free_moved(n, ne);
+        free_moved(n, ne, cache);
         return out;
     }
 
-    static node_type* grow_collision(node_type* n, auto& ctor) {
+    static node_type* grow_collision(node_type* n, auto& ctor, cache_type* cache) {
         unsigned ne = n->count;
-        maker m(0, 0, ne + 1, ne + 1);
+        maker m(0, 0, ne + 1, ne + 1, cache);
         relocate_entries(m, n, ne, none, ne, &ctor);
         node_type* out = m.finish();
-        free_moved(n, ne);
+        free_moved(n, ne, cache);
         return out;
     }
 
-    static node_type* entry_to_child(node_type* n, bitmap_type bit, unsigned i, ref& sub) {
+    static node_type* entry_to_child(node_type* n, bitmap_type bit, unsigned i, ref& sub,
+                                     cache_type* cache) {
         unsigned ne = popcount(n->datamap);
-        maker m(n->datamap & ~bit, n->nodemap | bit, n->count + 1, ne - 1);
+        maker m(n->datamap & ~bit, n->nodemap | bit, n->count + 1, ne - 1, cache);
         relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
         unsigned ci = shape_type::index(n->nodemap, bit);
         unsigned nc = n->child_count();
@@ -129,26 +145,27 @@ struct transient_ops {
         kids[ci] = sub.take();
         for (unsigned j = ci; j < nc; ++j) kids[j + 1] = old[j];
         node_type* out = m.finish();
-        free_moved(n, ne);
+        free_moved(n, ne, cache);
         return out;
     }
 
-    static node_type* remove_entry(node_type* n, bitmap_type bit, unsigned i) {
+    static node_type* remove_entry(node_type* n, bitmap_type bit, unsigned i, cache_type* cache) {
         unsigned ne = n->entry_count();
-        maker m(n->datamap & ~bit, n->nodemap, n->count - 1, ne - 1);
+        maker m(n->datamap & ~bit, n->nodemap, n->count - 1, ne - 1, cache);
         relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
         move_children(n, m.children(), n->child_count());
         node_type* out = m.finish();
-        free_moved(n, ne);
+        free_moved(n, ne, cache);
         return out;
     }
 
     // The child at (bit, ci) shrank to the entry `e`: inline a copy of it, drop the child.
-    static node_type* child_to_entry(node_type* n, bitmap_type bit, unsigned ci, const entry_type& e) {
+    static node_type* child_to_entry(node_type* n, bitmap_type bit, unsigned ci, const entry_type& e,
+                                     cache_type* cache) {
         unsigned ne = popcount(n->datamap);
         bitmap_type datamap = n->datamap | bit;
         unsigned i = shape_type::index(datamap, bit);
-        maker m(datamap, n->nodemap & ~bit, n->count - 1, ne + 1);
+        maker m(datamap, n->nodemap & ~bit, n->count - 1, ne + 1, cache);
         struct copy_ctor {
             const entry_type& e;
             void construct(entry_type* p) const { ::new (static_cast<void*>(p)) entry_type(e); }
@@ -162,7 +179,7 @@ struct transient_ops {
             if (j != ci) kids[k++] = old[j];
         }
         node_type* out = m.finish();
-        free_moved(n, ne);
+        free_moved(n, ne, cache);
         node_type::release(child); // after the copy of e: e lives in the child's subtree
         return out;
     }
@@ -170,12 +187,12 @@ struct transient_ops {
     // ---- insert: `n` is owned by the builder -------------------------------------------
     template <class Ctor>
     static node_type* insert(node_type* n, unsigned shift, std::uint64_t h, const key_type& k,
-                             Ctor& ctor, bool& added) {
+                             Ctor& ctor, bool& added, cache_type* cache) {
         if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
             unsigned i = base::collision_index(n, k);
             if (i == none) {
                 added = true;
-                return grow_collision(n, ctor);
+                return grow_collision(n, ctor, cache);
             }
             if (ctor.unchanged(n->entries()[i])) return nullptr;
             ctor.assign(n->entries()[i]);
@@ -190,16 +207,17 @@ struct transient_ops {
                 ctor.assign(e);
                 return n;
             }
-            ref sub(base::make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h));
+            ref sub(base::make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h, cache));
             added = true;
-            return entry_to_child(n, bit, i, sub);
+            return entry_to_child(n, bit, i, sub, cache);
         }
         if (n->nodemap & bit) {
             unsigned ci = shape_type::index(n->nodemap, bit);
             node_type* child = n->children()[ci];
+            base::prefetch_node_body(child);
             node_type* c;
             if (child->refs.unique()) {
-                c = insert(child, shift + bits, h, k, ctor, added);
+                c = insert(child, shift + bits, h, k, ctor, added, cache);
             } else {
                 c = base::insert(child, shift + bits, h, k, ctor, added);
                 if (c != nullptr) node_type::release(child);
@@ -210,18 +228,19 @@ struct transient_ops {
             return n;
         }
         added = true;
-        return grow_entry(n, bit, ctor);
+        return grow_entry(n, bit, ctor, cache);
     }
 
     // ---- erase: `n` is owned by the builder --------------------------------------------
     // `single` results point at an entry still inside `n`'s subtree; the parent copies it
     // and then releases the child.
-    static erase_result erase(node_type* n, unsigned shift, std::uint64_t h, const key_type& k) {
+    static erase_result erase(node_type* n, unsigned shift, std::uint64_t h, const key_type& k,
+                              cache_type* cache) {
         if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
             unsigned i = base::collision_index(n, k);
             if (i == none) return {erase_result::unchanged};
             if (n->count == 2) return {erase_result::single, nullptr, n->entries() + (1 - i)};
-            return {erase_result::replaced, remove_entry(n, 0, i)};
+            return {erase_result::replaced, remove_entry(n, 0, i, cache)};
         }
         bitmap_type bit = shape_type::bit_at(h, shift);
         if (n->datamap & bit) {
@@ -231,13 +250,13 @@ struct transient_ops {
             if (shift > 0 && n->count == 2) {
                 return {erase_result::single, nullptr, n->entries() + (1 - i)};
             }
-            return {erase_result::replaced, remove_entry(n, bit, i)};
+            return {erase_result::replaced, remove_entry(n, bit, i, cache)};
         }
         if (n->nodemap & bit) {
             unsigned ci = shape_type::index(n->nodemap, bit);
             node_type* child = n->children()[ci];
             bool owned = child->refs.unique();
-            erase_result r = owned ? erase(child, shift + bits, h, k)
+            erase_result r = owned ? erase(child, shift + bits, h, k, cache)
                                    : base::erase(child, shift + bits, h, k);
             switch (r.kind) {
             case erase_result::unchanged:
@@ -249,7 +268,7 @@ struct transient_ops {
                 return {erase_result::replaced, n};
             case erase_result::single:
                 if (shift > 0 && n->count == 2) return r;
-                return {erase_result::replaced, child_to_entry(n, bit, ci, *r.entry)};
+                return {erase_result::replaced, child_to_entry(n, bit, ci, *r.entry, cache)};
             case erase_result::empty:
                 break;
             }
