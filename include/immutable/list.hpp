@@ -182,7 +182,7 @@ public:
     [[nodiscard]] list slice(size_type first, size_type last) const {
         last = std::min(last, d_.size);
         first = std::min(first, last);
-        return take(last).drop(first);
+        return list(ops::slice(d_, first, last));
     }
     // O(log n) (relaxed concatenation); O(1) when either side is empty.
     friend list operator+(const list& a, const list& b) { return list(ops::concat(a.d_, b.d_)); }

@@ -40,6 +40,7 @@ struct concat_ops : tree_ops<T, Policy> {
         static constexpr std::uint32_t capacity = 2 * branches + 2;
         base* nodes[capacity];
         std::size_t sizes[capacity];
+        std::uint32_t slots[capacity]; // items in each: elements of a leaf, children of a node
         std::uint32_t count = 0;
         unsigned shift = 0;
 
@@ -50,69 +51,84 @@ struct concat_ops : tree_ops<T, Policy> {
             for (std::uint32_t j = 0; j < count; ++j)
                 if (nodes[j]) release(nodes[j], shift);
         }
-        // Adds n, taking the caller's reference.
-        void add(base* n, std::size_t size) noexcept {
+        // Adds n holding `items` slots, taking the caller's reference.
+        void add(base* n, std::size_t size, std::uint32_t items) noexcept {
             nodes[count] = n;
             sizes[count] = size;
+            slots[count] = items;
             ++count;
         }
         // Adds n, sharing it.
         void share(const base* n, std::size_t size) noexcept {
             retain(n);
-            add(const_cast<base*>(n), size);
+            const std::uint32_t items =
+                shift == 0 ? static_cast<std::uint32_t>(size) : N::children_in(as_inner(n), shift, size);
+            add(const_cast<base*>(n), size, items);
         }
-        void take_all_from(subtrees& other) noexcept {
-            for (std::uint32_t j = 0; j < other.count; ++j) add(other.nodes[j], other.sizes[j]);
-            other.count = 0;
-        }
-        std::uint32_t slots(std::uint32_t j) const noexcept {
-            return shift == 0 ? static_cast<std::uint32_t>(sizes[j]) : N::children_in(as_inner(nodes[j]), shift, sizes[j]);
+        // Shares children [from, to) of n (at shift this->shift + bits, n_size elements).
+        // A regular node's children are full but the last, so neither their sizes nor
+        // their slot counts need a look inside.
+        void share_children(const inner* n, std::size_t n_size, std::uint32_t from, std::uint32_t to) noexcept {
+            if (n->relaxed) {
+                const std::size_t* table = n->sizes();
+                for (std::uint32_t j = from; j < to; ++j) share(n->children[j], table[j] - (j ? table[j - 1] : 0));
+                return;
+            }
+            const std::size_t full = ops::child_capacity(shift + bits);
+            for (std::uint32_t j = from; j < to; ++j) {
+                const std::size_t size = n_size - full * j;
+                if (size >= full) {
+                    retain(n->children[j]);
+                    add(n->children[j], full, branches);
+                } else {
+                    share(n->children[j], size);
+                }
+            }
         }
     };
 
-    // Merges subtree l (shift sl) with subtree r (shift sr): the result is one or two
-    // subtrees at shift max(sl, sr).
-    static void merge(const base* l, unsigned sl, std::size_t l_size, const base* r, unsigned sr,
-                      std::size_t r_size, subtrees& out) {
+    // Merges subtree l (shift sl) with subtree r (shift sr), appending the result, one to
+    // three subtrees at shift max(sl, sr), to `out`.
+    // `extra` (may be null) is a leaf that goes between the two at the bottom: the left
+    // list's tail, so it joins the seam's rebalancing instead of being pushed into the
+    // left tree first (which would path-copy the right spine only to copy it again here).
+    static void merge(const base* l, unsigned sl, std::size_t l_size, const leaf* extra, std::size_t extra_size,
+                      const base* r, unsigned sr, std::size_t r_size, subtrees& out) {
         if (sl == 0 && sr == 0) {
             out.share(l, l_size);
+            if (extra) out.share(extra, extra_size);
             out.share(r, r_size);
             return;
         }
         const unsigned s = std::max(sl, sr);
+        // The nodes next to the seam one level down, in order: l's children but its last,
+        // the merge of the two edges, r's children but its first.
         subtrees all(s - bits);
         if (sl > sr) {
             const inner* li = as_inner(l);
             const std::uint32_t last = N::children_in(li, sl, l_size) - 1;
-            subtrees mid(s - bits);
-            merge(li->children[last], sl - bits, ops::child_size(li, sl, l_size, last), r, sr, r_size, mid);
-            for (std::uint32_t j = 0; j < last; ++j) all.share(li->children[j], ops::child_size(li, sl, l_size, j));
-            all.take_all_from(mid);
+            all.share_children(li, l_size, 0, last);
+            merge(li->children[last], sl - bits, ops::child_size(li, sl, l_size, last), extra, extra_size, r, sr, r_size,
+                  all);
         } else if (sl < sr) {
             const inner* ri = as_inner(r);
-            subtrees mid(s - bits);
-            merge(l, sl, l_size, ri->children[0], sr - bits, ops::child_size(ri, sr, r_size, 0), mid);
-            all.take_all_from(mid);
-            const std::uint32_t r_count = N::children_in(ri, sr, r_size);
-            for (std::uint32_t j = 1; j < r_count; ++j) all.share(ri->children[j], ops::child_size(ri, sr, r_size, j));
+            merge(l, sl, l_size, extra, extra_size, ri->children[0], sr - bits, ops::child_size(ri, sr, r_size, 0),
+                  all);
+            all.share_children(ri, r_size, 1, N::children_in(ri, sr, r_size));
         } else {
             const inner* li = as_inner(l);
             const inner* ri = as_inner(r);
             const std::uint32_t last = N::children_in(li, s, l_size) - 1;
-            subtrees mid(s - bits);
-            merge(li->children[last], s - bits, ops::child_size(li, s, l_size, last), ri->children[0], s - bits,
-                  ops::child_size(ri, s, r_size, 0), mid);
-            for (std::uint32_t j = 0; j < last; ++j) all.share(li->children[j], ops::child_size(li, s, l_size, j));
-            all.take_all_from(mid);
-            const std::uint32_t r_count = N::children_in(ri, s, r_size);
-            for (std::uint32_t j = 1; j < r_count; ++j) all.share(ri->children[j], ops::child_size(ri, s, r_size, j));
+            all.share_children(li, l_size, 0, last);
+            merge(li->children[last], s - bits, ops::child_size(li, s, l_size, last), extra, extra_size,
+                  ri->children[0], s - bits, ops::child_size(ri, s, r_size, 0), all);
+            all.share_children(ri, r_size, 1, N::children_in(ri, s, r_size));
         }
         subtrees balanced(s - bits);
-        rebalance(all, balanced);
-        pack(balanced, s, out);
+        pack(rebalance(all, balanced) ? balanced : all, s, out);
     }
 
-    // Puts up to 64 subtrees (at shift s - bits) under one or two new nodes at shift s.
+    // Puts up to 65 subtrees (at shift s - bits) under one to three new nodes at shift s.
     static void pack(subtrees& children, unsigned s, subtrees& out) {
         std::uint32_t done = 0;
         while (done < children.count) {
@@ -123,7 +139,7 @@ struct concat_ops : tree_ops<T, Policy> {
                 total += children.sizes[j];
                 children.nodes[j] = nullptr; // the new node holds these references now
             }
-            out.add(node, total);
+            out.add(node, total, n);
             done += n;
         }
     }
@@ -156,27 +172,31 @@ struct concat_ops : tree_ops<T, Policy> {
     }
 
     // Redistributes the contents of `all` (subtrees at one shift) into `out` per plan().
-    static void rebalance(subtrees& all, subtrees& out) {
+    // Returns false, leaving both alone, when `all` is within the bound as it is.
+    static bool rebalance(subtrees& all, subtrees& out) {
         std::uint32_t counts[subtrees::capacity];
-        for (std::uint32_t j = 0; j < all.count; ++j) counts[j] = all.slots(j);
+        std::copy_n(all.slots, all.count, counts);
         const std::uint32_t n = plan(counts, all.count);
+        if (n == all.count) return false;
         const unsigned s = all.shift;
         // A cursor over the items (elements or children) of all's nodes, in order.
         std::uint32_t node = 0;
         std::uint32_t offset = 0;
         for (std::uint32_t k = 0; k < n; ++k) {
             const std::uint32_t want = counts[k];
-            if (offset == 0 && all.slots(node) == want) {
-                out.share(all.nodes[node], all.sizes[node]);
+            if (offset == 0 && all.slots[node] == want) {
+                // Unchanged: the reference moves over, no retain and release.
+                out.add(std::exchange(all.nodes[node], nullptr), all.sizes[node], want);
                 ++node;
                 continue;
             }
             if (s == 0) {
-                out.add(gather_leaf(all, node, offset, want), want);
+                out.add(gather_leaf(all, node, offset, want), want, want);
             } else {
                 gather_inner(all, node, offset, want, out);
             }
         }
+        return true;
     }
 
     // A new leaf with the next `want` elements under the cursor.
@@ -225,15 +245,16 @@ struct concat_ops : tree_ops<T, Policy> {
             retain(children[j]);
             total += sizes[j];
         }
-        out.add(c, total);
+        out.add(c, total, want);
     }
 
     // The tree of a followed by the tree of b: (root, shift). Both non-empty.
-    static void concat_trees(const base* a, unsigned sa, std::size_t a_size, const base* b, unsigned sb,
-                             std::size_t b_size, base*& root, std::uint32_t& shift) {
+    static void concat_trees(const base* a, unsigned sa, std::size_t a_size, const leaf* extra,
+                             std::size_t extra_size, const base* b, unsigned sb, std::size_t b_size, base*& root,
+                             std::uint32_t& shift) {
         const unsigned s = std::max(sa, sb);
         subtrees top(s);
-        merge(a, sa, a_size, b, sb, b_size, top);
+        merge(a, sa, a_size, extra, extra_size, b, sb, b_size, top);
         if (top.count == 1) {
             root = top.nodes[0];
             shift = s;
@@ -242,7 +263,7 @@ struct concat_ops : tree_ops<T, Policy> {
             shift = s + bits;
         }
         top.count = 0; // the root holds them now
-        ops::collapse(root, shift, a_size + b_size);
+        ops::collapse(root, shift, a_size + extra_size + b_size);
     }
 
     static data concat(const data& a, const data& b) {
@@ -255,26 +276,18 @@ struct concat_ops : tree_ops<T, Policy> {
             return b;
         }
         if (!b.root) return append_small(a, b);
-        // a's tail goes into a's tree as its last leaf, then the trees merge; b's tail is
-        // copied so the result's tail is its own (the identity rule).
+        // a's tail joins the merge as the leaf between the two trees (or is the whole left
+        // side when a has no tree); b's tail is copied so the result's tail is its own (the
+        // identity rule).
         leaf* t = N::copy_leaf(b.tail->elements(), b.tail_size, branches);
         data r{nullptr, t, a.size + b.size, 0, b.tail_size};
         try {
-            data left{};
-            retain(a.tail);
-            try {
-                ops::push_leaf(a, a.tail, a.tail_size, left.root, left.shift);
-            } catch (...) {
-                N::release_leaf(a.tail);
-                throw;
+            if (a.root) {
+                concat_trees(a.root, a.shift, a.tree_size(), a.tail, a.tail_size, b.root, b.shift, b.tree_size(),
+                             r.root, r.shift);
+            } else {
+                concat_trees(a.tail, 0, a.tail_size, nullptr, 0, b.root, b.shift, b.tree_size(), r.root, r.shift);
             }
-            try {
-                concat_trees(left.root, left.shift, a.size, b.root, b.shift, b.tree_size(), r.root, r.shift);
-            } catch (...) {
-                release(left.root, left.shift);
-                throw;
-            }
-            release(left.root, left.shift);
         } catch (...) {
             N::release_leaf(t);
             throw;

@@ -72,24 +72,150 @@ struct slice_ops : tree_ops<T, Policy> {
         } else {
             first = drop_tree(in->children[j], s - bits, c_size, rel);
         }
-        base* children[branches];
-        std::size_t sizes[branches];
         const std::uint32_t count = N::children_in(in, s, n_size) - j;
-        children[0] = first;
-        sizes[0] = c_size - rel;
-        for (std::uint32_t t = 1; t < count; ++t) {
-            children[t] = in->children[j + t];
-            sizes[t] = ops::child_size(in, s, n_size, j + t);
-        }
+        // Regular stays regular when the cut falls on a child boundary (every kept child is
+        // one of the originals, all full but the last) or leaves a single regular child.
+        const bool relaxed = in->relaxed || (rel != 0 && (count > 1 || (s > bits && as_inner(first)->relaxed)));
         inner* c;
         try {
-            c = ops::make_inner(s, children, sizes, count);
+            c = N::allocate_inner(relaxed);
         } catch (...) {
             release(first, s - bits);
             throw;
         }
-        for (std::uint32_t t = 1; t < count; ++t) retain(children[t]);
+        c->children[0] = first;
+        for (std::uint32_t t = 1; t < count; ++t) {
+            c->children[t] = in->children[j + t];
+            retain(c->children[t]);
+        }
+        c->filled.store(count);
+        if (relaxed) {
+            std::size_t* sizes = c->sizes();
+            if (in->relaxed) {
+                const std::size_t* from = in->sizes() + j;
+                for (std::uint32_t t = 0; t < count; ++t) sizes[t] = from[t] - k;
+            } else {
+                const std::size_t full = ops::child_capacity(s);
+                std::size_t end = (std::size_t{j} + 1) * full - k; // where child j ends, relative to k
+                for (std::uint32_t t = 0; t + 1 < count; ++t, end += full) sizes[t] = end;
+                sizes[count - 1] = n_size - k;
+            }
+        }
         return c;
+    }
+
+    // Elements [lo, hi) of subtree n (shift s, n_size elements), 0 <= lo < hi <= n_size, hi
+    // on a leaf boundary, in one pass down both cut paths: subtrees between the cuts are
+    // shared, only nodes on the cut paths are new. While both cuts fall in one child the
+    // walk just descends, so the result is as low as it can be; `out_shift` says where.
+    static base* slice_tree(const base* n, unsigned s, std::size_t n_size, std::size_t lo, std::size_t hi,
+                            unsigned& out_shift) {
+        for (;;) {
+            out_shift = s;
+            if (lo == 0 && hi == n_size) {
+                retain(n);
+                return const_cast<base*>(n);
+            }
+            if (s == 0) return N::copy_leaf(as_leaf(n)->elements() + lo, static_cast<std::uint32_t>(hi - lo), branches);
+            const inner* in = as_inner(n);
+            std::size_t rel_lo = lo;
+            const std::uint32_t j0 = ops::find_child(in, s, rel_lo);
+            std::size_t rel_hi = hi - 1;
+            const std::uint32_t j1 = ops::find_child(in, s, rel_hi);
+            ++rel_hi; // the end, relative to child j1
+            if (j0 == j1) {
+                n_size = ops::child_size(in, s, n_size, j0);
+                n = in->children[j0];
+                s -= bits;
+                lo = rel_lo;
+                hi = rel_hi;
+                continue;
+            }
+            if (lo == 0) return take_tree(n, s, n_size, hi);
+            if (hi == n_size) return drop_tree(n, s, n_size, lo);
+            const std::size_t first_size = ops::child_size(in, s, n_size, j0);
+            const std::size_t last_size = ops::child_size(in, s, n_size, j1);
+            base* first;
+            if (rel_lo == 0) {
+                first = in->children[j0];
+                retain(first);
+            } else {
+                first = drop_tree(in->children[j0], s - bits, first_size, rel_lo);
+            }
+            base* last;
+            try {
+                last = take_tree(in->children[j1], s - bits, last_size, rel_hi);
+            } catch (...) {
+                release(first, s - bits);
+                throw;
+            }
+            base* children[branches];
+            std::size_t sizes[branches];
+            const std::uint32_t count = j1 - j0 + 1;
+            children[0] = first;
+            sizes[0] = first_size - rel_lo;
+            for (std::uint32_t t = 1; t + 1 < count; ++t) {
+                children[t] = in->children[j0 + t];
+                sizes[t] = ops::child_size(in, s, n_size, j0 + t);
+            }
+            children[count - 1] = last;
+            sizes[count - 1] = rel_hi;
+            inner* c;
+            try {
+                c = ops::make_inner(s, children, sizes, count);
+            } catch (...) {
+                release(first, s - bits);
+                release(last, s - bits);
+                throw;
+            }
+            for (std::uint32_t t = 1; t + 1 < count; ++t) retain(children[t]);
+            return c;
+        }
+    }
+
+    // Elements [first, last), first <= last <= size: one pass instead of take + drop, so
+    // the cut paths and the tail are copied once.
+    static data slice(const data& d, std::size_t first, std::size_t last) {
+        if (first == last) return {};
+        if (first == 0) return take(d, last);
+        if (last == d.size) return drop(d, first);
+        const std::size_t tree_size = d.tree_size();
+        // The leaf holding the last kept element provides the new tail.
+        std::size_t tree_end = tree_size;
+        const T* tail_from = d.tail->elements();
+        if (last <= tree_size) {
+            const chunk_ref<T> c = ops::locate(d, last - 1);
+            tree_end = c.first;
+            tail_from = c.data;
+        }
+        if (first >= tree_end) {
+            const auto kept = static_cast<std::uint32_t>(last - first);
+            leaf* t = N::copy_leaf(tail_from + (first - tree_end), kept, branches);
+            return {nullptr, t, kept, 0, kept};
+        }
+        const auto tail_size = static_cast<std::uint32_t>(last - tree_end);
+        leaf* t = N::copy_leaf(tail_from, tail_size, branches);
+        data r{nullptr, t, last - first, 0, tail_size};
+        try {
+            unsigned s = 0;
+            base* root = slice_tree(d.root, d.shift, tree_size, first, tree_end, s);
+            if (s == 0) {
+                // A single leaf: the root is always an inner node.
+                try {
+                    root = ops::make_path(bits, root);
+                } catch (...) {
+                    release(root, 0);
+                    throw;
+                }
+                s = bits;
+            }
+            r.root = root;
+            r.shift = s;
+        } catch (...) {
+            N::release_leaf(t);
+            throw;
+        }
+        return r;
     }
 
     static data take(const data& d, std::size_t n) {
