@@ -149,26 +149,38 @@ struct slice_ops : tree_ops<T, Policy> {
                 release(first, s - bits);
                 throw;
             }
-            base* children[branches];
-            std::size_t sizes[branches];
+            // Everything between the two cut children is shared. A regular node stays
+            // regular when the front cut falls on a child boundary: every child but the
+            // last is then one of its full originals.
             const std::uint32_t count = j1 - j0 + 1;
-            children[0] = first;
-            sizes[0] = first_size - rel_lo;
-            for (std::uint32_t t = 1; t + 1 < count; ++t) {
-                children[t] = in->children[j0 + t];
-                sizes[t] = ops::child_size(in, s, n_size, j0 + t);
-            }
-            children[count - 1] = last;
-            sizes[count - 1] = rel_hi;
+            const bool relaxed = in->relaxed || rel_lo != 0;
             inner* c;
             try {
-                c = ops::make_inner(s, children, sizes, count);
+                c = N::allocate_inner(relaxed);
             } catch (...) {
                 release(first, s - bits);
                 release(last, s - bits);
                 throw;
             }
-            for (std::uint32_t t = 1; t + 1 < count; ++t) retain(children[t]);
+            c->children[0] = first;
+            for (std::uint32_t t = 1; t + 1 < count; ++t) {
+                c->children[t] = in->children[j0 + t];
+                retain(c->children[t]);
+            }
+            c->children[count - 1] = last;
+            c->filled.store(count);
+            if (relaxed) {
+                std::size_t* sizes = c->sizes();
+                if (in->relaxed) {
+                    const std::size_t* from = in->sizes() + j0;
+                    for (std::uint32_t t = 0; t + 1 < count; ++t) sizes[t] = from[t] - lo;
+                } else {
+                    const std::size_t full = ops::child_capacity(s);
+                    std::size_t end = (std::size_t{j0} + 1) * full - lo; // where child j0 ends, relative to lo
+                    for (std::uint32_t t = 0; t + 1 < count; ++t, end += full) sizes[t] = end;
+                }
+                sizes[count - 1] = hi - lo;
+            }
             return c;
         }
     }

@@ -294,31 +294,36 @@ struct tree_ops : nodes<T, Policy> {
             shift = d.shift + bits;
             return;
         }
-        // Find where the new leaf's path joins the right spine: the first node (from the
-        // top) in which index tree_size starts a new child.
-        const inner* n = as_inner(d.root);
-        unsigned s = d.shift;
-        while (tree_size & (child_capacity(s) - 1)) {
-            n = as_inner(n->children[(tree_size >> s) & mask]);
-            s -= bits;
-        }
-        const auto slot = static_cast<std::uint32_t>((tree_size >> s) & mask);
-        base* path = make_path(s - bits, l);
-        if (const_cast<inner*>(n)->filled.claim(slot)) {
-            // The slot is ours (see inner_node): every node above is shared as it is.
-            const_cast<inner*>(n)->children[slot] = path;
-            retain(d.root);
-            root = d.root;
-        } else {
-            try {
-                root = push_copy(as_inner(d.root), d.shift, tree_size, path);
-            } catch (...) {
-                retain(l);
-                release(path, s - bits);
-                throw;
-            }
-        }
+        root = push_leaf_claim(as_inner(d.root), d.shift, tree_size, l);
         shift = d.shift;
+    }
+
+    // Appends leaf `l` to regular subtree n (at `s`, n_size elements, a multiple of 32,
+    // with room for another leaf). Consumes the caller's reference to l on success.
+    static base* push_leaf_claim(const inner* n, unsigned s, std::size_t n_size, leaf* l) {
+        // Find where the new leaf's path joins the right spine: the first node (from the
+        // top) in which index n_size starts a new child.
+        const inner* join = n;
+        unsigned js = s;
+        while (n_size & (child_capacity(js) - 1)) {
+            join = as_inner(join->children[(n_size >> js) & mask]);
+            js -= bits;
+        }
+        const auto slot = static_cast<std::uint32_t>((n_size >> js) & mask);
+        base* path = make_path(js - bits, l);
+        if (const_cast<inner*>(join)->filled.claim(slot)) {
+            // The slot is ours (see inner_node): every node above is shared as it is.
+            const_cast<inner*>(join)->children[slot] = path;
+            retain(n);
+            return const_cast<inner*>(n);
+        }
+        try {
+            return push_copy(n, s, n_size, path);
+        } catch (...) {
+            retain(l);
+            release(path, js - bits);
+            throw;
+        }
     }
 
     // Path copy of the right spine of regular subtree n down to the node where index
@@ -381,6 +386,13 @@ struct tree_ops : nodes<T, Policy> {
     }
 
     static base* push_leaf_into(const inner* n, unsigned s, std::size_t n_size, leaf* l, std::size_t l_size) {
+        if (!n->relaxed && n_size % branches == 0) {
+            // A regular subtree with full leaves (the right part of a relaxed tree usually
+            // is): claim a slot as push_back on a regular tree does, instead of copying
+            // the path.
+            if (n_size == child_capacity(s + bits)) return nullptr;
+            return push_leaf_claim(n, s, n_size, l);
+        }
         const std::uint32_t count = N::children_in(n, s, n_size);
         const std::uint32_t last = count - 1;
         const std::size_t last_size = child_size(n, s, n_size, last);
