@@ -290,3 +290,26 @@ TEST(list_deep, rvalue_overloads_move_the_new_element) {
         EXPECT_EQ(l[2000].value, 6);
     }
 }
+
+TEST(list_deep, persistent_push_back_on_a_relaxed_list_claims_slots_below_the_relaxed_nodes) {
+    using L = list<int, counting_policy>;
+    const L regular = iota_list<counting_policy>(0, 40000);
+    const L relaxed = regular.push_front(-1); // a relaxed root over regular subtrees
+    const int n = 32000;
+    auto count_pushes = [&](L l) {
+        const auto before = counting_policy::allocations.load();
+        for (int i = 0; i < n; ++i) l = l.push_back(i);
+        EXPECT_EQ(invariants(l), "");
+        EXPECT_EQ(l[l.size() - 1], n - 1);
+        return counting_policy::allocations.load() - before;
+    };
+    const auto on_regular = count_pushes(regular);
+    const auto on_relaxed = count_pushes(relaxed);
+    // One leaf per 32 pushes on a regular list; on the relaxed one also a copy of the
+    // relaxed root, not of the whole right edge.
+    EXPECT_LE(static_cast<double>(on_regular), 1.1 * n / 32 + 8) << on_regular;
+    EXPECT_LE(static_cast<double>(on_relaxed), 2.1 * n / 32 + 8) << on_relaxed;
+    EXPECT_EQ(relaxed.size(), 40001u);
+    EXPECT_EQ(relaxed[0], -1);
+    EXPECT_EQ(relaxed[40000], 39999);
+}

@@ -132,7 +132,8 @@ struct tree_ops : nodes<T, Policy> {
         return as_leaf(n)->elements()[i];
     }
 
-    // The leaf holding index i (< size).
+    // The leaf holding index i (< size). The iterator calls this once per leaf, so the
+    // regular part of the path is read off the index bits without size arithmetic.
     static chunk_ref<T> locate(const data& d, std::size_t i) noexcept {
         const std::size_t tree_size = d.size - d.tail_size;
         if (i >= tree_size) return {d.tail->elements(), tree_size, d.tail_size};
@@ -141,6 +142,13 @@ struct tree_ops : nodes<T, Policy> {
         std::size_t first = 0;
         for (unsigned s = d.shift; s; s -= bits) {
             const inner* in = as_inner(n);
+            if (!in->relaxed) {
+                // Every leaf of a regular subtree is full but its last one.
+                const std::size_t rel = i - first;
+                for (; s; s -= bits) n = as_inner(n)->children[(rel >> s) & mask];
+                const std::size_t leaf_first = rel & ~std::size_t{mask};
+                return {as_leaf(n)->elements(), first + leaf_first, std::min<std::size_t>(branches, n_size - leaf_first)};
+            }
             std::size_t rel = i - first;
             const std::uint32_t j = find_child(in, s, rel);
             const std::size_t child_first = i - rel;
