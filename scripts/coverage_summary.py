@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -36,13 +37,16 @@ def main():
     args = ap.parse_args()
 
     root = os.path.realpath(args.root)
-    gcdas = [os.path.join(d, f) for d, _, fs in os.walk(args.build_dir) for f in fs if f.endswith(".gcda")]
+    # CMake's compiler-identification programs are compiled with the flags too: skip them.
+    gcdas = [os.path.join(d, f) for d, _, fs in os.walk(args.build_dir) for f in fs
+             if f.endswith(".gcda") and "CompilerId" not in d]
     if not gcdas:
         sys.exit(f"coverage_summary: no .gcda files under {args.build_dir}: run the tests first")
 
     lines = {}  # repo-relative path -> {line number: executions summed over all units}
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for docs in pool.map(lambda g: gcov_json(os.path.realpath(g), root), gcdas):
+    # gcov runs in a scratch directory: whatever files it decides to write land there.
+    with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for docs in pool.map(lambda g: gcov_json(os.path.realpath(g), scratch), gcdas):
             for doc in docs:
                 for f in doc.get("files", []):
                     path = os.path.relpath(os.path.realpath(os.path.join(root, f["file"])), root)
