@@ -62,8 +62,8 @@ constexpr std::size_t inner_capacity_for(std::size_t key_size) {
     return clamp_capacity((IMMUTABLE_BTREE_INNER_BYTES - 8) / (key_size + 2 * sizeof(void*)), 8, 128);
 }
 
-// Is Compare one of the standard orders on a built-in type? Then a branch-free linear scan
-// of a node beats a binary search (the whole node is a few cache lines).
+// Is Compare one of the standard orders on a built-in type? Then a node is scanned linearly
+// (search.hpp): the whole node is a few cache lines and each comparison is one instruction.
 template <class Compare, class Key>
 inline constexpr bool is_cheap_order_v =
     (std::is_arithmetic_v<Key> || std::is_pointer_v<Key>) &&
@@ -200,10 +200,11 @@ void destroy(node<P>* n) noexcept {
         P::policy::deallocate(leaf, sizeof(leaf_node<P>));
     } else {
         auto* inner = as_inner(n);
-        for (std::size_t i = 0; i < inner->count; ++i) {
+        const std::size_t count = inner->count;
+        for (std::size_t i = 0; i < count; ++i) {
             if (inner->children[i] != nullptr) release(inner->children[i]);
         }
-        std::destroy_n(inner->keys(), inner->count);
+        std::destroy_n(inner->keys(), count);
         inner->~inner_node<P>();
         P::policy::deallocate(inner, sizeof(inner_node<P>));
     }
@@ -309,7 +310,14 @@ IMMUTABLE_ALWAYS_INLINE void leaf_emplace_back(leaf_node<P>* leaf, Args&&... arg
 template <class P>
 void leaf_copy_back(leaf_node<P>* leaf, const leaf_node<P>* src, std::size_t from, std::size_t to) {
     using E = typename P::entry_type;
-    if constexpr (std::is_trivially_copyable_v<E>) {
+    if constexpr (std::is_trivially_copy_constructible_v<E> && std::is_trivially_destructible_v<E>) {
+        // Copying is copying bytes. This includes std::pair of scalars, which is not
+        // trivially copyable (its assignment is user-provided) but is copied element by
+        // element by std::uninitialized_copy, at several times the cost.
+        std::memcpy(static_cast<void*>(leaf->entries() + leaf->count), src->entries() + from, (to - from) * sizeof(E));
+        leaf->count = static_cast<std::uint16_t>(leaf->count + (to - from));
+    } else if constexpr (std::is_nothrow_copy_constructible_v<E>) {
+        // No copy can throw, so the count is set once after the loop.
         std::uninitialized_copy(src->entries() + from, src->entries() + to, leaf->entries() + leaf->count);
         leaf->count = static_cast<std::uint16_t>(leaf->count + (to - from));
     } else {

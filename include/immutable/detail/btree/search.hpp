@@ -1,12 +1,15 @@
 #pragma once
 // Persistent B+tree: searching inside one node.
 //
-// For the standard orders on built-in keys a node is scanned linearly without branches
-// (count the keys that compare less): a node is a few cache lines and the count has no
-// unpredictable branch, so it beats a binary search. Other keys use a binary search, since
-// their comparisons are the expensive part. Both forms only ever return an index inside
-// the node, whatever the comparator answers: a comparator that is not a strict weak order
-// gives unspecified results, never an out-of-bounds access.
+// For the standard orders on built-in keys a node is scanned linearly, stopping at the
+// first key that is not below the target. The exit branch mispredicts about once per node,
+// but the scan has no chain of dependent loads, so the processor runs ahead into the next
+// node while the branch resolves; a branch-free binary search (fewer instructions, one
+// load feeding the next) and a branch-free count of every key were both measured slower
+// (docs/sorted_map.md). Other keys use a binary search, since their comparisons are the
+// expensive part. Every form only ever returns an index inside the node, whatever the
+// comparator answers: a comparator that is not a strict weak order gives unspecified
+// results, never an out-of-bounds access.
 
 #include <cstddef>
 
@@ -14,18 +17,55 @@
 
 namespace immutable::detail::btree {
 
+// How nodes are searched under a cheap order (see above): 3 = linear scan stopping at the
+// first key not below (the default), 1 = branch-free binary search, 2 = branch-free count
+// of every key. The alternatives stay so the measurement can be repeated.
+#ifndef IMMUTABLE_BTREE_CHEAP_SEARCH
+#define IMMUTABLE_BTREE_CHEAP_SEARCH 3
+#endif
+
+// Number of keys in a[0, n) for which below(a[i]) holds, assuming they form a prefix
+// (sorted keys). Whatever `below` answers, the result is in [0, n].
+template <class T, class Below>
+IMMUTABLE_ALWAYS_INLINE std::size_t cheap_prefix(const T* a, std::size_t n, Below below) {
+#if IMMUTABLE_BTREE_CHEAP_SEARCH == 1
+    // Halve the window with a conditional move per step; no branch depends on the keys.
+    if (n == 0) return 0;
+    const T* base = a;
+    std::size_t len = n;
+    while (len > 1) {
+        const std::size_t half = len / 2;
+        base = below(base[half - 1]) ? base + half : base;
+        len -= half;
+    }
+    return static_cast<std::size_t>(base - a) + (below(*base) ? 1 : 0);
+#elif IMMUTABLE_BTREE_CHEAP_SEARCH == 2
+    std::size_t r = 0;
+    for (std::size_t i = 0; i < n; ++i) r += below(a[i]) ? 1 : 0;
+    return r;
+#else
+    std::size_t i = 0;
+    while (i < n && below(a[i])) ++i;
+    return i;
+#endif
+}
+
+// The same over the keys of a leaf's entries.
+template <class P, class Below>
+IMMUTABLE_ALWAYS_INLINE std::size_t cheap_leaf_prefix(const leaf_node<P>* leaf, Below below) {
+    return cheap_prefix(leaf->entries(), leaf->count,
+                        [&](const typename P::entry_type& e) { return below(entry_key<P>(e)); });
+}
+
 // Number of entries in [0, count) whose key is less than k (lower bound).
 template <class P>
 IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, const typename P::key_type& k,
                                                      const typename P::compare& comp) {
-    const auto* e = leaf->entries();
-    const std::size_t n = leaf->count;
     if constexpr (P::linear_search) {
-        std::size_t r = 0;
-        for (std::size_t i = 0; i < n; ++i) r += comp(entry_key<P>(e[i]), k) ? 1 : 0;
-        return r;
+        return cheap_leaf_prefix(leaf, [&](const typename P::key_type& x) { return comp(x, k); });
     } else {
-        std::size_t lo = 0, len = n;
+        const auto* e = leaf->entries();
+        std::size_t lo = 0, len = leaf->count;
         while (len > 0) {
             std::size_t half = len / 2;
             if (comp(entry_key<P>(e[lo + half]), k)) {
@@ -43,14 +83,11 @@ IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, c
 template <class P>
 IMMUTABLE_ALWAYS_INLINE std::size_t leaf_upper_bound(const leaf_node<P>* leaf, const typename P::key_type& k,
                                                      const typename P::compare& comp) {
-    const auto* e = leaf->entries();
-    const std::size_t n = leaf->count;
     if constexpr (P::linear_search) {
-        std::size_t r = 0;
-        for (std::size_t i = 0; i < n; ++i) r += comp(k, entry_key<P>(e[i])) ? 0 : 1;
-        return r;
+        return cheap_leaf_prefix(leaf, [&](const typename P::key_type& x) { return !comp(k, x); });
     } else {
-        std::size_t lo = 0, len = n;
+        const auto* e = leaf->entries();
+        std::size_t lo = 0, len = leaf->count;
         while (len > 0) {
             std::size_t half = len / 2;
             if (!comp(k, entry_key<P>(e[lo + half]))) {
@@ -72,9 +109,7 @@ IMMUTABLE_ALWAYS_INLINE std::size_t inner_route(const inner_node<P>* n, const ty
     const auto* keys = n->keys();
     const std::size_t count = n->count;
     if constexpr (P::linear_search) {
-        std::size_t r = 0;
-        for (std::size_t i = 1; i < count; ++i) r += comp(k, keys[i]) ? 0 : 1;
-        return r;
+        return cheap_prefix(keys + 1, count - 1, [&](const typename P::key_type& x) { return !comp(k, x); });
     } else {
         std::size_t lo = 1, len = count - 1;
         while (len > 0) {
