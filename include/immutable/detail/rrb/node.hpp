@@ -318,9 +318,13 @@ struct nodes {
     // ---- any node ------------------------------------------------------------------
     // Drops one reference to `n`, a node at `shift` (0 = leaf), destroying it and, in
     // turn, its children when that was the last.
+    // The decrement inlines into callers (a dying node drops up to 32 children, most of
+    // them shared and still alive); only the destruction is out of line.
     static void release(const base* n, unsigned shift) noexcept {
         base* m = const_cast<base*>(n);
-        if (!m->refs.release()) return;
+        if (m->refs.release()) destroy(m, shift);
+    }
+    IMMUTABLE_NOINLINE static void destroy(base* m, unsigned shift) noexcept {
         if (shift == 0) {
             destroy_leaf(as_leaf(m));
         } else {
