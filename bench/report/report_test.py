@@ -72,6 +72,22 @@ class ReportTest(unittest.TestCase):
         self.assertIn("free_form_benchmark", text)
         self.assertTrue(os.path.isfile(os.path.join(self.tmp.name, "index.html")))
 
+    def test_cache_table_is_quoted_from_the_cachegrind_page(self):
+        with tempfile.TemporaryDirectory() as d:
+            page = os.path.join(d, "cache.md")
+            with open(page, "w", encoding="utf-8") as f:
+                f.write("# Cache\n\n| workload | n | instructions/op |\n|---|---:|---:|\n"
+                        "| `list/iterate/immutable::list` | 1000000 | 8.7 |\n\nafter the table\n")
+            saved = generate.CACHE_TABLE
+            generate.CACHE_TABLE = page
+            try:
+                text = self.generate(make_plots=False)
+            finally:
+                generate.CACHE_TABLE = saved
+        self.assertIn("## Cache behaviour (cachegrind)", text)
+        self.assertIn("| `list/iterate/immutable::list` | 1000000 | 8.7 |", text)
+        self.assertNotIn("after the table", text)
+
     def test_figures_are_written_and_linked(self):
         text = self.generate(make_plots=True)
         for name in ("list-push_back-time.png", "list-push_back-memory.png", "list-read-threads.png"):
