@@ -7,7 +7,9 @@
 //                                over the vector
 //   list/push_back               one push_back, growing from empty to N and starting over:
 //                                immutable::list(persistent) is l = l.push_back(x),
-//                                immutable::list::builder the builder's, std::vector its own
+//                                immutable::list::builder the builder's, std::vector its own;
+//                                immutable::list(persistent relaxed) starts from a relaxed
+//                                list of 65 (int64_t only)
 //   list/set                     one set at a random index of a list of N; the vector peer
 //                                "std::vector(copy+set)" copies the whole vector first (what
 //                                a persistent set costs a vector), measured up to 100,000
@@ -153,6 +155,31 @@ void bm_push_back_persistent(benchmark::State& state) {
             state.PauseTiming();
             l = ilist<T>();
             i = 0;
+            state.ResumeTiming();
+        }
+    }
+    allocs.report();
+}
+
+// The same onto a relaxed list (one push_front first, so the root keeps a size table):
+// shows what the right edge's relaxed nodes cost a push_back.
+void bm_push_back_persistent_relaxed(benchmark::State& state) {
+    using T = std::int64_t;
+    const std::vector<T> values = make_values<T>(static_cast<std::size_t>(state.range(0)));
+    if (values.size() <= 64) {
+        state.SkipWithError("needs more than 64 elements");
+        return;
+    }
+    const ilist<T> start = ilist<T>(values.begin(), values.begin() + 64).push_front(-1);
+    ilist<T> l = start;
+    std::size_t i = 64;
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        l = l.push_back(values[i]);
+        if (++i == values.size()) {
+            state.PauseTiming();
+            l = start;
+            i = 64;
             state.ResumeTiming();
         }
     }
@@ -356,6 +383,7 @@ void register_all() {
     benchmark::RegisterBenchmark("list/sum_iterator/std::vector", bm_sum_iterator<std::vector<std::int64_t>>)->Apply(sizes);
     benchmark::RegisterBenchmark("list/sum_chunked/immutable::list", bm_sum_chunked_list)->Apply(sizes);
     benchmark::RegisterBenchmark("list/sum_chunked/std::vector", bm_sum_loop_vector)->Apply(sizes);
+    benchmark::RegisterBenchmark("list/push_back/immutable::list(persistent relaxed)", bm_push_back_persistent_relaxed)->Apply(sizes);
     benchmark::RegisterBenchmark("list/set/immutable::list(persistent)", bm_set_persistent)->Apply(sizes);
     benchmark::RegisterBenchmark("list/set/std::vector(copy+set)", bm_set_vector_copy)->Apply(up_to_100k);
     benchmark::RegisterBenchmark("list/sharing_set/immutable::list", bm_sharing_set)->Apply(only_1m);
