@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include <immutable/detail/btree/node.hpp>
@@ -97,6 +98,18 @@ edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size
     edit_result<P> out;
     out.changed = true;
     out.left = node_ref<P>(allocate_inner<P>(src->level));
+    if constexpr (std::is_trivially_copyable_v<typename P::key_type>) {
+        if (m == 1 && hi == lo + 1) {
+            // One child replaced (most changes): copy every slot in one run, then put the
+            // new child in place. Nothing here can throw.
+            auto* n = as_inner(out.left.get());
+            inner_share_range(n, src, 0, src->count, lo);
+            n->keys()[lo] = min_key(repl[0].get());
+            n->children[lo] = repl[0].release();
+            n->sizes[lo] = repl_sizes[0];
+            return out;
+        }
+    }
     if (total <= P::inner_capacity) {
         emit_inner_items(as_inner(out.left.get()), src, lo, hi, repl, repl_sizes, m, 0, total);
         return out;

@@ -335,8 +335,12 @@ IMMUTABLE_ALWAYS_INLINE void inner_share_back(inner_node<P>* n, const inner_node
     ++n->count;
 }
 
+// Appends src's slots [from, to), sharing their children; the child at `unshared` (if in
+// the range; only for trivially copyable keys) is copied as a raw slot without a reference,
+// for the caller to overwrite.
 template <class P>
-void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t from, std::size_t to) {
+void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t from, std::size_t to,
+                       std::size_t unshared = std::size_t(-1)) {
     using K = typename P::key_type;
     if constexpr (std::is_trivially_copyable_v<K>) {
         // Copying a path is mostly this: three block copies and a retain per child.
@@ -344,7 +348,9 @@ void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t f
         std::memcpy(static_cast<void*>(n->keys() + at), src->keys() + from, len * sizeof(K));
         std::memcpy(n->children + at, src->children + from, len * sizeof(node<P>*));
         std::memcpy(n->sizes + at, src->sizes + from, len * sizeof(std::size_t));
-        for (std::size_t i = from; i < to; ++i) retain(src->children[i]);
+        for (std::size_t i = from; i < to; ++i) {
+            if (i != unshared) retain(src->children[i]);
+        }
         n->count = static_cast<std::uint16_t>(at + len);
     } else {
         for (std::size_t i = from; i < to; ++i) inner_share_back(n, src, i);
