@@ -89,19 +89,24 @@ struct slice_ops : tree_ops<T, Policy> {
             retain(c->children[t]);
         }
         c->filled.store(count);
-        if (relaxed) {
-            std::size_t* sizes = c->sizes();
-            if (in->relaxed) {
-                const std::size_t* from = in->sizes() + j;
-                for (std::uint32_t t = 0; t < count; ++t) sizes[t] = from[t] - k;
-            } else {
-                const std::size_t full = ops::child_capacity(s);
-                std::size_t end = (std::size_t{j} + 1) * full - k; // where child j ends, relative to k
-                for (std::uint32_t t = 0; t + 1 < count; ++t, end += full) sizes[t] = end;
-                sizes[count - 1] = n_size - k;
-            }
-        }
+        if (relaxed) write_cut_sizes(c, in, s, j, count, k, n_size - k);
         return c;
+    }
+
+    // Size table of `c`, whose `count` children are children j.. of `in` (at shift s) with
+    // the first `offset` elements cut off; the last child ends at `total`.
+    static void write_cut_sizes(inner* c, const inner* in, unsigned s, std::uint32_t j, std::uint32_t count,
+                                std::size_t offset, std::size_t total) noexcept {
+        std::size_t* sizes = c->sizes();
+        if (in->relaxed) {
+            const std::size_t* from = in->sizes() + j;
+            for (std::uint32_t t = 0; t + 1 < count; ++t) sizes[t] = from[t] - offset;
+        } else {
+            const std::size_t full = ops::child_capacity(s);
+            std::size_t end = (std::size_t{j} + 1) * full - offset; // where child j ends, relative to offset
+            for (std::uint32_t t = 0; t + 1 < count; ++t, end += full) sizes[t] = end;
+        }
+        sizes[count - 1] = total;
     }
 
     // Elements [lo, hi) of subtree n (shift s, n_size elements), 0 <= lo < hi <= n_size, hi
@@ -169,18 +174,7 @@ struct slice_ops : tree_ops<T, Policy> {
             }
             c->children[count - 1] = last;
             c->filled.store(count);
-            if (relaxed) {
-                std::size_t* sizes = c->sizes();
-                if (in->relaxed) {
-                    const std::size_t* from = in->sizes() + j0;
-                    for (std::uint32_t t = 0; t + 1 < count; ++t) sizes[t] = from[t] - lo;
-                } else {
-                    const std::size_t full = ops::child_capacity(s);
-                    std::size_t end = (std::size_t{j0} + 1) * full - lo; // where child j0 ends, relative to lo
-                    for (std::uint32_t t = 0; t + 1 < count; ++t, end += full) sizes[t] = end;
-                }
-                sizes[count - 1] = hi - lo;
-            }
+            if (relaxed) write_cut_sizes(c, in, s, j0, count, lo, hi - lo);
             return c;
         }
     }
