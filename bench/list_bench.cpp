@@ -143,22 +143,30 @@ void bm_sum_loop_vector(benchmark::State& state) {
 // ---- push_back -------------------------------------------------------------------------------
 // One push per iteration; at N elements the container is dropped and restarted untimed.
 
+// Pushes values[first], values[first + 1], ... onto `start`, one per iteration; at the end
+// of the values the list restarts from `start`, untimed.
 template <class T>
-void bm_push_back_persistent(benchmark::State& state) {
-    const std::vector<T> values = make_values<T>(static_cast<std::size_t>(state.range(0)));
-    ilist<T> l;
-    std::size_t i = 0;
+void push_back_onto(benchmark::State& state, const std::vector<T>& values, const ilist<T>& start,
+                    std::size_t first) {
+    ilist<T> l = start;
+    std::size_t i = first;
     alloc_scope allocs(state);
     for (auto _ : state) {
         l = l.push_back(values[i]);
         if (++i == values.size()) {
             state.PauseTiming();
-            l = ilist<T>();
-            i = 0;
+            l = start;
+            i = first;
             state.ResumeTiming();
         }
     }
     allocs.report();
+}
+
+template <class T>
+void bm_push_back_persistent(benchmark::State& state) {
+    const std::vector<T> values = make_values<T>(static_cast<std::size_t>(state.range(0)));
+    push_back_onto(state, values, ilist<T>(), 0);
 }
 
 // The same onto a relaxed list (one push_front first, so the root keeps a size table):
@@ -170,20 +178,7 @@ void bm_push_back_persistent_relaxed(benchmark::State& state) {
         state.SkipWithError("needs more than 64 elements");
         return;
     }
-    const ilist<T> start = ilist<T>(values.begin(), values.begin() + 64).push_front(-1);
-    ilist<T> l = start;
-    std::size_t i = 64;
-    alloc_scope allocs(state);
-    for (auto _ : state) {
-        l = l.push_back(values[i]);
-        if (++i == values.size()) {
-            state.PauseTiming();
-            l = start;
-            i = 64;
-            state.ResumeTiming();
-        }
-    }
-    allocs.report();
+    push_back_onto(state, values, ilist<T>(values.begin(), values.begin() + 64).push_front(-1), 64);
 }
 
 template <class T>
