@@ -19,6 +19,10 @@
 //                                std::vector insert at begin (in place), up to 100,000
 //   list/concat                  a + b, two halves of N/2 each; the peer copies a, inserts b
 //   list/slice                   the middle half, [N/4, 3N/4); the peer copies that range
+//   list/build_contiguous        a whole container from a std::vector's elements (the
+//                                (first, last) constructor); time per whole build
+//   list/equal                   == of two equal containers built separately (no shared
+//                                nodes); time per whole comparison
 //
 // Counters: allocs_per_op and bytes_per_op (alloc_scope) everywhere; bytes_per_elem of the
 // whole container in the index_random rows.
@@ -122,6 +126,32 @@ void bm_sum_chunked_list(benchmark::State& state) {
             for (; first != last; ++first) sum += *first;
         });
         benchmark::DoNotOptimize(sum);
+    }
+    allocs.report();
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+template <class C>
+void bm_build_contiguous(benchmark::State& state) {
+    const auto values = make_values<std::int64_t>(static_cast<std::size_t>(state.range(0)));
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        C c(values.begin(), values.end());
+        benchmark::DoNotOptimize(c);
+    }
+    allocs.report();
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+template <class C>
+void bm_equal(benchmark::State& state) {
+    const auto values = make_values<std::int64_t>(static_cast<std::size_t>(state.range(0)));
+    const C a(values.begin(), values.end());
+    const C b(values.begin(), values.end());
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        bool same = a == b;
+        benchmark::DoNotOptimize(same);
     }
     allocs.report();
     state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -388,6 +418,10 @@ void register_all() {
     benchmark::RegisterBenchmark("list/concat/std::vector(copy+insert)", bm_concat_vector)->Apply(sizes);
     benchmark::RegisterBenchmark("list/slice/immutable::list", bm_slice_list)->Apply(sizes);
     benchmark::RegisterBenchmark("list/slice/std::vector(range copy)", bm_slice_vector)->Apply(sizes);
+    benchmark::RegisterBenchmark("list/build_contiguous/immutable::list", bm_build_contiguous<ilist<std::int64_t>>)->Apply(sizes);
+    benchmark::RegisterBenchmark("list/build_contiguous/std::vector", bm_build_contiguous<std::vector<std::int64_t>>)->Apply(sizes);
+    benchmark::RegisterBenchmark("list/equal/immutable::list", bm_equal<ilist<std::int64_t>>)->Apply(sizes);
+    benchmark::RegisterBenchmark("list/equal/std::vector", bm_equal<std::vector<std::int64_t>>)->Apply(sizes);
 }
 
 } // namespace

@@ -222,8 +222,8 @@ TEST(list_exceptions, constructors) {
 TEST(list_exceptions, builder_sessions) {
     for (int i = 0; i < source_count; ++i) {
         const auto model = values_of(make_source(i));
-        for (int what = 0; what < 4; ++what) {
-            if (what != 0 && what != 3 && model.empty()) continue;
+        for (int what = 0; what < 5; ++what) {
+            if (what != 0 && what < 3 && model.empty()) continue;
             std::vector<int> expected = model;
             if (what == 0) for (int k = 0; k < 40; ++k) expected.push_back(-k);
             if (what == 1) {
@@ -232,6 +232,7 @@ TEST(list_exceptions, builder_sessions) {
             }
             if (what == 2) expected.resize(model.size() - std::min<std::size_t>(model.size(), 40));
             if (what == 3) expected.insert(expected.end(), 5, 9);
+            if (what == 4) expected.insert(expected.end(), 70, 8); // whole leaves at a time
             for_every_failure_point(i, 0, [&](const L& source, const L&) {
                 L::builder b = source.to_builder();
                 L built = b.build();
@@ -243,8 +244,10 @@ TEST(list_exceptions, builder_sessions) {
                         b.set(model.size() - 1, throwing_value(-2));
                     } else if (what == 2) {
                         for (std::size_t k = 0; k < std::min<std::size_t>(model.size(), 40); ++k) b.pop_back();
-                    } else {
+                    } else if (what == 3) {
                         b.append_range(std::vector<throwing_value>(5, throwing_value(9)));
+                    } else {
+                        b.append_range(std::vector<throwing_value>(70, throwing_value(8)));
                     }
                 } catch (...) {
                     throwing_value::never_throw();

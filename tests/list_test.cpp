@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <list>
 #include <numeric>
 #include <ranges>
 #include <stdexcept>
@@ -400,6 +402,48 @@ TEST(list, comparison_and_hash) {
     EXPECT_LT(x, y);
 }
 
+// == and <=> walk both lists leaf by leaf; leaves of differently built lists do not line
+// up, and shared leaves are skipped. Every shape against every other, with one element
+// changed at leaf and node boundaries, must agree with std::vector.
+TEST(list, comparison_across_shapes) {
+    const int n = 1500;
+    const list<int> base = iota_list(0, n);
+    const list<int> big = iota_list(-100, n + 100);
+    std::vector<list<int>> shapes{
+        base,
+        iota_list(0, 37) + iota_list(37, 1100) + iota_list(1100, n),   // relaxed, seams off leaf edges
+        big.slice(100, 100 + n),                                         // leaves shifted by 100 % 32
+        base.set(700, -1).set(700, 700),                                 // shares all but one path
+        list<int>(5, 0).drop(5) + base,                                  // empty on the left
+    };
+    std::vector<int> model(n);
+    std::iota(model.begin(), model.end(), 0);
+    for (const list<int>& x : shapes) {
+        ASSERT_EQ(to_vector(x), model);
+        for (const list<int>& y : shapes) {
+            EXPECT_TRUE(x == y);
+            EXPECT_EQ(x <=> y, std::strong_ordering::equal);
+            for (int at : {0, 31, 32, 33, 99, 100, 1023, 1024, 1499}) {
+                for (int delta : {-1, 1}) {
+                    const list<int> changed = y.set(static_cast<std::size_t>(at), at + delta);
+                    std::vector<int> m = model;
+                    m[static_cast<std::size_t>(at)] = at + delta;
+                    EXPECT_FALSE(x == changed);
+                    EXPECT_EQ(x <=> changed, model <=> m) << "at " << at;
+                    EXPECT_EQ(changed <=> x, m <=> model) << "at " << at;
+                }
+            }
+            EXPECT_LT(x.take(1000), y);                       // a prefix is less
+            EXPECT_GT(x.push_back(0), y);
+        }
+    }
+    const list<std::string> s1 = list<std::string>(100, "ab") + list<std::string>{"b"};
+    const list<std::string> s2 = list<std::string>(100, "ab").push_back("c");
+    EXPECT_LT(s1, s2);
+    EXPECT_NE(s1, s2);
+    EXPECT_EQ(s1, s1.take(100) + list<std::string>{"b"});
+}
+
 TEST(list, identity_is_shared_only_by_equal_versions) {
     list<int> a = iota_list(0, 40);
     list<int> copy = a;
@@ -584,6 +628,69 @@ TEST(list, builder_basics) {
     EXPECT_EQ(invariants(third), "");
     EXPECT_EQ(third[1001], 1001);
     EXPECT_EQ(second.size(), 3002u);
+}
+
+// Sized ranges go in whole leaves at a time (append_n_mut); the result must be the same
+// list, in a valid shape, from every starting shape: empty, small, a full tail, a shared
+// tail (to_builder), relaxed trees (concatenation, slicing).
+TEST(list, bulk_appends_from_every_shape) {
+    std::vector<list<int>> starts;
+    for (int n : {0, 1, 5, 16, 17, 31, 32, 33, 64, 1000, 1024, 1057}) starts.push_back(list<int>::from_range(iota_vector(0, n)));
+    const list<int> big = list<int>::from_range(iota_vector(0, 3000));
+    starts.push_back(big.slice(7, 2500));               // relaxed front
+    starts.push_back(big.take(40) + big.drop(1000));    // relaxed concatenation
+    starts.push_back(big.push_front(-1));
+    for (const list<int>& start : starts) {
+        const std::vector<int> before = to_vector(start);
+        for (int count : {0, 1, 31, 32, 33, 100, 2100}) {
+            const std::vector<int> extra = iota_vector(10000, 10000 + count);
+            std::vector<int> expected = before;
+            expected.insert(expected.end(), extra.begin(), extra.end());
+            const std::list<int> extra_nodes(extra.begin(), extra.end());
+            for (int source = 0; source < 3; ++source) {
+                list<int>::builder b = start.to_builder();
+                if (source == 0) b.append_range(extra);                                  // contiguous
+                if (source == 1) b.append_range(extra_nodes);                            // sized, not contiguous
+#if IMMUTABLE_TEST_VIEWS
+                if (source == 2) b.append_range(std::views::iota(10000, 10000 + count)); // sized view
+#else
+                if (source == 2) b.append_range(std::vector<int>(extra));
+#endif
+                const list<int> result = b.build();
+                ASSERT_EQ(to_vector(result), expected) << "start " << before.size() << " count " << count;
+                ASSERT_EQ(invariants(result), "");
+                b.push_back(-7); // the builder keeps working after a bulk append
+                EXPECT_EQ(b.build().back(), -7);
+                EXPECT_EQ(to_vector(result), expected);
+            }
+            EXPECT_EQ(to_vector(start), before); // the source never changes
+        }
+    }
+    // Constructors take the same path.
+    const std::vector<int> v = iota_vector(0, 5000);
+    const list<int> from_pointers(v.data(), v.data() + v.size());
+    EXPECT_EQ(to_vector(from_pointers), v);
+    EXPECT_EQ(invariants(from_pointers), "");
+    const list<std::string> strings(1500, std::string(40, 'q'));
+    EXPECT_EQ(strings.size(), 1500u);
+    EXPECT_EQ(strings[1499], std::string(40, 'q'));
+    EXPECT_EQ(invariants(strings), "");
+}
+
+// A contiguous source of n elements allocates exactly the leaves and path nodes it needs:
+// one leaf per 32 elements and one inner node per 32 leaves (per level), no more.
+TEST(list, bulk_construction_allocates_only_final_nodes) {
+    using L = list<std::int64_t, counting_policy>;
+    std::vector<std::int64_t> v(100000);
+    std::iota(v.begin(), v.end(), 0);
+    const auto before = counting_policy::allocations.load();
+    {
+        const L l(v.begin(), v.end());
+        // 3125 leaves (the last is the tail), 98 + 4 inner nodes for 99,968 tree elements, 1 root.
+        EXPECT_EQ(counting_policy::allocations.load() - before, 3125u + 98u + 4u + 1u);
+        EXPECT_EQ(l[76543], 76543);
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), 0u);
 }
 
 TEST(list, builder_copies_are_independent) {

@@ -16,14 +16,17 @@
 #include <compare>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <ranges>
 #include <type_traits>
 #include <utility>
 
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/rrb/compare.hpp>
 #include <immutable/detail/rrb/iterator.hpp>
 #include <immutable/detail/rrb/ops.hpp>
 #include <immutable/memory.hpp>
@@ -64,12 +67,18 @@ public:
         requires std::constructible_from<T, std::iter_reference_t<InputIt>>
     list(InputIt first, Sentinel last) {
         typename ops::holder h;
-        for (; first != last; ++first) ops::push_back_mut(h.d, h.writable, *first);
+        if constexpr (std::sized_sentinel_for<Sentinel, InputIt>) {
+            // Known length: whole leaves at a time (memcpy for a contiguous source).
+            ops::append_copies_mut(h.d, h.writable, first, static_cast<size_type>(last - first));
+        } else {
+            for (; first != last; ++first) ops::push_back_mut(h.d, h.writable, *first);
+        }
         d_ = h.take();
     }
     list(size_type n, const T& value) {
         typename ops::holder h;
-        for (size_type i = 0; i < n; ++i) ops::push_back_mut(h.d, h.writable, value);
+        ops::append_n_mut(h.d, h.writable, n,
+                          [&value](T* dst, std::uint32_t k) { std::uninitialized_fill_n(dst, k, value); });
         d_ = h.take();
     }
     // From any input range, views included: list<int>::from_range(v | std::views::filter(f)).
@@ -78,7 +87,7 @@ public:
     static list from_range(R&& r) {
         list l;
         typename ops::holder h;
-        for (auto&& x : r) ops::push_back_mut(h.d, h.writable, std::forward<decltype(x)>(x));
+        append_range_to(h.d, h.writable, r);
         l.d_ = h.take();
         return l;
     }
@@ -188,19 +197,19 @@ public:
     friend list operator+(const list& a, const list& b) { return list(ops::concat(a.d_, b.d_)); }
 
     // ---- comparison, hashing ------------------------------------------------------------
-    // O(n), O(1) when both are the same version (or share every node).
+    // O(n); O(1) for two copies of one version, and leaves the two share are not compared.
     friend bool operator==(const list& a, const list& b)
         requires std::equality_comparable<T>
     {
         if (a.d_.size != b.d_.size) return false;
         if (a.identity() == b.identity()) return true;
-        return std::equal(a.begin(), a.end(), b.begin());
+        return detail::rrb::compare_ops<T, Policy>::equal(a.d_, b.d_);
     }
+    // Lexicographical, with T's <=> (or one built from <); O(n), shared leaves skipped.
     friend auto operator<=>(const list& a, const list& b)
         requires requires(const T& x) { detail::rrb::synth_three_way(x, x); }
     {
-        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end(),
-                                                      detail::rrb::synth_three_way);
+        return detail::rrb::compare_ops<T, Policy>::three_way(a.d_, b.d_, detail::rrb::synth_three_way);
     }
 
     void swap(list& other) noexcept { std::swap(d_, other.d_); }
@@ -222,6 +231,18 @@ public:
 private:
     friend struct detail::rrb::list_access;
     explicit list(const data& d) noexcept : d_(d) {}
+
+    // Appends r's elements to a builder's state: whole leaves at a time when r knows its
+    // size, one push per element otherwise (a filtered view, a stream).
+    template <class R>
+    static void append_range_to(data& d, bool& writable, R& r) {
+        if constexpr (std::ranges::sized_range<R>) {
+            auto it = std::ranges::begin(r);
+            ops::append_copies_mut(d, writable, it, static_cast<size_type>(std::ranges::size(r)));
+        } else {
+            for (auto&& x : r) ops::push_back_mut(d, writable, std::forward<decltype(x)>(x));
+        }
+    }
 
     void check_index(const char* where, size_type i) const {
         if (IMMUTABLE_UNLIKELY(i >= d_.size)) detail::throw_index_out_of_range(where, i, d_.size);
@@ -296,7 +317,7 @@ public:
     template <std::ranges::input_range R>
         requires std::constructible_from<T, std::ranges::range_reference_t<R>>
     void append_range(R&& r) {
-        for (auto&& x : r) ops::push_back_mut(d_, writable_, std::forward<decltype(x)>(x));
+        append_range_to(d_, writable_, r);
     }
 
     // O(1): the current contents as a list; the builder stays usable.

@@ -11,6 +11,9 @@
 // Exception safety: every function either completes or leaves the builder holding the
 // same elements as before (possibly in freshly copied nodes), and leaks nothing.
 
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -91,6 +94,88 @@ struct builder_ops : tree_ops<T, Policy> {
         }
         replace(d, ops::push_back(d, std::forward<U>(value)));
         writable = owned(d.tail) && d.tail->fill.load() == d.tail_size;
+    }
+
+    // Appends `count` elements a leaf-sized run at a time. `construct(dst, k)` constructs
+    // the source's next k elements at dst and, if one throws, destroys the ones it made
+    // (std::uninitialized_copy_n does). Runs go straight into the tail or into a fresh
+    // leaf, so a contiguous source of trivially copyable T is copied by memcpy, and a
+    // full leaf costs one allocation and one walk down the right spine, not 32 pushes.
+    // On a throw, the builder keeps the elements of the runs already appended.
+    template <class Construct>
+    static void append_n_mut(data& d, bool& writable, std::size_t count, Construct&& construct) {
+        while (count) {
+            leaf* t = d.tail;
+            const std::uint32_t ts = d.tail_size;
+            if (t && ts < t->capacity && !writable && owned(t)) {
+                trim_fill(t, ts);
+                writable = true;
+            }
+            if (t && ts < t->capacity && writable) {
+                // Room in a tail the builder owns: fill it in place.
+                const auto k = static_cast<std::uint32_t>(std::min<std::size_t>(count, t->capacity - ts));
+                construct(t->elements() + ts, k);
+                t->fill.store(ts + k);
+                d.tail_size = ts + k;
+                d.size += k;
+                count -= k;
+                continue;
+            }
+            if (t && ts < branches) {
+                // A shared tail, or a small list's full leaf: the one-element path copies or
+                // grows it, after which the loop fills it in place.
+                alignas(T) std::byte slot[sizeof(T)];
+                T* one = reinterpret_cast<T*>(slot);
+                construct(one, 1);
+                try {
+                    push_back_mut(d, writable, std::move(*one));
+                } catch (...) {
+                    std::destroy_at(one);
+                    throw;
+                }
+                std::destroy_at(one);
+                --count;
+                continue;
+            }
+            // No tail yet, or a full one: the next run becomes a fresh tail and the full
+            // tail moves into the tree.
+            const auto k = static_cast<std::uint32_t>(std::min<std::size_t>(count, branches));
+            leaf* fresh = N::allocate_leaf(t ? branches : ops::grown_capacity(k));
+            try {
+                construct(fresh->elements(), k);
+            } catch (...) {
+                N::free_leaf_storage(fresh);
+                throw;
+            }
+            fresh->fill.store(k);
+            if (t) {
+                try {
+                    push_leaf_mut(d, t);
+                } catch (...) {
+                    N::release_leaf(fresh);
+                    throw;
+                }
+            }
+            d.tail = fresh;
+            d.tail_size = k;
+            d.size += k;
+            count -= k;
+            writable = true;
+        }
+    }
+
+    // append_n_mut from an iterator over `count` elements; advances `it` past them.
+    template <class It>
+    static void append_copies_mut(data& d, bool& writable, It& it, std::size_t count) {
+        append_n_mut(d, writable, count, [&it](T* dst, std::uint32_t k) {
+            if constexpr (std::contiguous_iterator<It> && std::is_same_v<std::iter_value_t<It>, T>) {
+                // Through raw pointers, so trivially copyable T is one memcpy per run.
+                std::uninitialized_copy_n(std::to_address(it), k, dst);
+                it += static_cast<std::iter_difference_t<It>>(k);
+            } else {
+                it = std::ranges::uninitialized_copy_n(std::move(it), k, dst, dst + k).in;
+            }
+        });
     }
 
     // Moves the full tail leaf `l` into the tree, changing owned nodes in place. Takes
