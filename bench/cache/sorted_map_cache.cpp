@@ -1,5 +1,5 @@
 // Cachegrind driver: immutable::sorted_map<std::int64_t, std::int64_t> (random find,
-// in-order iteration) beside std::map. See driver.hpp and docs/benchmarks/cache.md.
+// in-order iteration, persistent insert of an absent key) beside std::map. See driver.hpp and docs/benchmarks/cache.md.
 #include "driver.hpp"
 
 #include <map>
@@ -27,6 +27,16 @@ immutable::sorted_map<std::int64_t, std::int64_t> g_sorted;
 void sorted_setup(std::uint64_t n) { g_sorted = build_map<immutable::sorted_map<std::int64_t, std::int64_t>>(n); }
 std::int64_t sorted_find(std::uint64_t n, std::uint64_t ops) { return find_random(g_sorted, n, ops); }
 std::int64_t sorted_iterate(std::uint64_t, std::uint64_t) { return iterate_entries(g_sorted); }
+// One new version per insert, dropped at once (as bench/sorted_bench.cpp insert_random):
+// a path copy, then its release. key_at(n + k) is never in the map.
+std::int64_t sorted_insert(std::uint64_t n, std::uint64_t ops) {
+    std::int64_t sum = 0;
+    for (std::uint64_t k = 0; k < ops; ++k) {
+        auto next = g_sorted.set(key_at(n + random_position(k, n)), 1);
+        sum += static_cast<std::int64_t>(next.size());
+    }
+    return sum;
+}
 #endif
 
 } // namespace
@@ -38,6 +48,7 @@ int main(int argc, char** argv) {
 #ifdef IMMUTABLE_CACHE_HAVE_SORTED_MAP
         {"sorted_map/find_random/immutable::sorted_map", sorted_setup, sorted_find, false},
         {"sorted_map/iterate/immutable::sorted_map", sorted_setup, sorted_iterate, true},
+        {"sorted_map/insert_random/immutable::sorted_map(persistent)", sorted_setup, sorted_insert, false},
 #endif
     };
     return run(workloads, argc, argv);

@@ -1,6 +1,8 @@
 #pragma once
 // Persistent B+tree: searching inside one node.
 //
+// Vector compares for 64-bit integer keys (simd_search.hpp) are built in but off: measured
+// slower than the scan below. When IMMUTABLE_BTREE_SIMD selects them, they replace it.
 // For the standard orders on built-in keys a node is scanned linearly, stopping at the
 // first key that is not below the target. The exit branch mispredicts about once per node,
 // but the scan has no chain of dependent loads, so the processor runs ahead into the next
@@ -14,6 +16,7 @@
 #include <cstddef>
 
 #include <immutable/detail/btree/node.hpp>
+#include <immutable/detail/btree/simd_search.hpp>
 
 namespace immutable::detail::btree {
 
@@ -23,6 +26,14 @@ namespace immutable::detail::btree {
 #ifndef IMMUTABLE_BTREE_CHEAP_SEARCH
 #define IMMUTABLE_BTREE_CHEAP_SEARCH 3
 #endif
+
+// Are the keys of inner nodes / of leaves searched with vector compares (simd_search.hpp)?
+template <class P>
+inline constexpr bool simd_inner = simd::key_supported<typename P::key_type, typename P::compare>;
+template <class P>
+inline constexpr std::size_t simd_leaf_stride = simd::entry_stride<typename P::entry_type, typename P::key_type>();
+template <class P>
+inline constexpr bool simd_leaf = simd_inner<P> && simd_leaf_stride<P> != 0;
 
 // Number of keys in a[0, n) for which below(a[i]) holds, assuming they form a prefix
 // (sorted keys). Whatever `below` answers, the result is in [0, n].
@@ -61,7 +72,10 @@ IMMUTABLE_ALWAYS_INLINE std::size_t cheap_leaf_prefix(const leaf_node<P>* leaf, 
 template <class P>
 IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, const typename P::key_type& k,
                                                      const typename P::compare& comp) {
-    if constexpr (P::linear_search) {
+    if constexpr (simd_leaf<P>) {
+        // The first entry's key is at the start of the storage (the entry, or pair::first).
+        return simd::count_below<typename P::compare, simd_leaf_stride<P>>(leaf->storage, leaf->count, k);
+    } else if constexpr (P::linear_search) {
         return cheap_leaf_prefix(leaf, [&](const typename P::key_type& x) { return comp(x, k); });
     } else {
         const auto* e = leaf->entries();
@@ -83,7 +97,9 @@ IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, c
 template <class P>
 IMMUTABLE_ALWAYS_INLINE std::size_t leaf_upper_bound(const leaf_node<P>* leaf, const typename P::key_type& k,
                                                      const typename P::compare& comp) {
-    if constexpr (P::linear_search) {
+    if constexpr (simd_leaf<P>) {
+        return simd::count_not_above<typename P::compare, simd_leaf_stride<P>>(leaf->storage, leaf->count, k);
+    } else if constexpr (P::linear_search) {
         return cheap_leaf_prefix(leaf, [&](const typename P::key_type& x) { return !comp(k, x); });
     } else {
         const auto* e = leaf->entries();
@@ -108,7 +124,10 @@ IMMUTABLE_ALWAYS_INLINE std::size_t inner_route(const inner_node<P>* n, const ty
                                                 const typename P::compare& comp) {
     const auto* keys = n->keys();
     const std::size_t count = n->count;
-    if constexpr (P::linear_search) {
+    if constexpr (simd_inner<P>) {
+        return simd::count_not_above<typename P::compare, sizeof(typename P::key_type)>(
+            n->key_storage + sizeof(typename P::key_type), count - 1, k);
+    } else if constexpr (P::linear_search) {
         return cheap_prefix(keys + 1, count - 1, [&](const typename P::key_type& x) { return !comp(k, x); });
     } else {
         std::size_t lo = 1, len = count - 1;
