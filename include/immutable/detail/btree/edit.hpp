@@ -103,7 +103,7 @@ edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size
             // One child replaced (most changes): copy every slot in one run, then put the
             // new child in place. Nothing here can throw.
             auto* n = as_inner(out.left.get());
-            inner_share_range(n, src, 0, src->count, lo);
+            inner_copy_except(n, src, lo);
             n->keys()[lo] = min_key(repl[0].get());
             n->children[lo] = repl[0].release();
             n->sizes[lo] = repl_sizes[0];

@@ -201,8 +201,11 @@ void destroy(node<P>* n) noexcept {
     } else {
         auto* inner = as_inner(n);
         const std::size_t count = inner->count;
+        // The release is written out (not a call to release()) so that a child still shared
+        // with another version costs one decrement here, not a function call.
         for (std::size_t i = 0; i < count; ++i) {
-            if (inner->children[i] != nullptr) release(inner->children[i]);
+            node<P>* child = inner->children[i];
+            if (child != nullptr && child->refs.release()) destroy(child);
         }
         std::destroy_n(inner->keys(), count);
         inner->~inner_node<P>();
@@ -348,13 +351,27 @@ void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t f
         std::memcpy(static_cast<void*>(n->keys() + at), src->keys() + from, len * sizeof(K));
         std::memcpy(n->children + at, src->children + from, len * sizeof(node<P>*));
         std::memcpy(n->sizes + at, src->sizes + from, len * sizeof(std::size_t));
-        for (std::size_t i = from; i < to; ++i) {
-            if (i != unshared) retain(src->children[i]);
-        }
+        const std::size_t skip = unshared < to && unshared >= from ? unshared : to;
+        for (std::size_t i = from; i < skip; ++i) retain(src->children[i]);
+        for (std::size_t i = skip + 1; i < to; ++i) retain(src->children[i]);
         n->count = static_cast<std::uint16_t>(at + len);
     } else {
         for (std::size_t i = from; i < to; ++i) inner_share_back(n, src, i);
     }
+}
+
+// Makes the empty node n a copy of src (trivially copyable keys) sharing every child but
+// the one at `unshared`, whose slot is copied raw for the caller to overwrite.
+template <class P>
+void inner_copy_except(inner_node<P>* n, const inner_node<P>* src, std::size_t unshared) noexcept {
+    static_assert(std::is_trivially_copyable_v<typename P::key_type>);
+    const std::size_t count = src->count;
+    std::memcpy(static_cast<void*>(n->keys()), src->keys(), count * sizeof(typename P::key_type));
+    std::memcpy(n->children, src->children, count * sizeof(node<P>*));
+    std::memcpy(n->sizes, src->sizes, count * sizeof(std::size_t));
+    for (std::size_t i = 0; i < unshared; ++i) retain(src->children[i]);
+    for (std::size_t i = unshared + 1; i < count; ++i) retain(src->children[i]);
+    n->count = static_cast<std::uint16_t>(count);
 }
 
 // Appends an owned child; its key is copied from the child's first key. On a throwing key
