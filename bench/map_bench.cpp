@@ -1,5 +1,8 @@
 // immutable::map against std::unordered_map and absl::flat_hash_map, with int64_t keys
 // (operations without suffix) and std::string keys of 16-32 characters (suffix _string).
+// The _strided rows use int64_t keys that are multiples of 1024 (aligned addresses, ids
+// with a shard number in the low bits cleared, ...), which an identity hash, libstdc++'s
+// std::hash<int64_t>, maps to hashes whose low bits are all zero.
 //
 // Mutable peers cannot do a persistent insert at any sane cost (copy the whole table), so
 // the `insert` rows measure their plain in-place insert, named "(mutable)", as the
@@ -9,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +35,13 @@ template <>
 std::vector<std::int64_t> make_keys<std::int64_t>(std::size_t n, std::uint64_t seed) {
     return immutable_bench::random_int64s(n, seed);
 }
+// Multiples of 1024 in random order, as a stand-in key type (only the values differ).
+struct strided {};
+std::vector<std::int64_t> make_strided_keys(std::size_t n, std::uint64_t seed) {
+    std::vector<std::int64_t> keys = immutable_bench::random_int64s(n, seed);
+    for (auto& k : keys) k = static_cast<std::int64_t>(static_cast<std::uint64_t>(k) & ~std::uint64_t{1023});
+    return keys;
+}
 template <>
 std::vector<std::string> make_keys<std::string>(std::size_t n, std::uint64_t seed) {
     return immutable_bench::random_strings(n, seed);
@@ -38,13 +49,26 @@ std::vector<std::string> make_keys<std::string>(std::size_t n, std::uint64_t see
 
 // The keys of a map of size n, and as many keys absent from it (another seed; for
 // strings the generator's alphabet and lengths make an accidental match negligible).
-template <class K>
+// Gen names the key generator: the key type itself, or `strided` for int64_t keys.
+template <class Gen>
+using key_of = std::conditional_t<std::is_same_v<Gen, strided>, std::int64_t, Gen>;
+
+template <class Gen>
+std::vector<key_of<Gen>> keys_of(std::size_t n, std::uint64_t seed) {
+    if constexpr (std::is_same_v<Gen, strided>) {
+        return make_strided_keys(n, seed);
+    } else {
+        return make_keys<Gen>(n, seed);
+    }
+}
+
+template <class Gen, class K = key_of<Gen>>
 struct inputs {
     std::vector<K> present;
     std::vector<K> absent;
     std::vector<std::size_t> order; // random lookup order over `present`
     explicit inputs(std::size_t n)
-        : present(make_keys<K>(n, 42)), absent(make_keys<K>(n, 4242)),
+        : present(keys_of<Gen>(n, 42)), absent(keys_of<Gen>(n, 4242)),
           order(immutable_bench::random_indexes(n, n < 4096 ? 4096 : n, 7)) {}
 };
 
@@ -117,9 +141,10 @@ void bm_build(benchmark::State& state) {
 // ---- insert --------------------------------------------------------------------------------
 
 // One persistent insert of a new key into a map of N; the new version is dropped after.
-template <class K>
+template <class Gen>
 void bm_insert_persistent(benchmark::State& state) {
-    inputs<K> in(static_cast<std::size_t>(state.range(0)));
+    using K = key_of<Gen>;
+    inputs<Gen> in(static_cast<std::size_t>(state.range(0)));
     imap<K> m = ops_of<imap<K>>::build(in.present);
     std::size_t i = 0;
     alloc_scope allocs(state);
@@ -153,10 +178,9 @@ void bm_insert_builder(benchmark::State& state) {
 }
 
 // The mutable baseline: plain in-place insert, same key stream and reset as the builder.
-template <class Map>
+template <class Map, class Gen = typename Map::key_type>
 void bm_insert_mutable(benchmark::State& state) {
-    using K = typename Map::key_type;
-    inputs<K> in(static_cast<std::size_t>(state.range(0)));
+    inputs<Gen> in(static_cast<std::size_t>(state.range(0)));
     const Map base = ops_of<Map>::build(in.present);
     Map m = base;
     std::size_t i = 0;
@@ -173,12 +197,29 @@ void bm_insert_mutable(benchmark::State& state) {
     allocs.report();
 }
 
-// ---- lookups -------------------------------------------------------------------------------
-
+// For tiny maps, where resetting a mutable map would dominate: what a mutable map pays to
+// keep its old version, a copy of the N entries and then the insert.
 template <class Map>
-void bm_find_hit(benchmark::State& state) {
+void bm_insert_copy(benchmark::State& state) {
     using K = typename Map::key_type;
     inputs<K> in(static_cast<std::size_t>(state.range(0)));
+    const Map base = ops_of<Map>::build(in.present);
+    std::size_t i = 0;
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        Map next = base;
+        next.emplace(in.absent[i], 1);
+        benchmark::DoNotOptimize(&next);
+        if (++i == in.absent.size()) i = 0;
+    }
+    allocs.report();
+}
+
+// ---- lookups -------------------------------------------------------------------------------
+
+template <class Map, class Gen = typename Map::key_type>
+void bm_find_hit(benchmark::State& state) {
+    inputs<Gen> in(static_cast<std::size_t>(state.range(0)));
     const Map m = build_measured<Map>(state, in.present);
     std::size_t i = 0;
     alloc_scope allocs(state);
@@ -189,10 +230,9 @@ void bm_find_hit(benchmark::State& state) {
     allocs.report();
 }
 
-template <class Map>
+template <class Map, class Gen = typename Map::key_type>
 void bm_find_miss(benchmark::State& state) {
-    using K = typename Map::key_type;
-    inputs<K> in(static_cast<std::size_t>(state.range(0)));
+    inputs<Gen> in(static_cast<std::size_t>(state.range(0)));
     const Map m = ops_of<Map>::build(in.present);
     std::size_t i = 0;
     alloc_scope allocs(state);
@@ -237,6 +277,23 @@ void bm_erase_mutable(benchmark::State& state) {
             i = 0;
             state.ResumeTiming();
         }
+    }
+    allocs.report();
+}
+
+// The tiny-map peer of the erase rows: copy the N entries, then erase (see bm_insert_copy).
+template <class Map>
+void bm_erase_copy(benchmark::State& state) {
+    using K = typename Map::key_type;
+    inputs<K> in(static_cast<std::size_t>(state.range(0)));
+    const Map base = ops_of<Map>::build(in.present);
+    std::size_t i = 0;
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        Map next = base;
+        next.erase(in.present[in.order[i]]);
+        benchmark::DoNotOptimize(&next);
+        if (++i == in.order.size()) i = 0;
     }
     allocs.report();
 }
@@ -370,11 +427,47 @@ void register_all(const std::string& suffix) {
 #endif
 }
 
+// Maps of 0, 1 and 8 entries (the empty and single-entry fast paths; one root node).
+template <class K>
+void register_small(const std::string& suffix) {
+    auto name = [&](const char* op, const char* impl) { return std::string("map/") + op + suffix + "/" + impl; };
+    auto sizes = [](benchmark::internal::Benchmark* b) { b->Arg(1)->Arg(8); };
+    benchmark::RegisterBenchmark(name("find_hit", "immutable::map").c_str(), bm_find_hit<imap<K>>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("find_hit", "std::unordered_map").c_str(), bm_find_hit<std_map<K>>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("find_miss", "immutable::map").c_str(), bm_find_miss<imap<K>>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("find_miss", "std::unordered_map").c_str(), bm_find_miss<std_map<K>>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("insert", "immutable::map(persistent)").c_str(), bm_insert_persistent<K>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("insert", "std::unordered_map(copy)").c_str(), bm_insert_copy<std_map<K>>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("erase", "immutable::map(persistent)").c_str(), bm_erase_persistent<K>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("erase", "std::unordered_map(copy)").c_str(), bm_erase_copy<std_map<K>>)->Apply(sizes);
+    auto empty_and_one = [](benchmark::internal::Benchmark* b) { b->Arg(0)->Arg(1); };
+    benchmark::RegisterBenchmark(name("equal", "immutable::map").c_str(), bm_equal<imap<K>>)->Apply(empty_and_one);
+    benchmark::RegisterBenchmark(name("equal", "std::unordered_map").c_str(), bm_equal<std_map<K>>)->Apply(empty_and_one);
+}
+
+// Keys that are multiples of 1024 (see the top of the file).
+void register_strided() {
+    using K = std::int64_t;
+    auto sizes = immutable_bench::large_sizes;
+    benchmark::RegisterBenchmark("map/insert_strided/immutable::map(persistent)", bm_insert_persistent<strided>)->Apply(sizes);
+    benchmark::RegisterBenchmark("map/insert_strided/std::unordered_map(mutable)", bm_insert_mutable<std_map<K>, strided>)->Apply(sizes);
+    benchmark::RegisterBenchmark("map/find_hit_strided/immutable::map", bm_find_hit<imap<K>, strided>)->Apply(sizes);
+    benchmark::RegisterBenchmark("map/find_hit_strided/std::unordered_map", bm_find_hit<std_map<K>, strided>)->Apply(sizes);
+    benchmark::RegisterBenchmark("map/find_miss_strided/immutable::map", bm_find_miss<imap<K>, strided>)->Apply(sizes);
+    benchmark::RegisterBenchmark("map/find_miss_strided/std::unordered_map", bm_find_miss<std_map<K>, strided>)->Apply(sizes);
+#ifdef IMMUTABLE_BENCH_HAVE_ABSL
+    benchmark::RegisterBenchmark("map/find_hit_strided/absl::flat_hash_map", bm_find_hit<absl_map<K>, strided>)->Apply(sizes);
+#endif
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     register_all<std::int64_t>("");
     register_all<std::string>("_string");
+    register_small<std::int64_t>("");
+    register_small<std::string>("_string");
+    register_strided();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
