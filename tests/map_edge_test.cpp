@@ -42,6 +42,20 @@ struct counting_equal {
     }
 };
 
+// std::hash<std::string> that counts its calls, to show which lookups skip hashing.
+struct counting_string_hash {
+    static inline std::int64_t calls = 0;
+    std::size_t operator()(const std::string& s) const noexcept {
+        ++calls;
+        return std::hash<std::string>{}(s);
+    }
+};
+
+// Every string hashes alike: the keys of a small map then sit below a chain of children.
+struct constant_string_hash {
+    std::size_t operator()(const std::string&) const noexcept { return 7; }
+};
+
 class leak_check : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -218,6 +232,84 @@ TEST_F(map_edge, builder_of_strings_moves_entries_correctly) {
         model.erase(k);
     }
     expect_content(b.build(), model);
+}
+
+TEST_F(map_edge, small_maps_answer_without_hashing) {
+    using small_map = counted_map<std::string, int, counting_string_hash>;
+    std::vector<std::string> keys;
+    for (int i = 0; i < 12; ++i) keys.push_back("key number " + std::to_string(i) + " with a long tail");
+    small_map m;
+    std::unordered_map<std::string, int> model;
+    for (int n = 0; n <= 12; ++n) {
+        if (n > 0) {
+            m = m.set(keys[static_cast<std::size_t>(n - 1)], n);
+            model[keys[static_cast<std::size_t>(n - 1)]] = n;
+        }
+        expect_content(m, model);
+        auto calls = counting_string_hash::calls;
+        for (const auto& k : keys) {
+            bool present = model.count(k) != 0;
+            EXPECT_EQ(m.contains(k), present) << n << " " << k;
+            if (present) {
+                EXPECT_EQ(*m.find(k), model[k]);
+            }
+        }
+        EXPECT_EQ(m.find("absent key of the same length as others"), nullptr);
+        EXPECT_EQ(m.find(""), nullptr);
+        // A root holding at most 8 entries inline is scanned; beyond that, or when some
+        // entries live in children, each lookup hashes its key once.
+        const auto* root = immutable::detail::champ::access::root(m);
+        bool scanned = root != nullptr && root->count <= 8 && root->nodemap == 0;
+        if (n == 1) {
+            EXPECT_TRUE(scanned);
+        }
+        if (n == 0 || scanned) {
+            EXPECT_EQ(counting_string_hash::calls, calls) << n;
+        } else {
+            // contains() for every key, find() again for the n present ones, two misses.
+            EXPECT_EQ(counting_string_hash::calls, calls + static_cast<std::int64_t>(keys.size()) + n + 2) << n;
+        }
+    }
+    // A one-entry map erases without hashing: the key is that entry or absent.
+    small_map one{{keys[0], 1}};
+    auto calls = counting_string_hash::calls;
+    EXPECT_EQ(one.erase(keys[1]).identity(), one.identity());
+    EXPECT_TRUE(one.erase(keys[0]).empty());
+    EXPECT_EQ(counting_string_hash::calls, calls);
+    EXPECT_EQ(one.erase(keys[0]), small_map());
+    EXPECT_EQ(small_map(), small_map());
+
+    // Same answers when every key hashes alike (children below the root from two entries).
+    using degenerate = counted_map<std::string, int, constant_string_hash>;
+    degenerate d;
+    for (std::size_t n = 0; n < keys.size(); ++n) {
+        d = d.set(keys[n], static_cast<int>(n));
+        ASSERT_EQ(check_invariants(d), "");
+        for (std::size_t j = 0; j < keys.size(); ++j) {
+            const int* v = d.find(keys[j]);
+            if (j <= n) {
+                ASSERT_NE(v, nullptr);
+                EXPECT_EQ(*v, static_cast<int>(j));
+            } else {
+                EXPECT_EQ(v, nullptr);
+            }
+        }
+    }
+    degenerate d1{{keys[3], 3}};
+    EXPECT_EQ(d1.erase(keys[4]).identity(), d1.identity());
+    EXPECT_TRUE(d1.erase(keys[3]).empty());
+}
+
+TEST_F(map_edge, one_entry_maps_of_integers) {
+    counted_map<std::int64_t, int> m{{1024, 1}};
+    EXPECT_EQ(*m.find(1024), 1);
+    EXPECT_EQ(m.find(0), nullptr);
+    EXPECT_EQ(m.find(2048), nullptr);
+    EXPECT_EQ(m.erase(2048).identity(), m.identity());
+    EXPECT_TRUE(m.erase(1024).empty());
+    auto two = m.set(2048, 2);
+    EXPECT_EQ(*two.find(2048), 2);
+    EXPECT_EQ(two.erase(2048), m);
 }
 
 TEST_F(map_edge, constant_hash_handles_ten_thousand_keys) {

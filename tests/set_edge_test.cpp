@@ -253,3 +253,31 @@ TEST_F(set_edge, strings) {
     EXPECT_EQ(std::hash<immutable::set<std::string>>{}(s | t),
               std::hash<immutable::set<std::string>>{}(t | s));
 }
+
+// Small sets take shortcuts (a scan of the root instead of a hash, a one-element erase
+// without a hash); their answers must match the hashed path's.
+TEST_F(set_edge, small_sets_and_one_element_erase) {
+    std::vector<std::string> words{"", "a", "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"};
+    immutable::set<std::string> s;
+    for (std::size_t n = 0; n < words.size(); ++n) {
+        for (std::size_t j = 0; j < words.size(); ++j) {
+            EXPECT_EQ(s.contains(words[j]), j < n) << n << " " << j;
+            const std::string* found = s.find(words[j]);
+            if (j < n) {
+                ASSERT_NE(found, nullptr);
+                EXPECT_EQ(*found, words[j]);
+            } else {
+                EXPECT_EQ(found, nullptr);
+            }
+        }
+        s = s.insert(words[n]);
+        ASSERT_EQ(check_invariants(s), "");
+    }
+    counted_set<int> one{7};
+    EXPECT_EQ(one.erase(8).identity(), one.identity());
+    EXPECT_TRUE(one.erase(7).empty());
+    EXPECT_EQ(one.erase(7), counted_set<int>());
+    counted_set<int, constant_hash> degenerate_one{7};
+    EXPECT_EQ(degenerate_one.erase(8).identity(), degenerate_one.identity());
+    EXPECT_TRUE(degenerate_one.erase(7).empty());
+}

@@ -160,6 +160,8 @@ public:
     // O(log n): copies the path. Returns *this (same root, no allocation) when k is absent.
     map erase(const K& k) const& {
         if (root_ == nullptr) return *this;
+        // A one-entry map needs no hash: the key either is that entry or is absent.
+        if (root_->count == 1) return ops::scan_leaf(root_, k) == nullptr ? *this : map();
         auto r = ops::erase(root_, 0, traits_type::hash(k), k);
         using er = typename ops::erase_result;
         if (r.kind == er::unchanged) return *this;
@@ -189,7 +191,7 @@ public:
     friend bool operator==(const map& a, const map& b)
         requires std::equality_comparable<V>
     {
-        return ops::equal(a.root_, b.root_);
+        return a.root_ == b.root_ || ops::equal(a.root_, b.root_); // same root (or both empty): no call
     }
 
 private:

@@ -130,6 +130,8 @@ public:
     // O(log n): copies the path. Returns *this (same root, no allocation) when v is absent.
     set erase(const T& v) const& {
         if (root_ == nullptr) return *this;
+        // A one-element set needs no hash: v either is that element or is absent.
+        if (root_->count == 1) return ops::scan_leaf(root_, v) == nullptr ? *this : set();
         auto r = ops::erase(root_, 0, traits_type::hash(v), v);
         using er = typename ops::erase_result;
         if (r.kind == er::unchanged) return *this;
@@ -153,7 +155,8 @@ public:
     builder to_builder() const { return builder(*this); }
 
     // Order-independent; skips subtrees the two sets share.
-    friend bool operator==(const set& a, const set& b) { return ops::equal(a.root_, b.root_); }
+    // Same root (or both empty) answers without a call.
+    friend bool operator==(const set& a, const set& b) { return a.root_ == b.root_ || ops::equal(a.root_, b.root_); }
 
     // Union: elements of either (a's copy where both hold equal elements). Cost follows
     // the slots where both sides differ; shared and one-sided subtrees are reused whole.

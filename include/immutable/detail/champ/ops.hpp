@@ -12,6 +12,8 @@
 // input trie is only read, so it is unchanged whatever throws.
 
 #include <cstdint>
+#include <new>
+#include <type_traits>
 
 #include <immutable/detail/champ/node.hpp>
 
@@ -33,9 +35,38 @@ struct ops {
 
     // ---- lookup --------------------------------------------------------------------
 
+    // Keys whose hash costs about as much as one comparison (integers, enums, pointers).
+    static constexpr bool cheap_hash =
+        std::is_arithmetic_v<key_type> || std::is_enum_v<key_type> || std::is_pointer_v<key_type>;
+    // The largest map whose lookups compare keys without hashing, when its root holds all
+    // its entries inline. Hashing a string costs as much as several comparisons (which
+    // mostly stop at the lengths), so small maps of such keys are scanned, as libstdc++'s
+    // unordered_map does below 20 elements; for cheap hashes only a one-entry map is.
+    static constexpr std::uint32_t scan_limit = cheap_hash ? 1 : 8;
+
     static const entry_type* find(const node_type* n, const key_type& k) {
         if (n == nullptr) return nullptr;
+        if (scans(n)) return scan_leaf(n, k);
         return find(n, Traits::hash(k), k);
+    }
+
+    // Whether a lookup in the root `n` compares keys without hashing (see scan_limit).
+    static IMMUTABLE_ALWAYS_INLINE bool scans(const node_type* n) noexcept {
+        if constexpr (scan_limit == 1) {
+            return n->count == 1; // a one-entry root has no children
+        } else {
+            return n->count <= scan_limit && n->nodemap == 0;
+        }
+    }
+
+    // Searches a node without children (all its `count` entries inline) by comparing keys.
+    static const entry_type* scan_leaf(const node_type* n, const key_type& k) {
+        const entry_type* e = std::launder(reinterpret_cast<const entry_type*>(
+            reinterpret_cast<const char*>(n) + node_type::entries_offset(0)));
+        for (std::uint32_t i = 0; i < n->count; ++i) {
+            if (Traits::equal(Traits::key(e[i]), k)) return e + i;
+        }
+        return nullptr;
     }
 
     // Looks `k` (hash h) up in the subtree `n` rooted at depth `shift`.
