@@ -388,6 +388,11 @@ void up_to_100k(benchmark::internal::Benchmark* b) {
 // (building one 1M list is cheap); registering no size at all would run it without an
 // argument and crash on state.range(0).
 void only_1m(benchmark::internal::Benchmark* b) { b->Arg(1000000); }
+// Small containers (one element, a few, one full leaf) and then the large sizes.
+void small_and_large(benchmark::internal::Benchmark* b) {
+    for (int n : {1, 8, 32}) b->Arg(n);
+    immutable_bench::large_sizes(b);
+}
 
 template <class T>
 void register_typed(const std::string& suffix) {
@@ -418,10 +423,10 @@ void register_all() {
     benchmark::RegisterBenchmark("list/concat/std::vector(copy+insert)", bm_concat_vector)->Apply(sizes);
     benchmark::RegisterBenchmark("list/slice/immutable::list", bm_slice_list)->Apply(sizes);
     benchmark::RegisterBenchmark("list/slice/std::vector(range copy)", bm_slice_vector)->Apply(sizes);
-    benchmark::RegisterBenchmark("list/build_contiguous/immutable::list", bm_build_contiguous<ilist<std::int64_t>>)->Apply(sizes);
-    benchmark::RegisterBenchmark("list/build_contiguous/std::vector", bm_build_contiguous<std::vector<std::int64_t>>)->Apply(sizes);
-    benchmark::RegisterBenchmark("list/equal/immutable::list", bm_equal<ilist<std::int64_t>>)->Apply(sizes);
-    benchmark::RegisterBenchmark("list/equal/std::vector", bm_equal<std::vector<std::int64_t>>)->Apply(sizes);
+    benchmark::RegisterBenchmark("list/build_contiguous/immutable::list", bm_build_contiguous<ilist<std::int64_t>>)->Apply(small_and_large);
+    benchmark::RegisterBenchmark("list/build_contiguous/std::vector", bm_build_contiguous<std::vector<std::int64_t>>)->Apply(small_and_large);
+    benchmark::RegisterBenchmark("list/equal/immutable::list", bm_equal<ilist<std::int64_t>>)->Apply(small_and_large);
+    benchmark::RegisterBenchmark("list/equal/std::vector", bm_equal<std::vector<std::int64_t>>)->Apply(small_and_large);
 }
 
 } // namespace

@@ -42,6 +42,8 @@ struct compare_ops {
 
     // Element-wise equality of two lists of the same size.
     static bool equal(const data& a, const data& b) {
+        // Two small lists (at most 32 elements each): one flat run, no tree walk.
+        if (!a.root && !b.root) return std::equal(a.tail->elements(), a.tail->elements() + a.size, b.tail->elements());
         const bool differ = for_each_run_pair(a, b, a.size, [](const T* x, const T* y, std::size_t len) {
             return x != y && !std::equal(x, x + len, y);
         });
