@@ -82,6 +82,27 @@ TEST_F(sorted_map_edge, empty_map_answers_everything_and_allocates_nothing) {
     EXPECT_EQ(counting_policy::allocations.load(), allocs);
 }
 
+// The smallest non-empty map is one leaf: built with one allocation, emptied with none.
+TEST_F(sorted_map_edge, one_entry_map_is_one_leaf_and_erasing_it_allocates_nothing) {
+    const auto allocs = counting_policy::allocations.load();
+    const counted_map one = counted_map().set(7, 70);
+    EXPECT_EQ(counting_policy::allocations.load() - allocs, 1);
+    EXPECT_EQ(sorted_test::height_of(one), 0u);
+    EXPECT_EQ(one.size(), 1u);
+    ASSERT_NE(one.find(7), nullptr);
+    EXPECT_EQ(*one.find(7), 70);
+    EXPECT_EQ(one.find(6), nullptr);
+    EXPECT_EQ(one.find(8), nullptr);
+    EXPECT_EQ(one.lower_bound(8), one.end());
+    EXPECT_EQ(one.lower_bound(6)->first, 7);
+    EXPECT_EQ(one.erase(6).identity(), one.identity());
+    const counted_map none = one.erase(7);
+    EXPECT_TRUE(none.empty());
+    EXPECT_EQ(none.identity(), nullptr);
+    EXPECT_EQ(counting_policy::allocations.load() - allocs, 1);
+    EXPECT_EQ(one.at(7), 70);
+}
+
 TEST_F(sorted_map_edge, nth_out_of_range_names_index_and_size) {
     counted_map m = make_counted(5);
     try {

@@ -60,7 +60,11 @@ edit_result<P> rebuild_leaf(const leaf_node<P>* src, std::size_t lo, std::size_t
     if (total == 0) return out;
     out.left = node_ref<P>(allocate_leaf<P>());
     if (total <= P::leaf_capacity) {
-        emit_leaf_items(as_leaf(out.left.get()), src, lo, hi, e, 0, total);
+        // No split (most changes): the slots before, the new entry, the slots after.
+        auto* dst = as_leaf(out.left.get());
+        leaf_copy_back(dst, src, 0, lo);
+        if (e != nullptr) leaf_emplace_back(dst, std::move(*e));
+        leaf_copy_back(dst, src, hi, src->count);
         return out;
     }
     // An overflow comes from inserting into a full leaf: split in the middle, except that
