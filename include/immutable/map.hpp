@@ -161,7 +161,7 @@ public:
     map erase(const K& k) const& {
         if (root_ == nullptr) return *this;
         // A one-entry map needs no hash: the key either is that entry or is absent.
-        if (root_->count == 1) return ops::scan_leaf(root_, k) == nullptr ? *this : map();
+        if (root_->count == 1) return ops::single_entry(root_, k) == nullptr ? *this : map();
         auto r = ops::erase(root_, 0, traits_type::hash(k), k);
         using er = typename ops::erase_result;
         if (r.kind == er::unchanged) return *this;

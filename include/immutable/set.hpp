@@ -131,7 +131,7 @@ public:
     set erase(const T& v) const& {
         if (root_ == nullptr) return *this;
         // A one-element set needs no hash: v either is that element or is absent.
-        if (root_->count == 1) return ops::scan_leaf(root_, v) == nullptr ? *this : set();
+        if (root_->count == 1) return ops::single_entry(root_, v) == nullptr ? *this : set();
         auto r = ops::erase(root_, 0, traits_type::hash(v), v);
         using er = typename ops::erase_result;
         if (r.kind == er::unchanged) return *this;

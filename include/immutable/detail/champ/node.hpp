@@ -93,17 +93,30 @@ inline bool cpu_has_popcnt() noexcept {
 }
 #endif
 
-// Spreads every input bit over the low bits the trie consumes first. Needed because
-// libstdc++'s std::hash for integers is the identity: keys that differ only in high
-// bits (multiples of 1024, pointers, timestamps) would otherwise share their first
-// levels and build long single-child chains. Both steps are invertible, so two distinct
-// hash values never become a full collision. A hasher that declares itself
-// `is_avalanching` (the abseil convention) is trusted and not mixed again.
+// Spreads every input bit over the low bits the trie consumes first, for any hasher that
+// does not declare itself `is_avalanching` (the abseil convention; trusted, not mixed
+// again). Needed because a hash may vary only in high bits (libstdc++'s std::hash for
+// integers is the identity: multiples of 1024, pointers, timestamps): those keys would
+// otherwise share their first levels and build long single-child chains. Every step is
+// invertible, so two distinct hash values never become a full collision. (std::hash of
+// integers takes the cheaper mix_identity_hash below.)
 IMMUTABLE_ALWAYS_INLINE std::uint64_t mix_hash(std::uint64_t h) noexcept {
     h ^= h >> 32;
     h *= 0x9e3779b97f4a7c15ull;
     h ^= h >> 32;
     return h;
+}
+
+// For std::hash of an integer, enum or pointer (the identity in libstdc++): a multiply by
+// an odd constant carries every input bit into the product's top bits, and a byte swap
+// brings those to the low bits the trie reads first. Two instructions instead of five
+// (find at a million entries: 145 -> 140 instructions), and as invertible as mix_hash.
+IMMUTABLE_ALWAYS_INLINE std::uint64_t mix_identity_hash(std::uint64_t h) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_bswap64(h * 0x9e3779b97f4a7c15ull);
+#else
+    return mix_hash(h);
+#endif
 }
 
 // Asks for a cache line in a writable state ahead of a reference-count update. Retaining

@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <new>
-#include <type_traits>
 
 #include <immutable/detail/champ/node.hpp>
 
@@ -35,38 +34,21 @@ struct ops {
 
     // ---- lookup --------------------------------------------------------------------
 
-    // Keys whose hash costs about as much as one comparison (integers, enums, pointers).
-    static constexpr bool cheap_hash =
-        std::is_arithmetic_v<key_type> || std::is_enum_v<key_type> || std::is_pointer_v<key_type>;
-    // The largest map whose lookups compare keys without hashing, when its root holds all
-    // its entries inline. Hashing a string costs as much as several comparisons (which
-    // mostly stop at the lengths), so small maps of such keys are scanned, as libstdc++'s
-    // unordered_map does below 20 elements; for cheap hashes only a one-entry map is.
-    static constexpr std::uint32_t scan_limit = cheap_hash ? 1 : 8;
-
+    // A one-entry map (its root, which has no children) answers by comparing the key with
+    // its entry, without hashing: for a string key the hash costs several times the
+    // comparison. Measured and rejected: scanning roots of up to 8 inline entries this way
+    // (half the instructions for 8 strings, but slower: the scan's branches mispredict).
     static const entry_type* find(const node_type* n, const key_type& k) {
         if (n == nullptr) return nullptr;
-        if (scans(n)) return scan_leaf(n, k);
+        if (n->count == 1) return single_entry(n, k);
         return find(n, Traits::hash(k), k);
     }
 
-    // Whether a lookup in the root `n` compares keys without hashing (see scan_limit).
-    static IMMUTABLE_ALWAYS_INLINE bool scans(const node_type* n) noexcept {
-        if constexpr (scan_limit == 1) {
-            return n->count == 1; // a one-entry root has no children
-        } else {
-            return n->count <= scan_limit && n->nodemap == 0;
-        }
-    }
-
-    // Searches a node without children (all its `count` entries inline) by comparing keys.
-    static const entry_type* scan_leaf(const node_type* n, const key_type& k) {
+    // The entry of a one-entry root if its key equals k, else null.
+    static const entry_type* single_entry(const node_type* n, const key_type& k) {
         const entry_type* e = std::launder(reinterpret_cast<const entry_type*>(
             reinterpret_cast<const char*>(n) + node_type::entries_offset(0)));
-        for (std::uint32_t i = 0; i < n->count; ++i) {
-            if (Traits::equal(Traits::key(e[i]), k)) return e + i;
-        }
-        return nullptr;
+        return Traits::equal(Traits::key(*e), k) ? e : nullptr;
     }
 
     // Looks `k` (hash h) up in the subtree `n` rooted at depth `shift`.
