@@ -6,7 +6,6 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
-#include <type_traits>
 #include <utility>
 
 #include <immutable/detail/champ/node.hpp>
@@ -24,9 +23,6 @@ IMMUTABLE_ALWAYS_INLINE std::uint64_t hash_key(const Key& k) {
     auto h = static_cast<std::uint64_t>(Hash{}(k));
     if constexpr (avalanching_hash<Hash>) {
         return h;
-    } else if constexpr ((std::is_integral_v<Key> || std::is_enum_v<Key> || std::is_pointer_v<Key>) &&
-                         std::is_same_v<Hash, std::hash<Key>>) {
-        return mix_identity_hash(h);
     } else {
         return mix_hash(h);
     }
