@@ -2,7 +2,8 @@
 // Persistent B+tree: searching inside one node.
 //
 // Vector compares for 64-bit integer keys (simd_search.hpp) are built in but off: measured
-// slower than the scan below. When IMMUTABLE_BTREE_SIMD selects them, they replace it.
+// slower than the scan below up to 100k entries and no better beyond. When
+// IMMUTABLE_BTREE_SIMD selects them, they replace it.
 // For the standard orders on built-in keys a node is scanned linearly, stopping at the
 // first key that is not below the target. The exit branch mispredicts about once per node,
 // but the scan has no chain of dependent loads, so the processor runs ahead into the next
