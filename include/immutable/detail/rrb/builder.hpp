@@ -78,22 +78,30 @@ struct builder_ops : tree_ops<T, Policy> {
             return;
         }
         if (t && ts == branches) {
-            leaf* fresh = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value));
-            try {
-                push_leaf_mut(d, t);
-            } catch (...) {
-                N::release_leaf(fresh);
-                throw;
-            }
-            // The old tail's reference now belongs to the tree.
-            d.tail = fresh;
-            d.tail_size = 1;
-            ++d.size;
+            install_tail(d, N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value)), 1);
             writable = true;
             return;
         }
         replace(d, ops::push_back(d, std::forward<U>(value)));
         writable = owned(d.tail) && d.tail->fill.load() == d.tail_size;
+    }
+
+    // Makes `fresh` (holding k elements, the builder's alone) the tail, after moving the
+    // current tail, which must be full, into the tree. If that throws, fresh is released
+    // and the builder is unchanged.
+    static void install_tail(data& d, leaf* fresh, std::uint32_t k) {
+        if (d.tail) {
+            try {
+                push_leaf_mut(d, d.tail);
+            } catch (...) {
+                N::release_leaf(fresh);
+                throw;
+            }
+        }
+        // The old tail's reference now belongs to the tree.
+        d.tail = fresh;
+        d.tail_size = k;
+        d.size += k;
     }
 
     // Appends `count` elements a leaf-sized run at a time. `construct(dst, k)` constructs
@@ -148,17 +156,7 @@ struct builder_ops : tree_ops<T, Policy> {
                 throw;
             }
             fresh->fill.store(k);
-            if (t) {
-                try {
-                    push_leaf_mut(d, t);
-                } catch (...) {
-                    N::release_leaf(fresh);
-                    throw;
-                }
-            }
-            d.tail = fresh;
-            d.tail_size = k;
-            d.size += k;
+            install_tail(d, fresh, k);
             count -= k;
             writable = true;
         }
