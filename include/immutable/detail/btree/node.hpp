@@ -338,23 +338,27 @@ IMMUTABLE_ALWAYS_INLINE void inner_share_back(inner_node<P>* n, const inner_node
     ++n->count;
 }
 
-// Appends src's slots [from, to), sharing their children; the child at `unshared` (if in
-// the range; only for trivially copyable keys) is copied as a raw slot without a reference,
-// for the caller to overwrite.
+// Copies slots [from, from + len) of src (keys, children, sizes) to n's slots from `at` as
+// raw bytes, without retaining the children: trivially copyable keys only.
 template <class P>
-void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t from, std::size_t to,
-                       std::size_t unshared = std::size_t(-1)) {
+void inner_copy_slots(inner_node<P>* n, std::size_t at, const inner_node<P>* src, std::size_t from,
+                      std::size_t len) noexcept {
     using K = typename P::key_type;
-    if constexpr (std::is_trivially_copyable_v<K>) {
+    static_assert(std::is_trivially_copyable_v<K>);
+    std::memcpy(static_cast<void*>(n->keys() + at), src->keys() + from, len * sizeof(K));
+    std::memcpy(n->children + at, src->children + from, len * sizeof(node<P>*));
+    std::memcpy(n->sizes + at, src->sizes + from, len * sizeof(std::size_t));
+}
+
+// Appends src's slots [from, to), sharing their children.
+template <class P>
+void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t from, std::size_t to) {
+    if constexpr (std::is_trivially_copyable_v<typename P::key_type>) {
         // Copying a path is mostly this: three block copies and a retain per child.
-        const std::size_t at = n->count, len = to - from;
-        std::memcpy(static_cast<void*>(n->keys() + at), src->keys() + from, len * sizeof(K));
-        std::memcpy(n->children + at, src->children + from, len * sizeof(node<P>*));
-        std::memcpy(n->sizes + at, src->sizes + from, len * sizeof(std::size_t));
-        const std::size_t skip = unshared < to && unshared >= from ? unshared : to;
-        for (std::size_t i = from; i < skip; ++i) retain(src->children[i]);
-        for (std::size_t i = skip + 1; i < to; ++i) retain(src->children[i]);
-        n->count = static_cast<std::uint16_t>(at + len);
+        const std::size_t at = n->count;
+        inner_copy_slots(n, at, src, from, to - from);
+        for (std::size_t i = from; i < to; ++i) retain(src->children[i]);
+        n->count = static_cast<std::uint16_t>(at + (to - from));
     } else {
         for (std::size_t i = from; i < to; ++i) inner_share_back(n, src, i);
     }
@@ -364,11 +368,8 @@ void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t f
 // the one at `unshared`, whose slot is copied raw for the caller to overwrite.
 template <class P>
 void inner_copy_except(inner_node<P>* n, const inner_node<P>* src, std::size_t unshared) noexcept {
-    static_assert(std::is_trivially_copyable_v<typename P::key_type>);
     const std::size_t count = src->count;
-    std::memcpy(static_cast<void*>(n->keys()), src->keys(), count * sizeof(typename P::key_type));
-    std::memcpy(n->children, src->children, count * sizeof(node<P>*));
-    std::memcpy(n->sizes, src->sizes, count * sizeof(std::size_t));
+    inner_copy_slots(n, 0, src, 0, count);
     for (std::size_t i = 0; i < unshared; ++i) retain(src->children[i]);
     for (std::size_t i = unshared + 1; i < count; ++i) retain(src->children[i]);
     n->count = static_cast<std::uint16_t>(count);
