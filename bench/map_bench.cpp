@@ -198,19 +198,24 @@ void bm_insert_mutable(benchmark::State& state) {
 }
 
 // For tiny maps, where resetting a mutable map would dominate: what a mutable map pays to
-// keep its old version, a copy of the N entries and then the insert.
-template <class Map>
-void bm_insert_copy(benchmark::State& state) {
+// keep its old version, a copy of the N entries and then the change (insert an absent key,
+// or erase a present one).
+enum class copied_change { insert, erase };
+
+template <class Map, copied_change Change>
+void bm_change_copy(benchmark::State& state) {
     using K = typename Map::key_type;
     inputs<K> in(static_cast<std::size_t>(state.range(0)));
     const Map base = ops_of<Map>::build(in.present);
+    const std::size_t cycle = Change == copied_change::insert ? in.absent.size() : in.order.size();
     std::size_t i = 0;
     alloc_scope allocs(state);
     for (auto _ : state) {
         Map next = base;
-        next.emplace(in.absent[i], 1);
+        if constexpr (Change == copied_change::insert) next.emplace(in.absent[i], 1);
+        else next.erase(in.present[in.order[i]]);
         benchmark::DoNotOptimize(&next);
-        if (++i == in.absent.size()) i = 0;
+        if (++i == cycle) i = 0;
     }
     allocs.report();
 }
@@ -277,23 +282,6 @@ void bm_erase_mutable(benchmark::State& state) {
             i = 0;
             state.ResumeTiming();
         }
-    }
-    allocs.report();
-}
-
-// The tiny-map peer of the erase rows: copy the N entries, then erase (see bm_insert_copy).
-template <class Map>
-void bm_erase_copy(benchmark::State& state) {
-    using K = typename Map::key_type;
-    inputs<K> in(static_cast<std::size_t>(state.range(0)));
-    const Map base = ops_of<Map>::build(in.present);
-    std::size_t i = 0;
-    alloc_scope allocs(state);
-    for (auto _ : state) {
-        Map next = base;
-        next.erase(in.present[in.order[i]]);
-        benchmark::DoNotOptimize(&next);
-        if (++i == in.order.size()) i = 0;
     }
     allocs.report();
 }
@@ -437,9 +425,9 @@ void register_small(const std::string& suffix) {
     benchmark::RegisterBenchmark(name("find_miss", "immutable::map").c_str(), bm_find_miss<imap<K>>)->Apply(sizes);
     benchmark::RegisterBenchmark(name("find_miss", "std::unordered_map").c_str(), bm_find_miss<std_map<K>>)->Apply(sizes);
     benchmark::RegisterBenchmark(name("insert", "immutable::map(persistent)").c_str(), bm_insert_persistent<K>)->Apply(sizes);
-    benchmark::RegisterBenchmark(name("insert", "std::unordered_map(copy)").c_str(), bm_insert_copy<std_map<K>>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("insert", "std::unordered_map(copy)").c_str(), bm_change_copy<std_map<K>, copied_change::insert>)->Apply(sizes);
     benchmark::RegisterBenchmark(name("erase", "immutable::map(persistent)").c_str(), bm_erase_persistent<K>)->Apply(sizes);
-    benchmark::RegisterBenchmark(name("erase", "std::unordered_map(copy)").c_str(), bm_erase_copy<std_map<K>>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("erase", "std::unordered_map(copy)").c_str(), bm_change_copy<std_map<K>, copied_change::erase>)->Apply(sizes);
     auto empty_and_one = [](benchmark::internal::Benchmark* b) { b->Arg(0)->Arg(1); };
     benchmark::RegisterBenchmark(name("equal", "immutable::map").c_str(), bm_equal<imap<K>>)->Apply(empty_and_one);
     benchmark::RegisterBenchmark(name("equal", "std::unordered_map").c_str(), bm_equal<std_map<K>>)->Apply(empty_and_one);
