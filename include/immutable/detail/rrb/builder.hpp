@@ -115,12 +115,13 @@ struct builder_ops : tree_ops<T, Policy> {
         while (count) {
             leaf* t = d.tail;
             const std::uint32_t ts = d.tail_size;
-            if (t && ts < t->capacity && !writable && owned(t)) {
-                trim_fill(t, ts);
-                writable = true;
-            }
-            if (t && ts < t->capacity && writable) {
-                // Room in a tail the builder owns: fill it in place.
+            if (t && ts < t->capacity && (writable || owned(t))) {
+                // Room in a tail the builder owns: fill it in place (after freeing slots a
+                // dead version may have claimed past the builder's count).
+                if (!writable) {
+                    trim_fill(t, ts);
+                    writable = true;
+                }
                 const auto k = static_cast<std::uint32_t>(std::min<std::size_t>(count, t->capacity - ts));
                 construct(t->elements() + ts, k);
                 t->fill.store(ts + k);
@@ -130,19 +131,13 @@ struct builder_ops : tree_ops<T, Policy> {
                 continue;
             }
             if (t && ts < branches) {
-                // A shared tail, or a small list's full leaf: the one-element path copies or
-                // grows it, after which the loop fills it in place.
-                alignas(T) std::byte slot[sizeof(T)];
-                T* one = reinterpret_cast<T*>(slot);
-                construct(one, 1);
-                try {
-                    push_back_mut(d, writable, std::move(*one));
-                } catch (...) {
-                    std::destroy_at(one);
-                    throw;
-                }
-                std::destroy_at(one);
-                --count;
+                // A shared tail, or a small list's full leaf: copy it once into a leaf of the
+                // builder's own with room for the run; the loop then fills it in place.
+                const auto wanted = static_cast<std::uint32_t>(std::min<std::size_t>(ts + count, branches));
+                leaf* own = N::copy_leaf(t->elements(), ts, std::max(t->capacity, ops::grown_capacity(wanted)));
+                N::release_leaf(t);
+                d.tail = own;
+                writable = true;
                 continue;
             }
             // No tail yet, or a full one: the next run becomes a fresh tail and the full
