@@ -7,6 +7,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <compare>
 #include <string>
 #include <vector>
 
@@ -87,7 +88,7 @@ void run_model(int max_steps) {
             default: return in_range<std::size_t>(0, limit);
             }
         };
-        const int op = in_range(0, 15);
+        const int op = in_range(0, 16);
         const T v = value<T>(++counter);
         switch (op) {
         case 0:
@@ -177,8 +178,15 @@ void run_model(int max_steps) {
             auto b = src.to_builder();
             const int k = in_range(0, 200);
             for (int i = 0; i < k; ++i) {
-                const int what = in_range(0, 4);
-                if (what == 0 && !model.empty()) {
+                const int what = in_range(0, 5);
+                if (what == 3) {
+                    // A run appended whole leaves at a time (the sized-range path).
+                    std::vector<T> run;
+                    const int len = in_range(0, 80);
+                    for (int r = 0; r < len; ++r) run.push_back(value<T>(++counter));
+                    b.append_range(run);
+                    model.insert(model.end(), run.begin(), run.end());
+                } else if (what == 0 && !model.empty()) {
                     b.pop_back();
                     model.pop_back();
                 } else if (what == 1 && !model.empty()) {
@@ -197,6 +205,27 @@ void run_model(int max_steps) {
                 }
             }
             out = b.build();
+            break;
+        }
+        case 14: {
+            // The same elements built again from a contiguous range (a different shape when
+            // src is relaxed): equal to src, and ordered like the model against a neighbour.
+            out = L(m.begin(), m.end());
+            RC_ASSERT(out == src);
+            RC_ASSERT(std::is_eq(out <=> src));
+            const std::size_t other = in_range<std::size_t>(0, versions.size());
+            RC_ASSERT((out == versions[other]) == (m == models[other]));
+            RC_ASSERT((out <=> versions[other]) == (m <=> models[other]));
+            if (n > 0) {
+                // A same-size neighbour that differs in one element, at a leaf boundary or not.
+                const std::size_t at = pick(n);
+                std::vector<T> changed_model = m;
+                changed_model[at] = value<T>(++counter);
+                const L changed = src.set(at, changed_model[at]);
+                RC_ASSERT((out == changed) == (m == changed_model));
+                RC_ASSERT((out <=> changed) == (m <=> changed_model));
+                RC_ASSERT((changed <=> out) == (changed_model <=> m));
+            }
             break;
         }
         default: {
