@@ -86,7 +86,10 @@ public:
 private:
     void relocate(std::size_t index) noexcept {
         if (index < d_.size) {
-            const chunk_ref<T> c = ops::locate(d_, index);
+            // locate() reads a local copy: were d_'s address passed out, the compiler would
+            // keep the whole iterator in memory and store ptr_ on every ++ of a loop.
+            const data d = d_;
+            const chunk_ref<T> c = ops::locate(d, index);
             chunk_begin_ = c.data;
             chunk_end_ = c.data + c.count;
             chunk_first_ = c.first;
