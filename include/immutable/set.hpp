@@ -205,10 +205,12 @@ private:
         if (IMMUTABLE_UNLIKELY(root->count == max_size()) && ops::find(root, key) == nullptr) {
             throw std::length_error("immutable::set: more than 2^32 - 1 elements");
         }
-        bool added = false;
         if (root->refs.unique()) {
-            if (node_type* r = transient::insert(root, 0, h, key, ctor, added, cache)) root = r;
-        } else if (node_type* r = ops::insert(root, 0, h, key, ctor, added)) {
+            if (node_type* r = transient::insert(root, h, key, ctor, cache)) root = r;
+            return;
+        }
+        bool added = false;
+        if (node_type* r = ops::insert(root, 0, h, key, ctor, added)) {
             node_type::release(root);
             root = r;
         }

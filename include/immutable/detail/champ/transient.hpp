@@ -184,51 +184,96 @@ struct transient_ops {
         return out;
     }
 
-    // ---- insert: `n` is owned by the builder -------------------------------------------
+    // ---- insert: `root` is owned by the builder --------------------------------------
+    // Inserts or replaces the entry for `k` (hash h) below an owned root. Returns the new
+    // root (often `root` itself), or nullptr when nothing changes.
+    //
+    // A loop rather than a recursion: it walks down while the next node is owned too,
+    // remembering the path, makes the one change at the bottom (the only step that can
+    // throw), and only then stores the changed node in its parent and counts the new entry
+    // on the path. Nothing above the bottom is written before the change succeeded.
     template <class Ctor>
-    static node_type* insert(node_type* n, unsigned shift, std::uint64_t h, const key_type& k,
-                             Ctor& ctor, bool& added, cache_type* cache) {
-        if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
-            unsigned i = base::collision_index(n, k);
-            if (i == none) {
-                added = true;
-                return grow_collision(n, ctor, cache);
+    static node_type* insert(node_type* root, std::uint64_t h, const key_type& k, Ctor& ctor,
+                             cache_type* cache) {
+#if defined(IMMUTABLE_CHAMP_POPCNT_DISPATCH)
+        if (cpu_has_popcnt()) return insert_with_popcnt(root, h, k, ctor, cache);
+#endif
+        return insert_loop(root, h, k, ctor, cache);
+    }
+
+#if defined(IMMUTABLE_CHAMP_POPCNT_DISPATCH)
+    // The same loop compiled for the POPCNT instruction (see node.hpp, cpu_has_popcnt):
+    // g++ turns the portable bit count into the instruction here. About a tenth fewer
+    // instructions per builder insert.
+    template <class Ctor>
+    __attribute__((target("popcnt"))) IMMUTABLE_NOINLINE static node_type*
+    insert_with_popcnt(node_type* root, std::uint64_t h, const key_type& k, Ctor& ctor,
+                       cache_type* cache) {
+        return insert_loop(root, h, k, ctor, cache);
+    }
+#endif
+
+    template <class Ctor>
+    static IMMUTABLE_ALWAYS_INLINE node_type* insert_loop(node_type* root, std::uint64_t h,
+                                                          const key_type& k, Ctor& ctor,
+                                                          cache_type* cache) {
+        node_type* path[shape_type::max_depth + 1]; // owned nodes above `n`
+        unsigned depth = 0;
+        node_type** slot = nullptr; // where `n` is stored in its parent (null: n is the root)
+        node_type* n = root;
+        node_type* out;             // what replaces `n`
+        for (unsigned shift = 0;; shift += bits) {
+            if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
+                unsigned i = base::collision_index(n, k);
+                if (i == none) {
+                    out = grow_collision(n, ctor, cache);
+                    break;
+                }
+                if (ctor.unchanged(n->entries()[i])) return nullptr;
+                ctor.assign(n->entries()[i]);
+                return root;
             }
-            if (ctor.unchanged(n->entries()[i])) return nullptr;
-            ctor.assign(n->entries()[i]);
-            return n;
-        }
-        bitmap_type bit = shape_type::bit_at(h, shift);
-        if (n->datamap & bit) {
-            unsigned i = shape_type::index(n->datamap, bit);
-            entry_type& e = n->entries()[i];
-            if (Traits::equal(Traits::key(e), k)) {
-                if (ctor.unchanged(e)) return nullptr;
-                ctor.assign(e);
-                return n;
+            bitmap_type bit = shape_type::bit_at(h, shift);
+            if (n->datamap & bit) {
+                unsigned i = shape_type::index(n->datamap, bit);
+                entry_type& e = n->entries()[i];
+                if (Traits::equal(Traits::key(e), k)) {
+                    if (ctor.unchanged(e)) return nullptr;
+                    ctor.assign(e);
+                    return root;
+                }
+                ref sub(base::make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h, cache));
+                out = entry_to_child(n, bit, i, sub, cache);
+                break;
             }
-            ref sub(base::make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h, cache));
-            added = true;
-            return entry_to_child(n, bit, i, sub, cache);
-        }
-        if (n->nodemap & bit) {
-            unsigned ci = shape_type::index(n->nodemap, bit);
-            node_type* child = n->children()[ci];
-            base::prefetch_node_body(child);
-            node_type* c;
-            if (child->refs.unique()) {
-                c = insert(child, shift + bits, h, k, ctor, added, cache);
-            } else {
-                c = base::insert(child, shift + bits, h, k, ctor, added);
-                if (c != nullptr) node_type::release(child);
+            if (n->nodemap & bit) {
+                node_type** cs = n->children() + shape_type::index(n->nodemap, bit);
+                node_type* child = *cs;
+                base::prefetch_node_body(child);
+                if (child->refs.unique()) {
+                    path[depth++] = n;
+                    slot = cs;
+                    n = child;
+                    continue;
+                }
+                // The first shared node: copied with the persistent algorithm.
+                bool added = false;
+                node_type* c = base::insert(child, shift + bits, h, k, ctor, added);
+                if (c == nullptr) return nullptr;
+                node_type::release(child);
+                *cs = c;
+                if (!added) return root;
+                ++n->count;
+                out = n;
+                break;
             }
-            if (c == nullptr) return nullptr;
-            n->children()[ci] = c;
-            if (added) ++n->count;
-            return n;
+            out = grow_entry(n, bit, ctor, cache);
+            break;
         }
-        added = true;
-        return grow_entry(n, bit, ctor, cache);
+        for (unsigned d = 0; d < depth; ++d) ++path[d]->count;
+        if (slot == nullptr) return out;
+        *slot = out;
+        return root;
     }
 
     // ---- erase: `n` is owned by the builder --------------------------------------------
