@@ -14,6 +14,7 @@
 // be less than half full; an inner root left with one child is replaced by that child.
 
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -173,6 +174,42 @@ const leaf_node<P>* descend(const node<P>* n, const typename P::key_type& k, con
     return as_leaf(n);
 }
 
+// Can a path be copied by copying bytes? Then the common change (one entry put into or
+// replaced in a leaf with room, nothing splits) takes copy_path below.
+template <class P>
+inline constexpr bool bytewise_path = std::is_trivially_copyable_v<typename P::key_type> &&
+                                      std::is_trivially_copy_constructible_v<typename P::entry_type> &&
+                                      std::is_trivially_destructible_v<typename P::entry_type>;
+
+// The new root for `path` with leaf slots [lo, hi) (hi <= lo + 1) replaced by e, when the
+// leaf has room: the leaf and every inner node on the path copied once, bottom-up, each
+// inner node in one pass with its new child patched in. Only allocations can throw; the
+// part built so far is then released.
+template <class P>
+node_ref<P> copy_path(const tree_path<P>& path, const leaf_node<P>* leaf, std::size_t lo, std::size_t hi,
+                      const typename P::entry_type& e) {
+    using E = typename P::entry_type;
+    node_ref<P> child(allocate_leaf<P>());
+    auto* dst = as_leaf(child.get());
+    const std::size_t count = leaf->count;
+    std::memcpy(static_cast<void*>(dst->entries()), leaf->entries(), lo * sizeof(E));
+    std::construct_at(dst->entries() + lo, e);
+    std::memcpy(static_cast<void*>(dst->entries() + lo + 1), leaf->entries() + hi, (count - hi) * sizeof(E));
+    dst->count = static_cast<std::uint16_t>(count + 1 - (hi - lo));
+    const std::size_t grown = 1 - (hi - lo);
+    for (unsigned d = path.depth; d-- > 0;) {
+        const inner_node<P>* src = path.nodes[d];
+        const std::size_t c = path.index[d];
+        inner_node<P>* n = allocate_inner<P>(src->level);
+        inner_copy_except(n, src, c);
+        n->keys()[c] = min_key(child.get());
+        n->sizes[c] = src->sizes[c] + grown;
+        n->children[c] = child.release();
+        child = node_ref<P>(n);
+    }
+    return child;
+}
+
 // Action protocol for insert_path:
 //   std::optional<Entry> replace(const Entry& current)  k is present: the new entry, or
 //                                                       nullopt to leave the tree as is
@@ -188,10 +225,22 @@ edit_result<P> insert_path(const node<P>* root, const typename P::key_type& k, A
     if (i < leaf->count && !comp(k, entry_key<P>(leaf->entries()[i]))) {
         std::optional<typename P::entry_type> repl = act.replace(leaf->entries()[i]);
         if (!repl) return r;
+        if constexpr (bytewise_path<P>) {
+            r.left = copy_path(path, leaf, i, i + 1, *repl);
+            r.changed = true;
+            return r;
+        }
         r = rebuild_leaf(leaf, i, i + 1, &*repl);
     } else {
         typename P::entry_type fresh = act.make();
         grew = true;
+        if constexpr (bytewise_path<P>) {
+            if (leaf->count < P::leaf_capacity) {
+                r.left = copy_path(path, leaf, i, i, fresh);
+                r.changed = true;
+                return r;
+            }
+        }
         r = rebuild_leaf(leaf, i, i, &fresh);
     }
     for (unsigned d = path.depth; d-- > 0;) {
