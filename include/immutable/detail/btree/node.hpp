@@ -365,13 +365,22 @@ void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t f
 }
 
 // Makes the empty node n a copy of src (trivially copyable keys) sharing every child but
-// the one at `unshared`, whose slot is copied raw for the caller to overwrite.
+// the one at `unshared`, whose slot is copied raw for the caller to overwrite. One pass
+// over the slots: measured faster than three block copies (library calls of a run-time
+// length) followed by the retains.
 template <class P>
 void inner_copy_except(inner_node<P>* n, const inner_node<P>* src, std::size_t unshared) noexcept {
+    static_assert(std::is_trivially_copyable_v<typename P::key_type>);
     const std::size_t count = src->count;
-    inner_copy_slots(n, 0, src, 0, count);
-    for (std::size_t i = 0; i < unshared; ++i) retain(src->children[i]);
-    for (std::size_t i = unshared + 1; i < count; ++i) retain(src->children[i]);
+    auto* keys = n->keys();
+    const auto* src_keys = src->keys();
+    for (std::size_t i = 0; i < count; ++i) {
+        node<P>* child = src->children[i];
+        keys[i] = src_keys[i];
+        n->children[i] = child;
+        n->sizes[i] = src->sizes[i];
+        if (i != unshared) retain(child);
+    }
     n->count = static_cast<std::uint16_t>(count);
 }
 
