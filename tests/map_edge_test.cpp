@@ -480,6 +480,86 @@ TEST_F(map_edge, throwing_copies_leave_builders_unchanged) {
     }
 }
 
+// A builder that owns its whole trie (never built) changes nodes in place down a path and
+// counts the new entry on that path only after the change at the bottom succeeded: a
+// throw anywhere must leave every count, and the content, as it was.
+TEST_F(map_edge, throwing_copies_leave_an_owned_builder_unchanged) {
+    std::map<int, int> model;
+    tmap::builder b;
+    for (int i = 0; i < 700; ++i) {
+        b.set(throwing_value(i * 3), throwing_value(i));
+        model[i * 3] = i;
+    }
+    auto check = [&] {
+        ASSERT_EQ(check_invariants(b), "");
+        ASSERT_EQ(b.size(), model.size());
+        for (auto [k, v] : model) {
+            const throwing_value* found = b.find(throwing_value(k));
+            ASSERT_NE(found, nullptr);
+            ASSERT_EQ(found->value(), v);
+        }
+    };
+    // New keys (inline slot, pushed-down entry, deeper levels) and existing ones.
+    for (int key : {1, 4, 2101, 5, 30001, 3, 2097}) {
+        for_each_failure_point([&] { b.set(throwing_value(key), throwing_value(-7)); }, check);
+        model[key] = -7;
+        check();
+    }
+    tmap built = b.build();
+    expect_tmap(built, model);
+}
+
+TEST_F(map_edge, failed_allocations_leave_an_owned_builder_unchanged) {
+    std::map<int, int> model;
+    tmap::builder b;
+    for (int i = 0; i < 3000; ++i) {
+        b.set(throwing_value(i * 3), throwing_value(i));
+        model[i * 3] = i;
+    }
+    for (int k = 0; k < 8; ++k) {
+        int key = 100001 + 3 * k;
+        counting_policy::fail_after(k / 2);
+        try {
+            b.set(throwing_value(key), throwing_value(k));
+            model[key] = k;
+        } catch (const std::bad_alloc&) {
+        }
+        counting_policy::never_fail();
+        ASSERT_EQ(check_invariants(b), "");
+        ASSERT_EQ(b.size(), model.size());
+        for (auto [mk, mv] : model) ASSERT_EQ(b.find(throwing_value(mk))->value(), mv);
+    }
+}
+
+// The builder's loop walks owned nodes and copies the first shared one: after build()
+// and a first change, the root is owned and its children shared.
+TEST_F(map_edge, builder_changes_below_a_shared_child_count_on_the_owned_path) {
+    using cmap = counted_map<std::int64_t, std::int64_t>;
+    cmap::builder b;
+    std::unordered_map<std::int64_t, std::int64_t> model;
+    for (std::int64_t i = 0; i < 5000; ++i) {
+        b.set(i * 7919, i);
+        model[i * 7919] = i;
+    }
+    std::vector<cmap> versions;
+    std::vector<std::unordered_map<std::int64_t, std::int64_t>> models;
+    for (int round = 0; round < 20; ++round) {
+        versions.push_back(b.build());
+        models.push_back(model);
+        for (std::int64_t j = 0; j < 50; ++j) {
+            std::int64_t key = (round * 50 + j) * 104729 + 1;
+            b.set(key, j);
+            model[key] = j;
+            b.set((round * 50 + j) * 7919, -j); // an existing key: no count change
+            model[(round * 50 + j) * 7919] = -j;
+        }
+        ASSERT_EQ(check_invariants(b), "");
+        ASSERT_EQ(b.size(), model.size());
+    }
+    expect_content(b.build(), model);
+    for (std::size_t v = 0; v < versions.size(); ++v) expect_content(versions[v], models[v]);
+}
+
 TEST_F(map_edge, failed_allocations_leave_every_version_unchanged) {
     std::map<int, int> model;
     tmap m = make_tmap(3000, model);

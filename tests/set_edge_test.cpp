@@ -217,6 +217,29 @@ TEST_F(set_edge, throwing_copies_leave_builders_unchanged) {
     EXPECT_EQ(tcontent(base), tcontent(make_tset(0, 500, 1)));
 }
 
+// A builder that owns its whole trie (never built): a throw at the bottom of an in-place
+// path must leave every count and the content unchanged.
+TEST_F(set_edge, throwing_copies_leave_an_owned_builder_unchanged) {
+    tset::builder b;
+    std::set<int> model;
+    for (int i = 0; i < 2000; i += 2) {
+        b.insert(throwing_value(i));
+        model.insert(i);
+    }
+    auto check = [&] {
+        ASSERT_EQ(check_invariants(b), "");
+        ASSERT_EQ(b.size(), model.size());
+        std::set<int> seen;
+        for (const auto& v : b) seen.insert(v.value());
+        ASSERT_EQ(seen, model);
+    };
+    for (int v : {1, 3, 4001, 7, 90001, 10}) {
+        for_each_failure_point([&] { b.insert(throwing_value(v)); }, check);
+        model.insert(v);
+        check();
+    }
+}
+
 TEST_F(set_edge, failed_allocations_leave_inputs_unchanged) {
     auto a = range_set(0, 5000);
     auto b = range_set(2500, 7500);

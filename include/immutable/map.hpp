@@ -280,6 +280,7 @@ private:
 template <class K, class V, class Hash, class Equal, memory_policy Policy>
 class map<K, V, Hash, Equal, Policy>::builder {
 public:
+    using traits_type = typename map::traits_type; // for the engine's invariant checks
     builder() noexcept = default;
     explicit builder(const map& m) noexcept : root_(m.root_) {
         if (root_ != nullptr) node_type::retain(root_);

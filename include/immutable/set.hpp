@@ -246,6 +246,7 @@ private:
 template <class T, class Hash, class Equal, memory_policy Policy>
 class set<T, Hash, Equal, Policy>::builder {
 public:
+    using traits_type = typename set::traits_type; // for the engine's invariant checks
     builder() noexcept = default;
     explicit builder(const set& s) noexcept : root_(s.root_) {
         if (root_ != nullptr) node_type::retain(root_);
