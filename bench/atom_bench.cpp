@@ -373,6 +373,7 @@ void register_impl() {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_impl<atom_impl>();
 #ifdef IMMUTABLE_BENCH_HAVE_TBB
     register_impl<tbb_impl>();

@@ -432,6 +432,7 @@ void register_all() {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_all();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

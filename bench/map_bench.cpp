@@ -451,6 +451,7 @@ void register_strided() {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_all<std::int64_t>("");
     register_all<std::string>("_string");
     register_small<std::int64_t>("");

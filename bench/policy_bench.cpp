@@ -492,6 +492,7 @@ void register_handoff() {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_policy<immutable::heap_policy>();
     register_policy<immutable::pooled_policy>();
     register_policy<immutable::single_thread_pooled_policy>();

@@ -135,6 +135,7 @@ void register_policy(const std::string& name) {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_policy<immutable::heap_policy>("immutable::heap_policy");
     register_policy<immutable::pooled_policy>("immutable::pooled_policy");
     register_policy<immutable::single_thread_pooled_policy>("immutable::single_thread_pooled_policy");

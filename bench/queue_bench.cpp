@@ -194,6 +194,7 @@ void register_impl(const char* impl) {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_impl<persistent<iqueue>>("immutable::queue(persistent)");
     register_impl<persistent_moved<iqueue>>("immutable::queue(persistent,moved)");
     register_impl<persistent<pooled_queue>>("immutable::queue<pooled>(persistent)");

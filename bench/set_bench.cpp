@@ -194,6 +194,7 @@ void register_set(const std::string& impl) {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_set<iset>("immutable::set");
     register_set<std_set>("std::unordered_set");
 #ifdef IMMUTABLE_BENCH_HAVE_ABSL

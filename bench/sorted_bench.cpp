@@ -478,6 +478,7 @@ void register_set() {
 } // namespace
 
 int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
     register_map<std::int64_t>("", true);
     register_map<std::string>("_string", false);
     register_set();

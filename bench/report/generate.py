@@ -134,6 +134,7 @@ def run_information(doc, context, benchmarks):
     add("min time per repetition", "min_time")
     add("largest size", "max_size")
     add("filter", "filter")
+    add("reference counts", "reference_counts")
     add("Google Benchmark", "benchmark_version")
     add("build and run time", "total_run_time")
     load = context.get("load_avg")

@@ -134,6 +134,10 @@ def machine_context(build_dir, targets, settings):
         "min_time": "default" if settings["min_time"] is None else f"{settings['min_time']:g}s",
         "max_size": "all" if settings["max_size"] is None else f"{settings['max_size']:,}".replace(",", " "),
         "filter": settings["filter"] or "",
+        "reference_counts": ("atomic: every binary starts a thread first (--threaded-process)"
+                             if settings["threaded_process"] else
+                             "plain while a binary has one thread (atom_bench: atomic once its threads start);"
+                             " --threaded-process measures the atomic path everywhere"),
         "benchmark_version": version,
     }
 
@@ -269,6 +273,9 @@ def main(argv=None):
                         help="seconds per repetition (default: Google Benchmark's 0.5, --quick: 0.05)")
     parser.add_argument("--max-size", type=int, default=None,
                         help="largest N from the standard size lists (default: all, --quick: 100000)")
+    parser.add_argument("--threaded-process", action="store_true",
+                        help="every binary starts and joins a thread before its benchmarks, so reference "
+                             "counts use locked instructions as in a multi-threaded program")
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build", "bench"),
                         help="build directory of the bench preset (default: build/bench)")
     parser.add_argument("--skip-build", action="store_true", help="run the binaries already built")
@@ -283,6 +290,7 @@ def main(argv=None):
         "min_time": args.min_time if args.min_time is not None else defaults["min_time"],
         "max_size": args.max_size if args.max_size is not None else defaults["max_size"],
         "filter": args.filter,
+        "threaded_process": args.threaded_process,
     }
     if settings["repetitions"] < 5:
         print("bench-report: note: fewer than 5 repetitions leave bench/compare unable to test",
@@ -311,6 +319,7 @@ def main(argv=None):
     env = dict(os.environ)
     if settings["max_size"] is not None:
         env["IMMUTABLE_BENCH_MAX_SIZE"] = str(settings["max_size"])
+    env["IMMUTABLE_BENCH_THREADED"] = "1" if settings["threaded_process"] else "0"
     run_args = dict(settings, context_flag=context_flag(context))
 
     os.makedirs(raw_dir, exist_ok=True)

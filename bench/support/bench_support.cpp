@@ -8,7 +8,10 @@
 #include <mutex>
 #include <utility>
 #include <numeric>
+#include <thread>
 #include <unordered_set>
+
+#include <immutable/detail/refcount.hpp>
 
 namespace immutable_bench {
 
@@ -33,6 +36,14 @@ void add_sizes(benchmark::internal::Benchmark* b, std::initializer_list<std::int
     if (huge_sizes_enabled() && 10000000 <= limit) b->Arg(10000000);
 }
 } // namespace
+
+void prepare_process() {
+    const char* flag = std::getenv("IMMUTABLE_BENCH_THREADED");
+    if (flag != nullptr && std::string(flag) == "1") std::thread([] {}).join();
+    benchmark::AddCustomContext("reference_counts", immutable::detail::process_is_single_threaded()
+                                                        ? "plain (single-threaded process)"
+                                                        : "atomic (multi-threaded process)");
+}
 
 void standard_sizes(benchmark::internal::Benchmark* b) {
     add_sizes(b, {1, 10, 100, 1000, 10000, 100000, 1000000});

@@ -24,6 +24,13 @@
 
 namespace immutable_bench {
 
+// Call first in main(). The library's atomic reference counts use plain instructions while
+// the process has never had a second thread (see docs/memory.md), so a benchmark binary
+// measures that mode by default. IMMUTABLE_BENCH_THREADED=1 in the environment starts and
+// joins one thread first, so every row measures the locked instructions a multi-threaded
+// program pays. The mode is recorded in the run's context as "reference_counts".
+void prepare_process();
+
 // The standard sizes; 10M only when IMMUTABLE_BENCH_HUGE=1 is set in the environment.
 void standard_sizes(benchmark::internal::Benchmark* b);
 // Sizes from 1,000 to 1,000,000 (the ones the issues name for comparisons).

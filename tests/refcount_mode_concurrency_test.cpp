@@ -1,0 +1,115 @@
+// Atomic reference counts change with plain instructions while the process has a single
+// thread and with locked ones after the first thread starts (detail/refcount.hpp). These
+// tests build versions in the first mode, hand them to eight threads that copy, derive and
+// drop versions in the second, and check that every count came back: each node is freed
+// exactly once when the last version goes, and the shared versions are unchanged.
+// Run under ThreadSanitizer by the tsan preset, which also checks the hand-over itself.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include <immutable/list.hpp>
+#include <immutable/map.hpp>
+#include <immutable/sorted_map.hpp>
+
+#include "support/counting_policy.hpp"
+
+using immutable::detail::atomic_refcount;
+using immutable::detail::process_is_single_threaded;
+using immutable::test::counting_policy;
+
+namespace {
+
+using L = immutable::list<std::int64_t, counting_policy>;
+using M = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>, std::equal_to<std::int64_t>,
+                         counting_policy>;
+using S = immutable::sorted_map<std::int64_t, std::int64_t, std::less<std::int64_t>, counting_policy>;
+
+// The counter's own contract, in whichever mode the process is in when it runs.
+void exercise_counter() {
+    atomic_refcount c;
+    EXPECT_TRUE(c.unique());
+    c.retain();
+    c.retain();
+    EXPECT_EQ(c.count(), 3u);
+    EXPECT_FALSE(c.unique());
+    EXPECT_FALSE(c.release());
+    EXPECT_FALSE(c.release());
+    EXPECT_TRUE(c.unique());
+    EXPECT_TRUE(c.release());
+}
+
+} // namespace
+
+// The tests run in the order declared: the first two start in a process that has had no
+// thread yet (unless a sanitizer runtime started one), the last checks the switch.
+#ifdef IMMUTABLE_ALWAYS_ATOMIC_COUNTS
+// Built a second time with the opt-out defined (tests/CMakeLists.txt): never plain counts.
+TEST(refcount_mode, the_opt_out_always_locks) {
+    EXPECT_FALSE(process_is_single_threaded());
+}
+#endif
+
+TEST(refcount_mode, counts_before_any_thread) {
+#if defined(IMMUTABLE_HAVE_LIBC_SINGLE_THREADED) && !defined(IMMUTABLE_ALWAYS_ATOMIC_COUNTS)
+    RecordProperty("plain_counts", process_is_single_threaded() ? "yes" : "no");
+#endif
+    exercise_counter();
+}
+
+TEST(refcount_mode, versions_built_before_threads_are_shared_safely_after) {
+    const std::int64_t live_before = counting_policy::live_nodes.load();
+    {
+        // Built while the process may still be single-threaded (when this test runs alone).
+        L::builder lb;
+        M::builder mb;
+        S::builder sb;
+        for (std::int64_t i = 0; i < 5000; ++i) {
+            lb.push_back(i);
+            mb.set(i * 7, i);
+            sb.set(i * 7, i);
+        }
+        const L list = lb.build();
+        const M map = mb.build();
+        const S sorted = sb.build();
+
+        std::vector<std::thread> threads;
+        std::vector<int> failures(8, 0);
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&, t] {
+                for (int round = 0; round < 200; ++round) {
+                    const auto k = static_cast<std::int64_t>(round * 8 + t);
+                    L l2 = list.set(static_cast<std::size_t>(k * 13 % 5000), -k).push_back(k);
+                    M m2 = map.set(k * 7, -k).erase(k * 7 + 7);
+                    S s2 = sorted.set(k * 7 + 1, k).erase(k * 7);
+                    L copy = l2;
+                    if (copy.back() != k || l2.size() != 5001) ++failures[static_cast<std::size_t>(t)];
+                    if (*m2.find(k * 7) != -k || m2.contains(k * 7 + 7)) ++failures[static_cast<std::size_t>(t)];
+                    if (*s2.find(k * 7 + 1) != k || s2.contains(k * 7)) ++failures[static_cast<std::size_t>(t)];
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        for (int f : failures) EXPECT_EQ(f, 0);
+
+        // The shared versions are unchanged.
+        ASSERT_EQ(list.size(), 5000u);
+        ASSERT_EQ(map.size(), 5000u);
+        ASSERT_EQ(sorted.size(), 5000u);
+        for (std::int64_t i = 0; i < 5000; ++i) {
+            ASSERT_EQ(list[static_cast<std::size_t>(i)], i);
+            ASSERT_EQ(*map.find(i * 7), i);
+            ASSERT_EQ(*sorted.find(i * 7), i);
+        }
+    }
+    // Every node of every version is gone: no count was lost or doubled in either mode.
+    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+}
+
+TEST(refcount_mode, counts_are_locked_once_a_thread_has_run) {
+    std::thread([] {}).join();
+    EXPECT_FALSE(process_is_single_threaded());
+    exercise_counter();
+}
