@@ -59,8 +59,14 @@ public:
         else value_ = n;
     }
     // Takes slot `expected` for the caller if nobody has constructed it yet.
+    // While the process has one thread a plain compare and store does (see refcount.hpp).
     bool claim(std::uint32_t expected) noexcept {
         if constexpr (concurrent) {
+            if (process_is_single_threaded()) {
+                if (value_.load(std::memory_order_relaxed) != expected) return false;
+                value_.store(expected + 1, std::memory_order_relaxed);
+                return true;
+            }
             return value_.compare_exchange_strong(expected, expected + 1,
                                                   std::memory_order_acq_rel,
                                                   std::memory_order_relaxed);
