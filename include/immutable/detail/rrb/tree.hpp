@@ -112,6 +112,8 @@ struct tree_ops : nodes<T, Policy> {
     // guarded by compares on the (loop-invariant, well predicted) shift, so a lookup in a
     // 1M list runs without a taken branch; a jump table cost four instructions and an
     // indirect jump more, which matters when many lookups overlap in the pipeline.
+    // Needs s >= bits (n is an inner node): a root's shift always is, and get_relaxed
+    // calls this only above the leaves.
     IMMUTABLE_ALWAYS_INLINE static const T& get_regular(const base* n, unsigned s, std::size_t i) noexcept {
         auto down = [&](unsigned shift) { n = as_inner(n)->children[(i >> shift) & mask]; };
         if (s >= 3 * bits) {
