@@ -412,14 +412,17 @@ using tmap = immutable::map<throwing_value, throwing_value, std::hash<throwing_v
                             std::equal_to<throwing_value>, counting_policy>;
 
 namespace {
-tmap make_tmap(int n, std::map<int, int>& model) {
+// A builder that has never been built (so it owns every node) over keys 0, 3, ..., 3(n-1).
+tmap::builder owned_builder(int n, std::map<int, int>& model) {
     tmap::builder b;
     for (int i = 0; i < n; ++i) {
         b.set(throwing_value(i * 3), throwing_value(i));
         model[i * 3] = i;
     }
-    return b.build();
+    return b;
 }
+
+tmap make_tmap(int n, std::map<int, int>& model) { return owned_builder(n, model).build(); }
 
 void expect_tmap(const tmap& m, const std::map<int, int>& model) {
     ASSERT_EQ(check_invariants(m), "");
@@ -485,11 +488,7 @@ TEST_F(map_edge, throwing_copies_leave_builders_unchanged) {
 // throw anywhere must leave every count, and the content, as it was.
 TEST_F(map_edge, throwing_copies_leave_an_owned_builder_unchanged) {
     std::map<int, int> model;
-    tmap::builder b;
-    for (int i = 0; i < 700; ++i) {
-        b.set(throwing_value(i * 3), throwing_value(i));
-        model[i * 3] = i;
-    }
+    tmap::builder b = owned_builder(700, model);
     auto check = [&] {
         ASSERT_EQ(check_invariants(b), "");
         ASSERT_EQ(b.size(), model.size());
@@ -511,11 +510,7 @@ TEST_F(map_edge, throwing_copies_leave_an_owned_builder_unchanged) {
 
 TEST_F(map_edge, failed_allocations_leave_an_owned_builder_unchanged) {
     std::map<int, int> model;
-    tmap::builder b;
-    for (int i = 0; i < 3000; ++i) {
-        b.set(throwing_value(i * 3), throwing_value(i));
-        model[i * 3] = i;
-    }
+    tmap::builder b = owned_builder(3000, model);
     for (int k = 0; k < 8; ++k) {
         int key = 100001 + 3 * k;
         counting_policy::fail_after(k / 2);

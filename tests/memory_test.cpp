@@ -4,6 +4,7 @@
 #include <immutable/memory.hpp>
 
 #include "support/counting_policy.hpp"
+#include "support/refcount_contract.hpp"
 #include "support/throwing_value.hpp"
 
 using immutable::test::counting_policy;
@@ -13,24 +14,11 @@ static_assert(immutable::memory_policy<immutable::heap_policy>);
 static_assert(immutable::memory_policy<immutable::single_thread_heap_policy>);
 
 TEST(refcount, atomic_counts_and_reports_last_release) {
-    immutable::detail::atomic_refcount rc;
-    EXPECT_TRUE(rc.unique());
-    rc.retain();
-    EXPECT_FALSE(rc.unique());
-    EXPECT_EQ(rc.count(), 2u);
-    EXPECT_FALSE(rc.release());
-    EXPECT_TRUE(rc.release());
+    immutable::test::expect_refcount_contract<immutable::detail::atomic_refcount>();
 }
 
 TEST(refcount, plain_counts_and_reports_last_release) {
-    immutable::detail::plain_refcount rc;
-    rc.retain();
-    rc.retain();
-    EXPECT_EQ(rc.count(), 3u);
-    EXPECT_FALSE(rc.release());
-    EXPECT_FALSE(rc.release());
-    EXPECT_TRUE(rc.unique());
-    EXPECT_TRUE(rc.release());
+    immutable::test::expect_refcount_contract<immutable::detail::plain_refcount>();
 }
 
 TEST(counting_policy, tracks_live_nodes_and_bytes) {

@@ -15,6 +15,7 @@
 #include <immutable/sorted_map.hpp>
 
 #include "support/counting_policy.hpp"
+#include "support/refcount_contract.hpp"
 
 using immutable::detail::atomic_refcount;
 using immutable::detail::process_is_single_threaded;
@@ -28,18 +29,7 @@ using M = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>, st
 using S = immutable::sorted_map<std::int64_t, std::int64_t, std::less<std::int64_t>, counting_policy>;
 
 // The counter's own contract, in whichever mode the process is in when it runs.
-void exercise_counter() {
-    atomic_refcount c;
-    EXPECT_TRUE(c.unique());
-    c.retain();
-    c.retain();
-    EXPECT_EQ(c.count(), 3u);
-    EXPECT_FALSE(c.unique());
-    EXPECT_FALSE(c.release());
-    EXPECT_FALSE(c.release());
-    EXPECT_TRUE(c.unique());
-    EXPECT_TRUE(c.release());
-}
+void exercise_counter() { immutable::test::expect_refcount_contract<atomic_refcount>(); }
 
 } // namespace
 

@@ -16,10 +16,13 @@
 namespace immutable_bench {
 
 namespace {
-bool huge_sizes_enabled() {
-    const char* flag = std::getenv("IMMUTABLE_BENCH_HUGE");
+// Is the environment variable `name` set to "1"?
+bool env_flag(const char* name) {
+    const char* flag = std::getenv(name);
     return flag != nullptr && std::string(flag) == "1";
 }
+
+bool huge_sizes_enabled() { return env_flag("IMMUTABLE_BENCH_HUGE"); }
 
 // IMMUTABLE_BENCH_MAX_SIZE=N drops the sizes above N (scripts/bench-report --quick sets it).
 std::int64_t max_size() {
@@ -38,8 +41,7 @@ void add_sizes(benchmark::internal::Benchmark* b, std::initializer_list<std::int
 } // namespace
 
 void prepare_process() {
-    const char* flag = std::getenv("IMMUTABLE_BENCH_THREADED");
-    if (flag != nullptr && std::string(flag) == "1") std::thread([] {}).join();
+    if (env_flag("IMMUTABLE_BENCH_THREADED")) std::thread([] {}).join();
     benchmark::AddCustomContext("reference_counts", immutable::detail::process_is_single_threaded()
                                                         ? "plain (single-threaded process)"
                                                         : "atomic (multi-threaded process)");
