@@ -253,6 +253,40 @@ TEST_F(sorted_map_edge, iterators_walk_both_ways_across_leaves) {
     EXPECT_EQ(std::distance(m.begin(), m.end()), 3000);
 }
 
+// Iterators keep a rank, not a path: a tree three inner levels deep makes ++ and -- cross
+// parent boundaries (where the next leaf is found again from the root) many times, and
+// iterators from lower_bound must step both ways from wherever they land.
+TEST_F(sorted_map_edge, iterators_cross_parent_boundaries_in_a_deep_tree) {
+    int_map::builder b;
+    const int n = 200000;
+    for (int i = 0; i < n; ++i) b.set(3 * i, i);
+    const int_map m = b.build();
+    int expected = 0;
+    for (auto it = m.begin(); it != m.end(); ++it, ++expected) ASSERT_EQ(it->first, 3 * expected);
+    EXPECT_EQ(expected, n);
+    for (auto it = m.end(); it != m.begin();) {
+        --it;
+        --expected;
+        ASSERT_EQ(it->first, 3 * expected);
+    }
+    EXPECT_EQ(expected, 0);
+    for (int probe = 1; probe < 3 * n; probe += 29989) {
+        const auto at = m.lower_bound(probe);
+        const int first = (probe + 2) / 3;
+        ASSERT_EQ(at->first, 3 * first);
+        auto back = at;
+        for (int k = 1; k <= 500 && first - k >= 0; ++k) ASSERT_EQ((--back)->first, 3 * (first - k));
+        auto fwd = at;
+        for (int k = 1; k <= 500 && first + k < n; ++k) ASSERT_EQ((++fwd)->first, 3 * (first + k));
+        EXPECT_EQ(std::distance(m.begin(), at), first);
+        EXPECT_EQ(std::distance(at, m.end()), n - first);
+    }
+    EXPECT_EQ(m.lower_bound(3 * n), m.end());
+    EXPECT_EQ(std::prev(m.lower_bound(3 * n))->first, 3 * (n - 1));
+    EXPECT_EQ(std::ranges::distance(m.range(3 * 1000, 3 * 150000)), 149000);
+    EXPECT_TRUE(m.range(3 * 150000, 3 * 1000).empty());
+}
+
 TEST_F(sorted_map_edge, bounds_and_ranges) {
     counted_map m = make_counted(1000, 10); // keys 0, 10, ..., 9990
     EXPECT_EQ(m.lower_bound(15)->first, 20);

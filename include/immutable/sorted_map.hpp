@@ -124,8 +124,8 @@ public:
     sorted_map erase(const K& k) const { return sorted_map(detail::btree::erase_from(tree_, k, comp_), comp_); }
 
     // Iterators in key order. begin() O(log n), end() O(1), ++/-- amortised O(1).
-    iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height()); }
-    iterator end() const noexcept { return iterator::end_of(tree_.root(), tree_.height()); }
+    iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height(), tree_.size()); }
+    iterator end() const noexcept { return iterator::end_of(tree_.root(), tree_.height(), tree_.size()); }
     iterator cbegin() const noexcept { return begin(); }
     iterator cend() const noexcept { return end(); }
     reverse_iterator rbegin() const noexcept { return reverse_iterator(end()); }

@@ -1,17 +1,26 @@
 #pragma once
 // Persistent B+tree: bidirectional iterator and the [first, last) view used by range().
 //
-// Nodes have no parent pointers (a shared subtree has many parents), so an iterator keeps
-// the path from the root: one byte per inner level (the child index taken), the leaf, its
-// parent and the position in the leaf. Moving within a leaf or to the next leaf under the
-// same parent is O(1); crossing a parent boundary walks the path again from the root,
-// which happens once every ~inner_capacity leaves. end() is the state "no leaf", so it is
-// O(1) to make and compare against. An iterator stays valid as long as the tree it came
-// from (or any version sharing its nodes) is alive.
+// Nodes have no parent pointers (a shared subtree has many parents), so an iterator cannot
+// climb. It keeps the leaf, its parent and its slot there, the position in the leaf, and
+// the rank (number of entries before it in the tree) of the leaf's first entry. Moving
+// within a leaf or to a sibling under the same parent is O(1); crossing a parent boundary
+// finds the next leaf again from the root by rank, through the subtree sizes the inner
+// nodes keep, which happens once every ~inner_capacity leaves. end() is the position
+// whose rank is the tree's size, so it is O(1) to make and compare against.
+//
+// Why a rank and not the path of child indexes: every field is a scalar and the slow step
+// is a static function of scalars, so the compiler keeps a hot loop's iterator in
+// registers (an array indexed by a variable pins the whole object to memory, and each ++
+// then waits on a store and a reload). Ranks also make == and ordering exact even for a
+// tree built with a comparator that is not an order, where one shared leaf can appear
+// twice: the descent by rank never consults the comparator.
+//
+// An iterator stays valid as long as the tree it came from (or any version sharing its
+// nodes) is alive.
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <iterator>
 #include <ranges>
 
@@ -39,7 +48,7 @@ public:
     pointer operator->() const noexcept { return leaf_->entries() + pos_; }
 
     iterator& operator++() noexcept {
-        if (++pos_ < leaf_->count) return *this;
+        if (++pos_ < leaf_count_) return *this;
         next_leaf();
         return *this;
     }
@@ -49,9 +58,7 @@ public:
         return old;
     }
     iterator& operator--() noexcept {
-        if (leaf_ == nullptr) {
-            to_last();
-        } else if (pos_ > 0) {
+        if (pos_ > 0) {
             --pos_;
         } else {
             previous_leaf();
@@ -64,145 +71,143 @@ public:
         return old;
     }
 
-    // Same leaf and slot, and (checked only then, so loops stay cheap) the same path: a
-    // tree built with a comparator that is not an order may hold one shared leaf twice.
+    // The same position: the same rank (end is the rank equal to the size). The position
+    // in the leaf is compared first, since it is the field that changes on every step.
     friend bool operator==(const iterator& a, const iterator& b) noexcept {
-        return a.leaf_ == b.leaf_ && a.pos_ == b.pos_ &&
-               (a.leaf_ == nullptr || std::memcmp(a.path_, b.path_, a.height_) == 0);
+        return a.pos_ == b.pos_ && a.first_ == b.first_;
     }
 
     // ---- engine side ------------------------------------------------------------------
 
-    static iterator end_of(const node_t* root, unsigned height) noexcept {
+    // The entries before this position, in O(1).
+    std::size_t rank() const noexcept { return first_ + pos_; }
+
+    static iterator end_of(const node_t* root, unsigned height, std::size_t size) noexcept {
         iterator it;
         it.root_ = root;
         it.height_ = static_cast<std::uint8_t>(height);
+        it.first_ = size;
         return it;
     }
 
-    static iterator begin_of(const node_t* root, unsigned height) noexcept {
-        iterator it = end_of(root, height);
-        if (root != nullptr) it.descend_leftmost(root, 0);
+    static iterator begin_of(const node_t* root, unsigned height, std::size_t size) noexcept {
+        iterator it = end_of(root, height, size);
+        if (size != 0) it.move_to(locate(root, height, 0));
         return it;
     }
 
     // Positions on the first entry not less than k (upper = false) or greater than k
     // (upper = true).
     template <class Route, class LeafBound>
-    static iterator seek(const node_t* root, unsigned height, Route route, LeafBound bound) {
-        iterator it = end_of(root, height);
-        if (root == nullptr) return it;
+    static iterator seek(const node_t* root, unsigned height, std::size_t size, Route route, LeafBound bound) {
+        iterator it = end_of(root, height, size);
+        if (size == 0) return it;
+        leaf_place place;
         const node_t* n = root;
         for (unsigned depth = 0; depth < height; ++depth) {
             const auto* in = as_inner(n);
-            std::size_t i = route(in);
-            it.path_[depth] = static_cast<std::uint8_t>(i);
-            it.parent_ = in;
+            const std::size_t i = route(in);
+            for (std::size_t j = 0; j < i; ++j) place.first += in->sizes[j];
+            place.parent = in;
+            place.slot = static_cast<std::uint16_t>(i);
             n = in->children[i];
         }
-        it.leaf_ = as_leaf(n);
-        it.pos_ = static_cast<std::uint16_t>(bound(it.leaf_));
-        if (it.pos_ >= it.leaf_->count) it.next_leaf();
+        place.leaf = as_leaf(n);
+        it.move_to(place);
+        it.pos_ = static_cast<std::uint16_t>(bound(place.leaf));
+        if (it.pos_ >= it.leaf_count_) it.next_leaf();
         return it;
     }
 
     // Does `a` come strictly before `b` in the tree they both belong to?
-    static bool before(const iterator& a, const iterator& b) noexcept {
-        if (a.leaf_ == nullptr) return false;
-        if (b.leaf_ == nullptr) return true;
-        for (unsigned d = 0; d < a.height_; ++d) {
-            if (a.path_[d] != b.path_[d]) return a.path_[d] < b.path_[d];
-        }
-        return a.pos_ < b.pos_;
-    }
+    static bool before(const iterator& a, const iterator& b) noexcept { return a.rank() < b.rank(); }
 
 private:
-    void descend_leftmost(const node_t* n, unsigned depth) noexcept {
-        for (; depth < height_; ++depth) {
-            parent_ = as_inner(n);
-            path_[depth] = 0;
-            n = parent_->children[0];
+    // A leaf found from the root: it, its parent (null when the root is the leaf), its slot
+    // in the parent and the rank of its first entry. leaf is null past the last entry.
+    struct leaf_place {
+        const inner_t* parent = nullptr;
+        const leaf_t* leaf = nullptr;
+        std::size_t first = 0;
+        std::uint16_t slot = 0;
+    };
+
+    // The leaf holding the entry of rank r, found through the subtree sizes; no leaf when
+    // r is not below the tree's size. Kept out of line: it runs once per parent crossing.
+    IMMUTABLE_NOINLINE static leaf_place locate(const node_t* root, unsigned height, std::size_t r) noexcept {
+        leaf_place place;
+        const node_t* n = root;
+        std::size_t rest = r;
+        for (unsigned depth = 0; depth < height; ++depth) {
+            const auto* in = as_inner(n);
+            const std::size_t count = in->count;
+            std::size_t i = 0;
+            while (i < count && rest >= in->sizes[i]) rest -= in->sizes[i++];
+            if (i == count) return leaf_place{}; // only at the root: r is past the end
+            place.parent = in;
+            place.slot = static_cast<std::uint16_t>(i);
+            n = in->children[i];
         }
-        leaf_ = as_leaf(n);
+        if (height == 0 && rest >= n->count) return leaf_place{};
+        place.leaf = as_leaf(n);
+        place.first = r - rest;
+        return place;
+    }
+
+    // Enters `place` at its first entry, or becomes end (keeping first_ = size) when it
+    // holds no leaf.
+    void move_to(const leaf_place& place) noexcept {
         pos_ = 0;
-    }
-
-    void descend_rightmost(const node_t* n, unsigned depth) noexcept {
-        for (; depth < height_; ++depth) {
-            parent_ = as_inner(n);
-            path_[depth] = static_cast<std::uint8_t>(n->count - 1);
-            n = parent_->children[n->count - 1];
+        if (place.leaf == nullptr) {
+            leaf_ = nullptr;
+            parent_ = nullptr;
+            leaf_count_ = 0;
+            return;
         }
-        leaf_ = as_leaf(n);
-        pos_ = static_cast<std::uint16_t>(n->count - 1);
-    }
-
-    void to_last() noexcept {
-        if (root_ != nullptr) descend_rightmost(root_, 0);
-    }
-
-    // The inner nodes on the path, root first.
-    void path_nodes(const inner_t** out) const noexcept {
-        const node_t* n = root_;
-        for (unsigned d = 0; d < height_; ++d) {
-            out[d] = as_inner(n);
-            n = out[d]->children[path_[d]];
-        }
-    }
-
-    void become_end() noexcept {
-        leaf_ = nullptr;
-        parent_ = nullptr;
-        pos_ = 0;
+        parent_ = place.parent;
+        leaf_ = place.leaf;
+        slot_ = place.slot;
+        first_ = place.first;
+        leaf_count_ = place.leaf->count;
     }
 
     void next_leaf() noexcept {
-        if (height_ == 0) return become_end();
-        const unsigned last = height_ - 1u;
-        if (path_[last] + 1u < parent_->count) {
-            ++path_[last];
-            leaf_ = as_leaf(parent_->children[path_[last]]);
+        const std::size_t next = first_ + leaf_count_;
+        if (parent_ != nullptr && slot_ + 1u < parent_->count) {
+            ++slot_;
+            leaf_ = as_leaf(parent_->children[slot_]);
+            first_ = next;
+            leaf_count_ = leaf_->count;
             pos_ = 0;
             return;
         }
-        const inner_t* nodes[max_inner_levels];
-        path_nodes(nodes);
-        for (unsigned d = last; d-- > 0;) {
-            if (path_[d] + 1u < nodes[d]->count) {
-                ++path_[d];
-                descend_leftmost(nodes[d]->children[path_[d]], d + 1);
-                return;
-            }
-        }
-        become_end();
+        const leaf_place place = locate(root_, height_, next);
+        if (place.leaf == nullptr) first_ = next; // end: the rank equals the size
+        move_to(place);
     }
 
+    // Steps back one leaf; begin stays where it is (decrementing begin is not valid).
     void previous_leaf() noexcept {
-        if (height_ == 0) return; // before begin: not a valid move, stay put
-        const unsigned last = height_ - 1u;
-        if (path_[last] > 0) {
-            --path_[last];
-            leaf_ = as_leaf(parent_->children[path_[last]]);
-            pos_ = static_cast<std::uint16_t>(leaf_->count - 1);
-            return;
+        if (first_ == 0) return;
+        if (parent_ != nullptr && leaf_ != nullptr && slot_ > 0) {
+            --slot_;
+            leaf_ = as_leaf(parent_->children[slot_]);
+            leaf_count_ = leaf_->count;
+            first_ -= leaf_count_;
+        } else {
+            move_to(locate(root_, height_, first_ - 1));
         }
-        const inner_t* nodes[max_inner_levels];
-        path_nodes(nodes);
-        for (unsigned d = last; d-- > 0;) {
-            if (path_[d] > 0) {
-                --path_[d];
-                descend_rightmost(nodes[d]->children[path_[d]], d + 1);
-                return;
-            }
-        }
+        pos_ = static_cast<std::uint16_t>(leaf_count_ - 1);
     }
 
     const node_t* root_ = nullptr;
-    const leaf_t* leaf_ = nullptr;
     const inner_t* parent_ = nullptr;
-    std::uint16_t pos_ = 0;
-    std::uint8_t height_ = 0;
-    std::uint8_t path_[max_inner_levels] = {};
+    const leaf_t* leaf_ = nullptr;  // null at end
+    std::size_t first_ = 0;         // rank of leaf_'s first entry; the size at end
+    std::uint16_t pos_ = 0;         // position in leaf_, < leaf_count_ (0 at end)
+    std::uint16_t leaf_count_ = 0;  // leaf_->count, kept so ++ reads no node
+    std::uint16_t slot_ = 0;        // leaf_'s index in parent_
+    std::uint8_t height_ = 0;       // inner levels above the leaves
 };
 
 // The entries between two iterators of one tree, as a view (range-for, std::ranges).

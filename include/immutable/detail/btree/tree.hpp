@@ -94,14 +94,14 @@ const typename P::entry_type* find_entry(const tree<P>& t, const typename P::key
 template <class P>
 iterator<P> lower_bound_of(const tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
     return iterator<P>::seek(
-        t.root(), t.height(), [&](const inner_node<P>* in) { return inner_route(in, k, comp); },
+        t.root(), t.height(), t.size(), [&](const inner_node<P>* in) { return inner_route(in, k, comp); },
         [&](const leaf_node<P>* leaf) { return leaf_lower_bound(leaf, k, comp); });
 }
 
 template <class P>
 iterator<P> upper_bound_of(const tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
     return iterator<P>::seek(
-        t.root(), t.height(), [&](const inner_node<P>* in) { return inner_route(in, k, comp); },
+        t.root(), t.height(), t.size(), [&](const inner_node<P>* in) { return inner_route(in, k, comp); },
         [&](const leaf_node<P>* leaf) { return leaf_upper_bound(leaf, k, comp); });
 }
 
