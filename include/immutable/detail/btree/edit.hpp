@@ -160,12 +160,13 @@ struct tree_path {
     unsigned depth = 0;
 };
 
-template <class P>
+// ForInsert: route as an insertion does (search.hpp), checking each node's last key first.
+template <bool ForInsert, class P>
 const leaf_node<P>* descend(const node<P>* n, const typename P::key_type& k, const typename P::compare& comp,
                             tree_path<P>& path) {
     while (n->level != 0) {
         const auto* in = as_inner(n);
-        const std::size_t i = inner_route(in, k, comp);
+        const std::size_t i = ForInsert ? inner_route_for_insert(in, k, comp) : inner_route(in, k, comp);
         path.nodes[path.depth] = in;
         path.index[path.depth] = i;
         ++path.depth;
@@ -219,9 +220,9 @@ template <class P, class Action>
 edit_result<P> insert_path(const node<P>* root, const typename P::key_type& k, Action& act,
                            const typename P::compare& comp, bool& grew) {
     tree_path<P> path;
-    const leaf_node<P>* leaf = descend(root, k, comp, path);
+    const leaf_node<P>* leaf = descend<true>(root, k, comp, path);
     edit_result<P> r;
-    const std::size_t i = leaf_lower_bound(leaf, k, comp);
+    const std::size_t i = leaf_lower_bound_for_insert(leaf, k, comp);
     if (i < leaf->count && !comp(k, entry_key<P>(leaf->entries()[i]))) {
         std::optional<typename P::entry_type> repl = act.replace(leaf->entries()[i]);
         if (!repl) return r;
@@ -263,7 +264,7 @@ edit_result<P> insert_path(const node<P>* root, const typename P::key_type& k, A
 template <class P>
 edit_result<P> erase_path(const node<P>* root, const typename P::key_type& k, const typename P::compare& comp) {
     tree_path<P> path;
-    const leaf_node<P>* leaf = descend(root, k, comp, path);
+    const leaf_node<P>* leaf = descend<false>(root, k, comp, path);
     const std::size_t i = leaf_lower_bound(leaf, k, comp);
     if (i >= leaf->count || comp(k, entry_key<P>(leaf->entries()[i]))) return {};
     edit_result<P> r = rebuild_leaf<P>(leaf, i, i + 1, nullptr);

@@ -107,7 +107,7 @@ void insert_in_place(tree<P>& t, const typename P::key_type& k, Action& act, con
     node<P>* n = t.root();
     while (n->level != 0) {
         auto* in = as_inner(n);
-        std::size_t i = inner_route(in, k, comp);
+        std::size_t i = inner_route_for_insert(in, k, comp);
         make_editable_slot(in->children[i]);
         node<P>* child = in->children[i];
         if (child->count == node_capacity(child)) {
@@ -122,7 +122,7 @@ void insert_in_place(tree<P>& t, const typename P::key_type& k, Action& act, con
     }
 
     auto* leaf = as_leaf(n);
-    const std::size_t pos = leaf_lower_bound(leaf, k, comp);
+    const std::size_t pos = leaf_lower_bound_for_insert(leaf, k, comp);
     if (pos < leaf->count && !comp(k, entry_key<P>(leaf->entries()[pos]))) {
         std::optional<typename P::entry_type> repl = act.replace(leaf->entries()[pos]);
         if (repl) leaf->entries()[pos] = std::move(*repl);
