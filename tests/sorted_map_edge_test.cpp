@@ -357,6 +357,43 @@ TEST_F(sorted_map_edge, custom_and_stateful_comparators) {
     EXPECT_EQ(b.build().key_comp().mod, 7);
 }
 
+TEST_F(sorted_map_edge, updates_of_an_unshared_rvalue_happen_in_place) {
+    counted_map m;
+    for (int i = 0; i < 5000; ++i) m = std::move(m).set(2 * i, i);
+    EXPECT_EQ(m.size(), 5000u);
+    // A builder's cost: new nodes only where one splits, not a path per insert.
+    auto before = counting_policy::allocations.load();
+    for (int i = 5000; i < 6000; ++i) m = std::move(m).set(2 * i, i);
+    EXPECT_LE(counting_policy::allocations.load() - before, 1000 / 8);
+    before = counting_policy::allocations.load();
+    for (int i = 0; i < 1000; ++i) m = std::move(m).update(2 * i, [](int v) { return v + 1; });
+    for (int i = 1000; i < 1500; ++i) m = std::move(m).insert({2 * i, -i});
+    EXPECT_EQ(counting_policy::allocations.load() - before, 0);
+
+    // Another version shares the nodes: they are copied, and it never changes.
+    const counted_map kept = m;
+    counted_map changed = std::move(m).set(1, -1).erase(2).update(4, [](int v) { return v * 10; });
+    EXPECT_EQ(kept.size(), 6000u);
+    EXPECT_EQ(kept.at(2), 2);
+    EXPECT_EQ(kept.at(4), 3);
+    EXPECT_FALSE(kept.contains(1));
+    EXPECT_EQ(changed.at(1), -1);
+    EXPECT_FALSE(changed.contains(2));
+    EXPECT_EQ(changed.at(4), 30);
+    std::map<int, int> model;
+    for (int i = 0; i < 6000; ++i) model[2 * i] = i < 1000 ? i + 1 : (i < 1500 ? -i : i);
+    std::vector<std::pair<int, int>> got(kept.begin(), kept.end());
+    const std::vector<std::pair<int, int>> want(model.begin(), model.end());
+    EXPECT_EQ(got, want);
+
+    // Erasing through rvalues down to nothing, merges included.
+    counted_map shrinking = changed;
+    for (int i = 0; i < 12000; ++i) shrinking = std::move(shrinking).erase(i);
+    EXPECT_TRUE(shrinking.empty());
+    EXPECT_EQ(changed.size(), 6000u);
+    EXPECT_EQ(sorted_test::invariants(changed), "");
+}
+
 TEST_F(sorted_map_edge, builder_batches_without_touching_built_maps) {
     counted_map m = make_counted(2000);
     auto b = m.to_builder();

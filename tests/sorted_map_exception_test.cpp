@@ -198,6 +198,36 @@ void exercise_map(bool allocation_failures) {
                 ASSERT_EQ(contents(kept), expected);
             }
         }
+
+        // Changes to a map about to be discarded (owned = std::move(owned).set(...)) whose
+        // nodes nothing else shares, so they are edited in place: a failure leaves it as it was.
+        map_t owned;
+        {
+            auto ob = map_t().to_builder();
+            for (int i = 0; i < 400; ++i) ob.set(K(i * 3), V(i));
+            owned = ob.build();
+        }
+        for (int step = 0; step < 60; ++step) {
+            const int key = static_cast<int>(rng() % 1400);
+            const int kind = static_cast<int>(rng() % 3);
+            const auto expected = contents(owned);
+            fail_everywhere(allocation_failures,
+                            [&] {
+                                if (kind == 0) {
+                                    owned = std::move(owned).erase(K(key));
+                                } else if (kind == 1) {
+                                    owned = std::move(owned).set(K(key), V(step));
+                                } else {
+                                    owned = std::move(owned).update(
+                                        K(key), [](const V& v) { return V(value_of(v) + 1); });
+                                }
+                            },
+                            [&] {
+                                ASSERT_EQ(sorted_test::invariants(owned), "");
+                                ASSERT_EQ(contents(owned), expected);
+                            });
+            ASSERT_EQ(sorted_test::invariants(owned), "");
+        }
     }
     EXPECT_EQ(counting_policy::live_nodes.load(), nodes_before);
     EXPECT_EQ(throwing_value::live, tv_before);

@@ -36,7 +36,7 @@ struct op {
 };
 
 rc::Gen<op> gen_op(int range) {
-    return rc::gen::build<op>(rc::gen::set(&op::kind, rc::gen::inRange(0, 11)),
+    return rc::gen::build<op>(rc::gen::set(&op::kind, rc::gen::inRange(0, 12)),
                               rc::gen::set(&op::key, rc::gen::inRange(0, range)),
                               rc::gen::set(&op::value, rc::gen::inRange(-3, 4)),
                               rc::gen::set(&op::version, rc::gen::inRange(0, 1 << 20)),
@@ -199,6 +199,28 @@ void run_model(const std::vector<op>& ops, int range) {
                 for (const auto& [mk, mv] : model) entries.emplace_back(keys<Key>::make(mk), mv);
                 if (o.value < 0) std::shuffle(entries.begin(), entries.end(), std::mt19937(o.version));
                 m = map_t(entries.begin(), entries.end());
+                break;
+            }
+            case 11: {
+                // Changes to a map about to be discarded: in place where only it reaches the
+                // nodes. `m` and the older versions share nodes with it and must not change.
+                map_t owned = m.set(k, o.value);
+                model[o.key] = o.value;
+                for (int step : o.batch) {
+                    const Key sk = keys<Key>::make(step < 0 ? ~step : step);
+                    if (step >= 0) {
+                        owned = std::move(owned).set(sk, step + o.value);
+                        model[step] = step + o.value;
+                    } else {
+                        owned = std::move(owned).erase(sk);
+                        model.erase(~step);
+                    }
+                }
+                owned = std::move(owned).update(k, [](const int& v) { return v + 1; });
+                model[o.key] += 1;
+                owned = std::move(owned).insert({k, o.value});
+                model[o.key] = o.value;
+                m = std::move(owned);
                 break;
             }
             case 9:

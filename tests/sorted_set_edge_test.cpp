@@ -195,6 +195,27 @@ TEST_F(sorted_set_edge, order_statistics_agree_with_iteration) {
     EXPECT_EQ(s.rank(-1), 0u);
 }
 
+TEST_F(sorted_set_edge, updates_of_an_unshared_rvalue_happen_in_place) {
+    set_t s;
+    for (int i = 0; i < 4000; ++i) s = std::move(s).insert(i);
+    const auto before = counting_policy::allocations.load();
+    for (int i = 0; i < 4000; i += 2) s = std::move(s).erase(i); // merges free nodes, never copy
+    for (int i = 1; i < 4000; i += 2) s = std::move(s).insert(i); // present: nothing to do
+    EXPECT_EQ(counting_policy::allocations.load() - before, 0);
+    EXPECT_EQ(s.size(), 2000u);
+
+    const set_t kept = s;
+    set_t changed = std::move(s).insert(0).erase(1);
+    EXPECT_TRUE(changed.contains(0));
+    EXPECT_FALSE(changed.contains(1));
+    EXPECT_FALSE(kept.contains(0));
+    EXPECT_TRUE(kept.contains(1));
+    EXPECT_EQ(kept.size(), 2000u);
+    EXPECT_EQ(kept.nth(0), 1);
+    EXPECT_EQ(sorted_test::invariants(kept), "");
+    EXPECT_EQ(sorted_test::invariants(changed), "");
+}
+
 TEST_F(sorted_set_edge, builder_and_ranges) {
     set_t::builder b;
     for (int i = 0; i < 1000; ++i) b.insert(i * 5 % 1001);

@@ -35,7 +35,7 @@ struct op {
 };
 
 rc::Gen<op> gen_op(int range) {
-    return rc::gen::build<op>(rc::gen::set(&op::kind, rc::gen::inRange(0, 12)),
+    return rc::gen::build<op>(rc::gen::set(&op::kind, rc::gen::inRange(0, 13)),
                               rc::gen::set(&op::value, rc::gen::inRange(0, range)),
                               rc::gen::set(&op::version, rc::gen::inRange(0, 1 << 20)),
                               rc::gen::set(&op::batch, rc::gen::container<std::vector<int>>(
@@ -170,6 +170,23 @@ void run_model(const std::vector<op>& ops, int range) {
                                     std::inserter(next, next.end()));
                 model = next;
                 break;
+            case 12: {
+                // Changes to a set about to be discarded: in place where only it reaches the
+                // nodes. `s` and the older versions share nodes with it and must not change.
+                set_t owned = s.insert(x);
+                model.insert(o.value);
+                for (int step : o.batch) {
+                    if (step >= 0) {
+                        owned = std::move(owned).insert(keys<T>::make(step));
+                        model.insert(step);
+                    } else {
+                        owned = std::move(owned).erase(keys<T>::make(~step));
+                        model.erase(~step);
+                    }
+                }
+                s = std::move(owned);
+                break;
+            }
             case 11: {
                 // Continue from an older version (branching history).
                 set_t vs = other;

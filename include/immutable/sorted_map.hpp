@@ -108,20 +108,44 @@ public:
 
     // k mapped to v. O(log n), copies one root-to-leaf path. Setting a value equal to the
     // current one returns this map (same root, no allocation) when V has ==.
-    sorted_map set(K k, V v) const {
+    sorted_map set(K k, V v) const& {
         set_action act{k, v};
         return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
     }
+    // On a map about to be discarded (m = std::move(m).set(k, v)): the nodes that only this
+    // map reaches are changed in place, as a builder changes them, and shared ones are
+    // copied, so other versions never change. On a throw the map keeps its contents.
+    sorted_map set(K k, V v) && {
+        set_action act{k, v};
+        detail::btree::builder_insert(tree_, k, act, comp_);
+        return sorted_map(std::move(tree_), comp_);
+    }
     // Same as set(kv.first, kv.second).
-    sorted_map insert(value_type kv) const { return set(std::move(kv.first), std::move(kv.second)); }
+    sorted_map insert(value_type kv) const& { return set(std::move(kv.first), std::move(kv.second)); }
+    sorted_map insert(value_type kv) && {
+        return std::move(*this).set(std::move(kv.first), std::move(kv.second));
+    }
     // k mapped to f(current value), or to f(V{}) when k is absent. O(log n).
     template <class F>
-    sorted_map update(const K& k, F&& f) const {
+    sorted_map update(const K& k, F&& f) const& {
         update_action<F> act{k, f};
         return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
     }
+    template <class F>
+    sorted_map update(const K& k, F&& f) && {
+        update_action<F> act{k, f};
+        detail::btree::builder_insert(tree_, k, act, comp_);
+        return sorted_map(std::move(tree_), comp_);
+    }
     // Without k. O(log n); erasing a missing key returns this map (no allocation).
-    sorted_map erase(const K& k) const { return sorted_map(detail::btree::erase_from(tree_, k, comp_), comp_); }
+    sorted_map erase(const K& k) const& {
+        return sorted_map(detail::btree::erase_from(tree_, k, comp_), comp_);
+    }
+    // In place where nothing else shares the nodes, as for set() &&.
+    sorted_map erase(const K& k) && {
+        detail::btree::builder_erase(tree_, k, comp_);
+        return sorted_map(std::move(tree_), comp_);
+    }
 
     // Iterators in key order. begin() O(log n), end() O(1), ++/-- amortised O(1).
     iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height(), tree_.size()); }

@@ -97,12 +97,27 @@ public:
 
     // With x. O(log n), copies one root-to-leaf path; this set (no allocation) when x is
     // already present.
-    sorted_set insert(T x) const {
+    sorted_set insert(T x) const& {
         insert_action act{x};
         return sorted_set(detail::btree::insert_into(tree_, x, act, comp_), comp_);
     }
+    // On a set about to be discarded (s = std::move(s).insert(x)): the nodes that only this
+    // set reaches are changed in place, as a builder changes them, and shared ones are
+    // copied, so other versions never change. On a throw the set keeps its contents.
+    sorted_set insert(T x) && {
+        insert_action act{x};
+        detail::btree::builder_insert(tree_, x, act, comp_);
+        return sorted_set(std::move(tree_), comp_);
+    }
     // Without x. O(log n); this set (no allocation) when x is absent.
-    sorted_set erase(const T& x) const { return sorted_set(detail::btree::erase_from(tree_, x, comp_), comp_); }
+    sorted_set erase(const T& x) const& {
+        return sorted_set(detail::btree::erase_from(tree_, x, comp_), comp_);
+    }
+    // In place where nothing else shares the nodes, as for insert() &&.
+    sorted_set erase(const T& x) && {
+        detail::btree::builder_erase(tree_, x, comp_);
+        return sorted_set(std::move(tree_), comp_);
+    }
 
     // Iterators in order. begin() O(log n), end() O(1), ++/-- amortised O(1).
     iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height(), tree_.size()); }
