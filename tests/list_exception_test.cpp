@@ -162,6 +162,75 @@ TEST(list_exceptions, set_and_update) {
         [](const auto& s, const auto&, auto& m) { if (s.empty()) return false; ++m[0]; return true; });
 }
 
+// Changes to a list about to be discarded (l = std::move(l).set(...)): a failure leaves it
+// as it was, both when its nodes are its own (edited in place) and when another version
+// shares them (copied), and the other version never changes.
+TEST(list_exceptions, rvalue_changes_are_all_or_nothing) {
+    const throwing_value minus5(-5), minus7(-7); // passed as lvalues: copied, so copies can throw
+    auto apply = [&](L&& l, int what) {
+        const std::size_t n = l.size();
+        switch (what) {
+        case 0: return std::move(l).push_back(minus5);
+        case 1: return std::move(l).pop_back();
+        case 2: return std::move(l).set(n / 2, minus7);
+        default:
+            return std::move(l).update(n - 1, [](const throwing_value& v) { return throwing_value(v.value() + 1); });
+        }
+    };
+    int failures = 0; // attempts that followed a failed one
+    for (int i = 0; i < source_count; ++i) {
+        for (const bool shared : {false, true}) {
+            for (int what = 0; what < 4; ++what) {
+                for (int mode = 0; mode < 2; ++mode) {
+                    for (std::int64_t k = 0;; ++k) {
+                        ASSERT_LT(k, 100000) << "the operation never succeeds";
+                        const auto live = throwing_value::live;
+                        const auto nodes = counting_policy::live_nodes.load();
+                        bool failed = false;
+                        {
+                            const L source = make_source(i);
+                            if (what != 0 && source.empty()) break;
+                            failures += k == 0 ? 0 : 1;
+                            L own = shared ? source : make(0, static_cast<int>(source.size()));
+                            const auto own_model = values_of(own);
+                            const auto source_model = values_of(source);
+                            std::vector<int> expected = own_model;
+                            if (what == 0) expected.push_back(-5);
+                            if (what == 1) expected.pop_back();
+                            if (what == 2) expected[expected.size() / 2] = -7;
+                            if (what == 3) ++expected.back();
+                            if (mode == 0) throwing_value::throw_after(k);
+                            else counting_policy::fail_after(k);
+                            try {
+                                L result = apply(std::move(own), what);
+                                throwing_value::never_throw();
+                                counting_policy::never_fail();
+                                EXPECT_EQ(invariants(result), "");
+                                EXPECT_EQ(values_of(result), expected);
+                            } catch (const copy_failure&) {
+                                failed = true;
+                            } catch (const std::bad_alloc&) {
+                                failed = true;
+                            }
+                            throwing_value::never_throw();
+                            counting_policy::never_fail();
+                            if (failed) {
+                                ASSERT_EQ(values_of(own), own_model) << "what " << what << " k " << k;
+                                ASSERT_EQ(invariants(own), "");
+                            }
+                            ASSERT_EQ(values_of(source), source_model) << "what " << what << " k " << k;
+                        }
+                        ASSERT_EQ(throwing_value::live, live) << "what " << what << " k " << k;
+                        ASSERT_EQ(counting_policy::live_nodes.load(), nodes) << "what " << what << " k " << k;
+                        if (!failed) break;
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(failures, 100); // the failure points were reached, in place and when copying
+}
+
 TEST(list_exceptions, insert_and_erase) {
     for (double where : {0.0, 0.3, 0.97, 1.0}) {
         check_operation([where](const L& l, const L&) { return l.insert(scaled(where, l.size()), throwing_value(-8)); },

@@ -88,7 +88,7 @@ void run_model(int max_steps) {
             default: return in_range<std::size_t>(0, limit);
             }
         };
-        const int op = in_range(0, 16);
+        const int op = in_range(0, 17);
         const T v = value<T>(++counter);
         switch (op) {
         case 0:
@@ -225,6 +225,34 @@ void run_model(int max_steps) {
                 RC_ASSERT((out == changed) == (m == changed_model));
                 RC_ASSERT((out <=> changed) == (m <=> changed_model));
                 RC_ASSERT((changed <=> out) == (changed_model <=> m));
+            }
+            break;
+        }
+        case 15: {
+            // Changes to a list about to be discarded (out = std::move(out).set(...)): in
+            // place where only `out` reaches the nodes, copies where src and older versions
+            // share them, and those must not change.
+            out = src.push_back(v);
+            model.push_back(v);
+            const int k = in_range(0, 300);
+            for (int i = 0; i < k; ++i) {
+                const int what = in_range(0, 4);
+                if (what == 0 && !model.empty()) {
+                    out = std::move(out).pop_back();
+                    model.pop_back();
+                } else if (what == 1 && !model.empty()) {
+                    const std::size_t at = pick(model.size());
+                    out = std::move(out).set(at, value<T>(++counter));
+                    model[at] = value<T>(counter);
+                } else if (what == 2 && !model.empty()) {
+                    const std::size_t at = pick(model.size());
+                    const T fresh = value<T>(++counter);
+                    out = std::move(out).update(at, [&](const T&) { return fresh; });
+                    model[at] = fresh;
+                } else {
+                    out = std::move(out).push_back(value<T>(++counter));
+                    model.push_back(value<T>(counter));
+                }
             }
             break;
         }

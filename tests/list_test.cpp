@@ -596,6 +596,40 @@ TEST(list, inner_slot_claims_keep_every_version_intact) {
     EXPECT_EQ(counting_policy::live_nodes.load(), 0);
 }
 
+TEST(list, changes_to_an_unshared_rvalue_happen_in_place) {
+    list<int, counting_policy> l;
+    for (int i = 0; i < 5000; ++i) l = std::move(l).push_back(i);
+    auto before = counting_policy::allocations.load();
+    for (int i = 0; i < 5000; i += 7) l = std::move(l).set(static_cast<std::size_t>(i), -i);
+    for (int i = 3; i < 5000; i += 7) l = std::move(l).update(static_cast<std::size_t>(i), [](int x) { return x * 2; });
+    for (int i = 0; i < 5; ++i) l = std::move(l).pop_back(); // within the tail (8 elements)
+    EXPECT_EQ(counting_policy::allocations.load() - before, 0); // nothing shared: all in place
+    // Emptying the tail moves the last leaf out of the tree: a path, as for the builder.
+    for (int i = 0; i < 15; ++i) l = std::move(l).pop_back();
+    EXPECT_LE(counting_policy::allocations.load() - before, 3);
+    EXPECT_EQ(l.size(), 4980u);
+    EXPECT_EQ(l[7], -7);
+    EXPECT_EQ(l[10], 20);
+    EXPECT_EQ(l[4979], 4979);
+    EXPECT_EQ(invariants(l), "");
+
+    // A second version shares every node: the rvalue's changes copy, the other never changes.
+    const auto kept = l;
+    auto changed = std::move(l).set(100, 1).update(4002, [](int) { return 2; }).push_back(3).pop_back().pop_back();
+    EXPECT_EQ(changed.size(), 4979u);
+    EXPECT_EQ(changed[100], 1);
+    EXPECT_EQ(changed[4002], 2);
+    EXPECT_EQ(kept.size(), 4980u);
+    EXPECT_EQ(kept[100], 100);
+    EXPECT_EQ(kept[4002], 4002);
+    EXPECT_EQ(kept[4979], 4979);
+    EXPECT_EQ(invariants(kept), "");
+    EXPECT_THROW((void)std::move(changed).set(4979, 0), std::out_of_range);
+    EXPECT_EQ(changed.size(), 4979u); // a throwing call leaves the list as it was
+    list<int, counting_policy> empty;
+    EXPECT_THROW((void)std::move(empty).pop_back(), std::out_of_range);
+}
+
 TEST(list, builder_basics) {
     list<int>::builder b;
     EXPECT_TRUE(b.empty());

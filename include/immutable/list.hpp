@@ -137,15 +137,26 @@ public:
     // ---- changes: each returns a new list ---------------------------------------------
     // Amortized O(1): usually writes into the tail in place (claiming the next slot) and
     // allocates nothing; one leaf plus O(log n) path nodes every 32 pushes.
-    [[nodiscard]] list push_back(const T& value) const { return list(ops::push_back(d_, value)); }
-    [[nodiscard]] list push_back(T&& value) const { return list(ops::push_back(d_, std::move(value))); }
+    [[nodiscard]] list push_back(const T& value) const& { return list(ops::push_back(d_, value)); }
+    [[nodiscard]] list push_back(T&& value) const& { return list(ops::push_back(d_, std::move(value))); }
+    // On a list about to be discarded (l = std::move(l).push_back(x)), and likewise for
+    // pop_back, set and update below: the nodes that only this list reaches are changed in
+    // place, as a builder changes them, and shared ones are copied, so other versions never
+    // change. On a throw the list keeps its contents.
+    [[nodiscard]] list push_back(const T& value) && { return std::move(*this).push_back_in_place(value); }
+    [[nodiscard]] list push_back(T&& value) && { return std::move(*this).push_back_in_place(std::move(value)); }
     // O(log n): concatenation of a one-element list.
     [[nodiscard]] list push_front(const T& value) const { return list(ops::push_front(d_, value)); }
     [[nodiscard]] list push_front(T&& value) const { return list(ops::push_front(d_, std::move(value))); }
     // O(1) without allocation, except every 32nd pop: O(log n) path nodes.
-    [[nodiscard]] list pop_back() const {
+    [[nodiscard]] list pop_back() const& {
         if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::pop_back");
         return list(ops::pop_back(d_));
+    }
+    [[nodiscard]] list pop_back() && {
+        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::pop_back");
+        ops::pop_back_mut(d_);
+        return release_data();
     }
     // O(log n): drop(1).
     [[nodiscard]] list pop_front() const {
@@ -153,20 +164,37 @@ public:
         return list(ops::drop(d_, 1));
     }
     // O(log n): copies the path to i (and the 32-element tail).
-    [[nodiscard]] list set(size_type i, const T& value) const {
+    [[nodiscard]] list set(size_type i, const T& value) const& {
         check_index("immutable::list::set", i);
         return list(ops::set(d_, i, value));
     }
-    [[nodiscard]] list set(size_type i, T&& value) const {
+    [[nodiscard]] list set(size_type i, T&& value) const& {
         check_index("immutable::list::set", i);
         return list(ops::set(d_, i, std::move(value)));
+    }
+    [[nodiscard]] list set(size_type i, const T& value) && {
+        check_index("immutable::list::set", i);
+        ops::set_mut(d_, i, value);
+        return release_data();
+    }
+    [[nodiscard]] list set(size_type i, T&& value) && {
+        check_index("immutable::list::set", i);
+        ops::set_mut(d_, i, std::move(value));
+        return release_data();
     }
     // O(log n): set(i, f(at(i))).
     template <class F>
         requires std::invocable<F&, const T&> && std::constructible_from<T, std::invoke_result_t<F&, const T&>>
-    [[nodiscard]] list update(size_type i, F&& f) const {
+    [[nodiscard]] list update(size_type i, F&& f) const& {
         check_index("immutable::list::update", i);
         return list(ops::set(d_, i, T(std::invoke(f, ops::get(d_, i)))));
+    }
+    template <class F>
+        requires std::invocable<F&, const T&> && std::constructible_from<T, std::invoke_result_t<F&, const T&>>
+    [[nodiscard]] list update(size_type i, F&& f) && {
+        check_index("immutable::list::update", i);
+        ops::set_mut(d_, i, T(std::invoke(f, ops::get(d_, i))));
+        return release_data();
     }
     // O(log n); 0 <= i <= size().
     [[nodiscard]] list insert(size_type i, const T& value) const {
@@ -231,6 +259,15 @@ public:
 private:
     friend struct detail::rrb::list_access;
     explicit list(const data& d) noexcept : d_(d) {}
+
+    // Hands this list's references to a new list and leaves this one empty.
+    list release_data() noexcept { return list(std::exchange(d_, data{})); }
+    template <class U>
+    list push_back_in_place(U&& value) {
+        bool writable = false; // not known here: push_back_mut checks the tail's ownership
+        ops::push_back_mut(d_, writable, std::forward<U>(value));
+        return release_data();
+    }
 
     // Appends r's elements to a builder's state: whole leaves at a time when r knows its
     // size, one push per element otherwise (a filtered view, a stream).
