@@ -42,7 +42,7 @@
 
 namespace immutable::detail::btree {
 
-// Bounds on the height: the iterator keeps one byte of path per inner level. With at least
+// Bounds on the height: edits record their path in fixed arrays of this length. With at least
 // 4 children per non-root inner node, 24 inner levels would need more than 2 * 4^23 leaves,
 // far more than any address space; trees refuse to grow past it all the same.
 inline constexpr unsigned max_inner_levels = 24;
