@@ -58,6 +58,29 @@ L make_source(int i) {
 using change_fn = std::function<L(const L&, const L&)>;
 using model_fn = std::function<bool(const std::vector<int>&, const std::vector<int>&, std::vector<int>&)>;
 
+// Runs `change` with the k-th copy throwing (mode 0) or the k-th allocation failing (mode
+// 1). When it completes, its result must hold `expected`. Returns whether it failed.
+template <class Change>
+bool attempt_failing_at(int mode, std::int64_t k, Change&& change, const std::vector<int>& expected) {
+    if (mode == 0) throwing_value::throw_after(k);
+    else counting_policy::fail_after(k);
+    bool failed = false;
+    try {
+        L result = change();
+        throwing_value::never_throw();
+        counting_policy::never_fail();
+        EXPECT_EQ(invariants(result), "");
+        EXPECT_EQ(values_of(result), expected);
+    } catch (const copy_failure&) {
+        failed = true;
+    } catch (const std::bad_alloc&) {
+        failed = true;
+    }
+    throwing_value::never_throw();
+    counting_policy::never_fail();
+    return failed;
+}
+
 // Runs change(source, other) with the k-th copy throwing, then with the k-th allocation
 // failing, for every k until it succeeds. After each failure the sources must be
 // unchanged, and once they are gone, every element and node freed. The sources are built
@@ -76,21 +99,7 @@ void for_every_failure_point(int i, int j, const change_fn& change, const std::v
                 const L other = make_source(j);
                 const auto source_model = values_of(source);
                 const auto other_model = values_of(other);
-                if (mode == 0) throwing_value::throw_after(k);
-                else counting_policy::fail_after(k);
-                try {
-                    L result = change(source, other);
-                    throwing_value::never_throw();
-                    counting_policy::never_fail();
-                    EXPECT_EQ(invariants(result), "");
-                    EXPECT_EQ(values_of(result), expected);
-                } catch (const copy_failure&) {
-                    failed = true;
-                } catch (const std::bad_alloc&) {
-                    failed = true;
-                }
-                throwing_value::never_throw();
-                counting_policy::never_fail();
+                failed = attempt_failing_at(mode, k, [&] { return change(source, other); }, expected);
                 ASSERT_EQ(values_of(source), source_model) << "mode " << mode << " k " << k;
                 ASSERT_EQ(values_of(other), other_model) << "mode " << mode << " k " << k;
                 ASSERT_EQ(invariants(source), "");
@@ -199,21 +208,7 @@ TEST(list_exceptions, rvalue_changes_are_all_or_nothing) {
                             if (what == 1) expected.pop_back();
                             if (what == 2) expected[expected.size() / 2] = -7;
                             if (what == 3) ++expected.back();
-                            if (mode == 0) throwing_value::throw_after(k);
-                            else counting_policy::fail_after(k);
-                            try {
-                                L result = apply(std::move(own), what);
-                                throwing_value::never_throw();
-                                counting_policy::never_fail();
-                                EXPECT_EQ(invariants(result), "");
-                                EXPECT_EQ(values_of(result), expected);
-                            } catch (const copy_failure&) {
-                                failed = true;
-                            } catch (const std::bad_alloc&) {
-                                failed = true;
-                            }
-                            throwing_value::never_throw();
-                            counting_policy::never_fail();
+                            failed = attempt_failing_at(mode, k, [&] { return apply(std::move(own), what); }, expected);
                             if (failed) {
                                 ASSERT_EQ(values_of(own), own_model) << "what " << what << " k " << k;
                                 ASSERT_EQ(invariants(own), "");
