@@ -92,17 +92,7 @@ public:
 
     static iterator begin_of(const node_t* root, unsigned height, std::size_t size) noexcept {
         iterator it = end_of(root, height, size);
-        if (size == 0) return it;
-        // The leftmost leaf: child 0 at every level, rank 0.
-        const node_t* n = root;
-        for (unsigned depth = 0; depth < height; ++depth) {
-            it.parent_ = as_inner(n);
-            n = it.parent_->children[0];
-        }
-        it.leaf_ = as_leaf(n);
-        it.first_ = 0;
-        it.slot_ = 0;
-        it.leaf_count_ = n->count;
+        if (size != 0) it.move_to(locate(root, height, 0));
         return it;
     }
 
