@@ -107,7 +107,7 @@ public:
         for (unsigned depth = 0; depth < height; ++depth) {
             const auto* in = as_inner(n);
             const std::size_t i = route(in);
-            for (std::size_t j = 0; j < i; ++j) place.first += in->sizes[j];
+            place.first += entries_before(in, i);
             place.parent = in;
             place.slot = static_cast<std::uint16_t>(i);
             n = in->children[i];
@@ -140,10 +140,8 @@ private:
         std::size_t rest = r;
         for (unsigned depth = 0; depth < height; ++depth) {
             const auto* in = as_inner(n);
-            const std::size_t count = in->count;
-            std::size_t i = 0;
-            while (i < count && rest >= in->sizes[i]) rest -= in->sizes[i++];
-            if (i == count) return leaf_place{}; // only at the root: r is past the end
+            const std::size_t i = child_by_rank(in, rest);
+            if (i == in->count) return leaf_place{}; // only at the root: r is past the end
             place.parent = in;
             place.slot = static_cast<std::uint16_t>(i);
             n = in->children[i];
@@ -189,7 +187,7 @@ private:
     // Steps back one leaf; begin stays where it is (decrementing begin is not valid).
     void previous_leaf() noexcept {
         if (first_ == 0) return;
-        if (parent_ != nullptr && leaf_ != nullptr && slot_ > 0) {
+        if (parent_ != nullptr && slot_ > 0) { // at end parent_ is null too
             --slot_;
             leaf_ = as_leaf(parent_->children[slot_]);
             leaf_count_ = leaf_->count;

@@ -169,6 +169,25 @@ IMMUTABLE_ALWAYS_INLINE const inner_node<P>* as_inner(const node<P>* n) noexcept
     return static_cast<const inner_node<P>*>(n);
 }
 
+// Subtree sizes, for nth/rank and the iterator's rank. The child holding the entry of rank
+// `rest` within `in` (rest is made relative to that child), or in->count when rest is not
+// below the node's total.
+template <class P>
+IMMUTABLE_ALWAYS_INLINE std::size_t child_by_rank(const inner_node<P>* in, std::size_t& rest) noexcept {
+    const std::size_t count = in->count;
+    std::size_t c = 0;
+    while (c < count && rest >= in->sizes[c]) rest -= in->sizes[c++];
+    return c;
+}
+
+// Entries in the subtrees of children [0, c) of `in`.
+template <class P>
+IMMUTABLE_ALWAYS_INLINE std::size_t entries_before(const inner_node<P>* in, std::size_t c) noexcept {
+    std::size_t before = 0;
+    for (std::size_t j = 0; j < c; ++j) before += in->sizes[j];
+    return before;
+}
+
 template <class P>
 leaf_node<P>* allocate_leaf() {
     void* mem = P::policy::allocate(sizeof(leaf_node<P>));

@@ -111,9 +111,8 @@ const typename P::entry_type& nth_entry(const tree<P>& t, std::size_t i) noexcep
     const node<P>* n = t.root();
     while (n->level != 0) {
         const auto* in = as_inner(n);
-        std::size_t c = 0;
-        while (c + 1 < in->count && i >= in->sizes[c]) i -= in->sizes[c++];
-        n = in->children[c];
+        const std::size_t c = child_by_rank(in, i);
+        n = in->children[c < in->count ? c : in->count - 1u]; // i < size: always c < count
     }
     return as_leaf(n)->entries()[i < n->count ? i : n->count - 1];
 }
@@ -127,7 +126,7 @@ std::size_t rank_of(const tree<P>& t, const typename P::key_type& k, const typen
     while (n->level != 0) {
         const auto* in = as_inner(n);
         const std::size_t c = inner_route(in, k, comp);
-        for (std::size_t j = 0; j < c; ++j) before += in->sizes[j];
+        before += entries_before(in, c);
         n = in->children[c];
     }
     return before + leaf_lower_bound(as_leaf(n), k, comp);
