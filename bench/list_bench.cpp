@@ -7,6 +7,7 @@
 //                                over the vector
 //   list/push_back               one push_back, growing from empty to N and starting over:
 //                                immutable::list(persistent) is l = l.push_back(x),
+//                                immutable::list(rvalue) is l = std::move(l).push_back(x),
 //                                immutable::list::builder the builder's, std::vector its own;
 //                                immutable::list(persistent relaxed) starts from a relaxed
 //                                list of 65 (int64_t only)
@@ -174,15 +175,17 @@ void bm_sum_loop_vector(benchmark::State& state) {
 // One push per iteration; at N elements the container is dropped and restarted untimed.
 
 // Pushes values[first], values[first + 1], ... onto `start`, one per iteration; at the end
-// of the values the list restarts from `start`, untimed.
+// of the values the list restarts from `start`, untimed. `rvalue`: l = std::move(l).push_back(x),
+// which writes in place what only l reaches; otherwise l = l.push_back(x).
 template <class T>
 void push_back_onto(benchmark::State& state, const std::vector<T>& values, const ilist<T>& start,
-                    std::size_t first) {
+                    std::size_t first, bool rvalue = false) {
     ilist<T> l = start;
     std::size_t i = first;
     alloc_scope allocs(state);
     for (auto _ : state) {
-        l = l.push_back(values[i]);
+        if (rvalue) l = std::move(l).push_back(values[i]);
+        else l = l.push_back(values[i]);
         if (++i == values.size()) {
             state.PauseTiming();
             l = start;
@@ -197,6 +200,12 @@ template <class T>
 void bm_push_back_persistent(benchmark::State& state) {
     const std::vector<T> values = make_values<T>(static_cast<std::size_t>(state.range(0)));
     push_back_onto(state, values, ilist<T>(), 0);
+}
+
+template <class T>
+void bm_push_back_rvalue(benchmark::State& state) {
+    const std::vector<T> values = make_values<T>(static_cast<std::size_t>(state.range(0)));
+    push_back_onto(state, values, ilist<T>(), 0, true);
 }
 
 // The same onto a relaxed list (one push_front first, so the root keeps a size table):
@@ -401,6 +410,7 @@ void register_typed(const std::string& suffix) {
     benchmark::RegisterBenchmark(name("index_random", "immutable::list").c_str(), bm_index_random<ilist<T>>)->Apply(sizes);
     benchmark::RegisterBenchmark(name("index_random", "std::vector").c_str(), bm_index_random<std::vector<T>>)->Apply(sizes);
     benchmark::RegisterBenchmark(name("push_back", "immutable::list(persistent)").c_str(), bm_push_back_persistent<T>)->Apply(sizes);
+    benchmark::RegisterBenchmark(name("push_back", "immutable::list(rvalue)").c_str(), bm_push_back_rvalue<T>)->Apply(sizes);
     benchmark::RegisterBenchmark(name("push_back", "immutable::list::builder").c_str(), bm_push_back_builder<T>)->Apply(sizes);
     benchmark::RegisterBenchmark(name("push_back", "std::vector").c_str(), bm_push_back_vector<T>)->Apply(sizes);
 }

@@ -6,7 +6,7 @@
 // otherwise (bulk_load: one whole construction; union: one whole union). Mutable peers
 // cannot make a new version per insert at any sane cost, so the insert and erase rows
 // measure their in-place operation, named "(mutable)", as the baseline a persistent map is
-// weighed against.
+// weighed against. "(rvalue)" rows update one owned map as m = std::move(m).set(k, v).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -155,24 +155,31 @@ void bm_insert_persistent(benchmark::State& state, bool ascending) {
     allocs.report();
 }
 
-// Builder inserts of new keys, starting from a builder over a map of N; every N inserts the
-// builder starts over (untimed), so the size stays between N and 2N.
-template <class K>
-void bm_insert_builder(benchmark::State& state, bool ascending) {
+// Inserts of new keys by one owner: through a builder over a map of N (Owner = the builder),
+// or through a map updated as an rvalue (m = std::move(m).set(k, v); Owner = the map), which
+// edits in place what it alone reaches. Every N inserts the owner starts over from the map of
+// N (untimed), so the size stays between N and 2N.
+template <class K, class Owner>
+void bm_insert_owned(benchmark::State& state, bool ascending) {
     inputs<K> in(static_cast<std::size_t>(state.range(0)));
     std::vector<K> fresh = in.absent;
     if constexpr (std::is_same_v<K, std::int64_t>) {
         if (ascending) fresh = ascending_after(in.present, in.present.size());
     }
     const imap<K>& m = base_map<imap<K>>(state, in.present);
-    auto b = m.to_builder();
+    auto start = [&] {
+        if constexpr (std::is_same_v<Owner, imap<K>>) return m;
+        else return m.to_builder();
+    };
+    Owner owner = start();
     std::size_t i = 0;
     alloc_scope allocs(state);
     for (auto _ : state) {
-        b.set(fresh[i], 1);
+        if constexpr (std::is_same_v<Owner, imap<K>>) owner = std::move(owner).set(fresh[i], 1);
+        else owner.set(fresh[i], 1);
         if (++i == fresh.size()) {
             state.PauseTiming();
-            b = m.to_builder();
+            owner = start();
             i = 0;
             state.ResumeTiming();
         }
@@ -421,7 +428,10 @@ void register_map(const std::string& suffix, bool full) {
         if (ascending && !full) continue;
         const char* op = ascending ? "insert_ascending" : "insert_random";
         benchmark::RegisterBenchmark(name(op, "immutable::sorted_map(persistent)").c_str(), bm_insert_persistent<K>, ascending)->Apply(sizes);
-        benchmark::RegisterBenchmark(name(op, "immutable::sorted_map::builder").c_str(), bm_insert_builder<K>, ascending)->Apply(sizes);
+        benchmark::RegisterBenchmark(name(op, "immutable::sorted_map::builder").c_str(),
+                                     bm_insert_owned<K, typename imap<K>::builder>, ascending)->Apply(sizes);
+        benchmark::RegisterBenchmark(name(op, "immutable::sorted_map(rvalue)").c_str(), bm_insert_owned<K, imap<K>>,
+                                     ascending)->Apply(sizes);
         benchmark::RegisterBenchmark(name(op, "std::map(mutable)").c_str(), bm_insert_mutable<std_map<K>>, ascending)->Apply(sizes);
 #ifdef IMMUTABLE_BENCH_HAVE_ABSL
         benchmark::RegisterBenchmark(name(op, "absl::btree_map(mutable)").c_str(), bm_insert_mutable<absl_map<K>>, ascending)->Apply(sizes);
