@@ -50,24 +50,31 @@ struct transient_ops {
         void construct(entry_type*) const noexcept {}
     };
 
+    // The node edits an insert makes are forced inline: the insert loop is compiled a second
+    // time for POPCNT (below), and only code inlined into that copy counts bits with the
+    // instruction; called out of line they counted with the portable sequence, a fifth of a
+    // builder insert's instructions.
+
     // Destroys the (possibly moved-from) entries of a node whose children were handed over
     // to its replacement, and frees it.
-    static void free_moved(node_type* n, unsigned entries, cache_type* cache) noexcept {
+    IMMUTABLE_ALWAYS_INLINE static void free_moved(node_type* n, unsigned entries,
+                                                   cache_type* cache) noexcept {
         std::destroy_n(n->entries(), entries);
         node_type::deallocate(n, entries, cache);
     }
 
-    static void move_children(node_type* from, node_type** out, unsigned count) noexcept {
+    IMMUTABLE_ALWAYS_INLINE static void move_children(node_type* from, node_type** out,
+                                                      unsigned count) noexcept {
         if (count != 0) std::memcpy(out, from->children(), count * sizeof(node_type*));
     }
 
     // The entries of `n` without position `skip`, and with ctor's new entry at `gap`
     // (either may be `none`).
-    static void relocate_entries(maker& m, node_type* n, unsigned ne, unsigned skip, unsigned gap,
-                                 auto* ctor) {
+    IMMUTABLE_ALWAYS_INLINE static void relocate_entries(maker& m, node_type* n, unsigned ne,
+                                                         unsigned skip, unsigned gap, auto* ctor) {
         entry_type* src = n->entries();
         unsigned total = ne - (skip != none ? 1 : 0) + (ctor != nullptr ? 1 : 0);
-        if constexpr (std::is_trivially_copyable_v<entry_type>) {
+        if constexpr (copies_as_bytes<entry_type>) {
             if (ctor != nullptr) ctor->construct(m.slot(gap)); // the only step that can throw
             entry_type* dst = m.slot(0);
             constexpr std::size_t size = sizeof(entry_type);
@@ -112,7 +119,8 @@ struct transient_ops {
         }
     }
 
-    static node_type* grow_entry(node_type* n, bitmap_type bit, auto& ctor, cache_type* cache) {
+    IMMUTABLE_ALWAYS_INLINE static node_type* grow_entry(node_type* n, bitmap_type bit, auto& ctor,
+                                                         cache_type* cache) {
         unsigned ne = popcount(n->datamap);
         unsigned i = shape_type::index(n->datamap, bit);
         maker m(n->datamap | bit, n->nodemap, n->count + 1, ne + 1, cache);
@@ -132,8 +140,8 @@ struct transient_ops {
         return out;
     }
 
-    static node_type* entry_to_child(node_type* n, bitmap_type bit, unsigned i, ref& sub,
-                                     cache_type* cache) {
+    IMMUTABLE_ALWAYS_INLINE static node_type* entry_to_child(node_type* n, bitmap_type bit,
+                                                             unsigned i, ref& sub, cache_type* cache) {
         unsigned ne = popcount(n->datamap);
         maker m(n->datamap & ~bit, n->nodemap | bit, n->count + 1, ne - 1, cache);
         relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
@@ -198,6 +206,15 @@ struct transient_ops {
 #if defined(IMMUTABLE_CHAMP_POPCNT_DISPATCH)
         if (cpu_has_popcnt()) return insert_with_popcnt(root, h, k, ctor, cache);
 #endif
+        return insert_portable(root, h, k, ctor, cache);
+    }
+
+    // Out of line like the POPCNT copy, so that the dispatch above stays a test and a
+    // call instead of taking on the loop's stack frame and saved registers.
+    template <class Ctor>
+    IMMUTABLE_NOINLINE static node_type* insert_portable(node_type* root, std::uint64_t h,
+                                                         const key_type& k, Ctor& ctor,
+                                                         cache_type* cache) {
         return insert_loop(root, h, k, ctor, cache);
     }
 
