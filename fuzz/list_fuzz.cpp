@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -156,9 +157,19 @@ inline std::string run_one(const std::uint8_t* data, std::size_t size) {
         default: {
             const std::size_t a = in.number() % (n + 1);
             const std::size_t len = in.number();
+            if (len > n - a) { // past the end: must throw and change nothing
+                bool threw = false;
+                try {
+                    (void)src.slice(a, a + len);
+                } catch (const std::out_of_range&) {
+                    threw = true;
+                }
+                if (!threw) return "slice past the end did not throw";
+                continue;
+            }
             out = src.slice(a, a + len);
             next = model(m.begin() + static_cast<std::ptrdiff_t>(a),
-                         m.begin() + static_cast<std::ptrdiff_t>(a + len < n ? a + len : n));
+                         m.begin() + static_cast<std::ptrdiff_t>(a + len));
             break;
         }
         }

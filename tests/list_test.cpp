@@ -170,6 +170,14 @@ TEST(list, at_reports_index_and_size) {
     EXPECT_THROW((void)l.insert(11, 1), std::out_of_range);
     EXPECT_THROW((void)l.update(10, [](int x) { return x; }), std::out_of_range);
     EXPECT_NO_THROW((void)l.insert(10, 1));
+    try {
+        (void)l.slice(3, 11);
+        FAIL() << "slice(3, 11) did not throw";
+    } catch (const std::out_of_range& e) {
+        EXPECT_STREQ(e.what(), "immutable::list::slice: range [3, 11) is not within size 10");
+    }
+    EXPECT_THROW((void)l.slice(4, 3), std::out_of_range);
+    EXPECT_EQ(to_vector(l), iota_vector(0, 10));
 }
 
 TEST(list, pop_back_through_every_boundary) {
@@ -220,8 +228,12 @@ TEST(list, take_drop_slice) {
         }
         auto s = l.slice(static_cast<std::size_t>(size / 3), static_cast<std::size_t>(size - size / 4));
         EXPECT_EQ(to_vector(s), iota_vector(size / 3, size - size / 4));
-        EXPECT_EQ(l.slice(5, 2).size(), 0u);
-        EXPECT_EQ(to_vector(l.slice(0, 1u << 30)), iota_vector(0, size));
+        EXPECT_EQ(to_vector(l.slice(0, static_cast<std::size_t>(size))), iota_vector(0, size));
+        EXPECT_EQ(l.slice(static_cast<std::size_t>(size), static_cast<std::size_t>(size)).size(), 0u);
+        EXPECT_THROW((void)l.slice(0, static_cast<std::size_t>(size) + 1), std::out_of_range);
+        if (size >= 5) {
+            EXPECT_THROW((void)l.slice(5, 2), std::out_of_range);
+        }
         EXPECT_EQ(to_vector(l), iota_vector(0, size));
     }
 }

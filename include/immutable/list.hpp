@@ -215,10 +215,11 @@ public:
     [[nodiscard]] list take(size_type n) const { return list(ops::take(d_, n)); }
     // All but the first n elements (empty if n >= size()); O(log n).
     [[nodiscard]] list drop(size_type n) const { return list(ops::drop(d_, n)); }
-    // Elements [first, last), both clamped to size(); O(log n).
+    // Elements [first, last); O(log n). Throws std::out_of_range unless
+    // first <= last <= size() (take and drop clamp instead: they have one bound only).
     [[nodiscard]] list slice(size_type first, size_type last) const {
-        last = std::min(last, d_.size);
-        first = std::min(first, last);
+        if (IMMUTABLE_UNLIKELY(first > last || last > d_.size))
+            detail::throw_range_out_of_range("immutable::list::slice", first, last, d_.size);
         return list(ops::slice(d_, first, last));
     }
     // O(log n) (relaxed concatenation); O(1) when either side is empty.

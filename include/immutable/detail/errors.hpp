@@ -17,6 +17,14 @@ namespace immutable::detail {
                             " is out of range for size " + std::to_string(size));
 }
 
+[[noreturn]] IMMUTABLE_NOINLINE inline void throw_range_out_of_range(const char* where,
+                                                                      std::size_t first,
+                                                                      std::size_t last,
+                                                                      std::size_t size) {
+    throw std::out_of_range(std::string(where) + ": range [" + std::to_string(first) + ", " +
+                            std::to_string(last) + ") is not within size " + std::to_string(size));
+}
+
 [[noreturn]] IMMUTABLE_NOINLINE inline void throw_empty(const char* where) {
     throw std::out_of_range(std::string(where) + ": the container is empty");
 }
