@@ -379,6 +379,10 @@ private:
     mutable bool writable_ = false;
 };
 
+// list(first, last) deduces list<value type of the iterator>, as std::vector does.
+template <std::input_iterator It, std::sentinel_for<It> S>
+list(It, S) -> list<std::iter_value_t<It>>;
+
 // Calls f(first, last), two const T*, for each run of contiguous elements, in order:
 // the fastest way to visit every element. O(n), no allocation.
 template <class T, memory_policy Policy, class F>

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include <immutable/detail/champ/diff.hpp>
+#include <immutable/detail/deduction.hpp>
 #include <immutable/detail/champ/iterator.hpp>
 #include <immutable/detail/champ/ops.hpp>
 #include <immutable/detail/champ/traits.hpp>
@@ -345,6 +346,12 @@ private:
     // copies of the builder (each starts with an empty cache).
     cache_type cache_;
 };
+
+// From a range of pairs: map(v.begin(), v.end()) with v a vector of pairs or a std::map.
+template <std::input_iterator It, std::sentinel_for<It> S>
+map(It, S) -> map<detail::iter_key_t<It>, detail::iter_mapped_t<It>>;
+template <class K, class V>
+map(std::initializer_list<std::pair<K, V>>) -> map<K, V>;
 
 // Calls on_added(new_entry), on_removed(old_entry), on_changed(old_entry, new_entry) (each
 // with const std::pair<K, V>&) for every difference between two maps. Skips subtrees the

@@ -275,6 +275,9 @@ private:
     std::size_t front_ = 0;   // elements_[0, front_) are popped
 };
 
+template <std::input_iterator It, std::sentinel_for<It> S>
+queue(It, S) -> queue<std::iter_value_t<It>>;
+
 } // namespace immutable
 
 // Hash of the element sequence, front to back; defined when T is hashable.

@@ -298,6 +298,9 @@ private:
     cache_type cache_;
 };
 
+template <std::input_iterator It, std::sentinel_for<It> S>
+set(It, S) -> set<std::iter_value_t<It>>;
+
 // Calls on_added(element) for elements only in new_set and on_removed(element) for those
 // only in old_set, skipping subtrees the two share.
 template <class T, class H, class E, class P, class Added, class Removed>

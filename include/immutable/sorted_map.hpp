@@ -19,6 +19,7 @@
 #include <utility>
 
 #include <immutable/detail/btree/btree.hpp>
+#include <immutable/detail/deduction.hpp>
 #include <immutable/detail/errors.hpp>
 #include <immutable/memory.hpp>
 
@@ -297,5 +298,16 @@ private:
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
 };
+
+// From a range of pairs: sorted_map(v.begin(), v.end()) with v a vector of pairs or a std::map.
+template <std::input_iterator It, std::sentinel_for<It> S>
+sorted_map(It, S) -> sorted_map<detail::iter_key_t<It>, detail::iter_mapped_t<It>>;
+template <std::input_iterator It, std::sentinel_for<It> S, class Compare>
+sorted_map(It, S, Compare)
+    -> sorted_map<detail::iter_key_t<It>, detail::iter_mapped_t<It>, Compare>;
+template <class K, class V>
+sorted_map(std::initializer_list<std::pair<K, V>>) -> sorted_map<K, V>;
+template <class K, class V, class Compare>
+sorted_map(std::initializer_list<std::pair<K, V>>, Compare) -> sorted_map<K, V, Compare>;
 
 } // namespace immutable

@@ -243,4 +243,11 @@ private:
     [[no_unique_address]] Compare comp_{};
 };
 
+template <std::input_iterator It, std::sentinel_for<It> S>
+sorted_set(It, S) -> sorted_set<std::iter_value_t<It>>;
+template <std::input_iterator It, std::sentinel_for<It> S, class Compare>
+sorted_set(It, S, Compare) -> sorted_set<std::iter_value_t<It>, Compare>;
+template <class T, class Compare>
+sorted_set(std::initializer_list<T>, Compare) -> sorted_set<T, Compare>;
+
 } // namespace immutable
