@@ -145,18 +145,20 @@ public:
     map insert(value_type&& entry) && {
         return std::move(*this).set(std::move(entry.first), std::move(entry.second));
     }
-    // set(k, f(current value, or V{} when absent)). O(log n), two lookups.
+    // set(k, f(current value, or V{} when absent)). O(log n), two lookups. When V has no
+    // default value, a missing key throws std::out_of_range and changes nothing.
     template <class F>
         requires std::invocable<F&, const V&>
     map update(const K& k, F&& f) const& {
         if (const V* cur = find(k)) return set(k, std::invoke(f, *cur));
-        return set(k, std::invoke(f, V{}));
+        return set(k, std::invoke(f, detail::value_for_missing_key<V>("immutable::map::update")));
     }
     template <class F>
         requires std::invocable<F&, const V&>
     map update(const K& k, F&& f) && {
         if (const V* cur = find(k)) return std::move(*this).set(k, std::invoke(f, *cur));
-        return std::move(*this).set(k, std::invoke(f, V{}));
+        return std::move(*this).set(
+            k, std::invoke(f, detail::value_for_missing_key<V>("immutable::map::update")));
     }
     // O(log n): copies the path. Returns *this (same root, no allocation) when k is absent.
     map erase(const K& k) const& {
@@ -321,7 +323,8 @@ public:
         requires std::invocable<F&, const V&>
     builder& update(const K& k, F&& f) {
         if (const V* cur = find(k)) return set(k, std::invoke(f, *cur));
-        return set(k, std::invoke(f, V{}));
+        return set(k,
+                   std::invoke(f, detail::value_for_missing_key<V>("immutable::map::builder::update")));
     }
     // O(log n); no-op when k is absent.
     builder& erase(const K& k) {

@@ -126,7 +126,8 @@ public:
     sorted_map insert(value_type kv) && {
         return std::move(*this).set(std::move(kv.first), std::move(kv.second));
     }
-    // k mapped to f(current value), or to f(V{}) when k is absent. O(log n).
+    // k mapped to f(current value), or to f(V{}) when k is absent. O(log n). When V has no
+    // default value, a missing key throws std::out_of_range and changes nothing.
     template <class F>
     sorted_map update(const K& k, F&& f) const& {
         update_action<F> act{k, f};
@@ -242,7 +243,7 @@ private:
             return value_type(current.first, std::move(next));
         }
         value_type make() {
-            const V initial{};
+            const V initial = detail::value_for_missing_key<V>("immutable::sorted_map::update");
             return value_type(k, std::invoke(f, initial));
         }
     };

@@ -2,6 +2,7 @@
 // Out-of-line throw helpers: keep the cold path out of inlined accessors, and make every
 // message name what was asked for and what there was.
 
+#include <concepts>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,17 @@ namespace immutable::detail {
 
 [[noreturn]] IMMUTABLE_NOINLINE inline void throw_key_not_found(const char* where) {
     throw std::out_of_range(std::string(where) + ": key not found");
+}
+
+// What update(k, f) hands f for a missing key: V{} when V has a default value. Without one
+// a missing key is an error, as for at(), so update() still works on the keys present.
+template <class V>
+V value_for_missing_key(const char* where) {
+    if constexpr (std::default_initializable<V>) {
+        return V{};
+    } else {
+        throw_key_not_found(where);
+    }
 }
 
 } // namespace immutable::detail
