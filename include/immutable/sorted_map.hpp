@@ -21,6 +21,7 @@
 #include <immutable/detail/btree/btree.hpp>
 #include <immutable/detail/deduction.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
 namespace immutable {
@@ -188,6 +189,53 @@ public:
     }
     // The number of keys less than k. O(log n).
     size_type rank(const K& k) const { return detail::btree::rank_of(tree_, k, comp_); }
+
+    // The same lookups by any type the comparator accepts, when it is transparent (declares
+    // is_transparent, as std::less<> does): a std::string_view or a const char* finds a
+    // std::string key without building one. Same costs as above.
+    template <class Q>
+        requires detail::transparent<Compare>
+    const V* find(const Q& k) const {
+        const value_type* e = detail::btree::find_entry(tree_, k, comp_);
+        return e != nullptr ? &e->second : nullptr;
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    bool contains(const Q& k) const {
+        return detail::btree::find_entry(tree_, k, comp_) != nullptr;
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    size_type count(const Q& k) const {
+        return contains(k) ? 1 : 0;
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    const V& at(const Q& k) const {
+        const V* v = find(k);
+        if (v == nullptr) detail::throw_key_not_found("immutable::sorted_map::at");
+        return *v;
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    iterator lower_bound(const Q& k) const {
+        return detail::btree::lower_bound_of(tree_, k, comp_);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    iterator upper_bound(const Q& k) const {
+        return detail::btree::upper_bound_of(tree_, k, comp_);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    std::pair<iterator, iterator> equal_range(const Q& k) const {
+        return {lower_bound(k), upper_bound(k)};
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    size_type rank(const Q& k) const {
+        return detail::btree::rank_of(tree_, k, comp_);
+    }
 
     // The root node's address: equal identities mean equal contents. O(1).
     const void* identity() const noexcept { return tree_.root(); }

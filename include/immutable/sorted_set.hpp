@@ -19,6 +19,7 @@
 
 #include <immutable/detail/btree/btree.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
 namespace immutable {
@@ -158,6 +159,45 @@ public:
     }
     // The number of elements less than x. O(log n).
     size_type rank(const T& x) const { return detail::btree::rank_of(tree_, x, comp_); }
+
+    // The same lookups by any type the comparator accepts, when it is transparent (declares
+    // is_transparent, as std::less<> does): a std::string_view or a const char* finds a
+    // std::string element without building one. Same costs as above.
+    template <class Q>
+        requires detail::transparent<Compare>
+    bool contains(const Q& x) const {
+        return detail::btree::find_entry(tree_, x, comp_) != nullptr;
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    size_type count(const Q& x) const {
+        return contains(x) ? 1 : 0;
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    const T* find(const Q& x) const {
+        return detail::btree::find_entry(tree_, x, comp_);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    iterator lower_bound(const Q& x) const {
+        return detail::btree::lower_bound_of(tree_, x, comp_);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    iterator upper_bound(const Q& x) const {
+        return detail::btree::upper_bound_of(tree_, x, comp_);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    std::pair<iterator, iterator> equal_range(const Q& x) const {
+        return {lower_bound(x), upper_bound(x)};
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    size_type rank(const Q& x) const {
+        return detail::btree::rank_of(tree_, x, comp_);
+    }
 
     // The root node's address: equal identities mean equal contents. O(1).
     const void* identity() const noexcept { return tree_.root(); }

@@ -15,6 +15,7 @@
 // results, never an out-of-bounds access.
 
 #include <cstddef>
+#include <type_traits>
 
 #include <immutable/detail/btree/node.hpp>
 #include <immutable/detail/btree/simd_search.hpp>
@@ -27,6 +28,10 @@ namespace immutable::detail::btree {
 #ifndef IMMUTABLE_BTREE_CHEAP_SEARCH
 #define IMMUTABLE_BTREE_CHEAP_SEARCH 3
 #endif
+
+// The searches take the target as any type Q the comparator accepts: the key type, or, for
+// a transparent comparator (std::less<>), what the user looks up with (a std::string_view
+// among std::string keys). Vector compares serve the key type only.
 
 // Are the keys of inner nodes / of leaves searched with vector compares (simd_search.hpp)?
 template <class P>
@@ -70,10 +75,10 @@ IMMUTABLE_ALWAYS_INLINE std::size_t cheap_leaf_prefix(const leaf_node<P>* leaf, 
 }
 
 // Number of entries in [0, count) whose key is less than k (lower bound).
-template <class P>
-IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, const typename P::key_type& k,
+template <class P, class Q>
+IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, const Q& k,
                                                      const typename P::compare& comp) {
-    if constexpr (simd_leaf<P>) {
+    if constexpr (simd_leaf<P> && std::is_same_v<Q, typename P::key_type>) {
         // The first entry's key is at the start of the storage (the entry, or pair::first).
         return simd::count_below<typename P::compare, simd_leaf_stride<P>>(leaf->storage, leaf->count, k);
     } else if constexpr (P::linear_search) {
@@ -95,10 +100,10 @@ IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, c
 }
 
 // Number of entries in [0, count) whose key is not greater than k (upper bound).
-template <class P>
-IMMUTABLE_ALWAYS_INLINE std::size_t leaf_upper_bound(const leaf_node<P>* leaf, const typename P::key_type& k,
+template <class P, class Q>
+IMMUTABLE_ALWAYS_INLINE std::size_t leaf_upper_bound(const leaf_node<P>* leaf, const Q& k,
                                                      const typename P::compare& comp) {
-    if constexpr (simd_leaf<P>) {
+    if constexpr (simd_leaf<P> && std::is_same_v<Q, typename P::key_type>) {
         return simd::count_not_above<typename P::compare, simd_leaf_stride<P>>(leaf->storage, leaf->count, k);
     } else if constexpr (P::linear_search) {
         return cheap_leaf_prefix(leaf, [&](const typename P::key_type& x) { return !comp(k, x); });
@@ -120,12 +125,12 @@ IMMUTABLE_ALWAYS_INLINE std::size_t leaf_upper_bound(const leaf_node<P>* leaf, c
 
 // The child whose key range holds k: the last i with keys[i] <= k, or 0. keys[0] is not
 // consulted, so a key below the whole subtree routes to child 0. Always < count.
-template <class P>
-IMMUTABLE_ALWAYS_INLINE std::size_t inner_route(const inner_node<P>* n, const typename P::key_type& k,
+template <class P, class Q>
+IMMUTABLE_ALWAYS_INLINE std::size_t inner_route(const inner_node<P>* n, const Q& k,
                                                 const typename P::compare& comp) {
     const auto* keys = n->keys();
     const std::size_t count = n->count;
-    if constexpr (simd_inner<P>) {
+    if constexpr (simd_inner<P> && std::is_same_v<Q, typename P::key_type>) {
         return simd::count_not_above<typename P::compare, sizeof(typename P::key_type)>(
             n->key_storage + sizeof(typename P::key_type), count - 1, k);
     } else if constexpr (P::linear_search) {

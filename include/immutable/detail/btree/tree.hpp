@@ -76,8 +76,8 @@ inline void check_height(unsigned height) {
     if (height > max_inner_levels) throw std::length_error("immutable::sorted_map: tree too tall");
 }
 
-template <class P>
-const typename P::entry_type* find_entry(const tree<P>& t, const typename P::key_type& k,
+template <class P, class Q>
+const typename P::entry_type* find_entry(const tree<P>& t, const Q& k,
                                          const typename P::compare& comp) {
     const node<P>* n = t.root();
     if (n == nullptr) return nullptr;
@@ -91,15 +91,15 @@ const typename P::entry_type* find_entry(const tree<P>& t, const typename P::key
     return nullptr;
 }
 
-template <class P>
-iterator<P> lower_bound_of(const tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
+template <class P, class Q>
+iterator<P> lower_bound_of(const tree<P>& t, const Q& k, const typename P::compare& comp) {
     return iterator<P>::seek(
         t.root(), t.height(), t.size(), [&](const inner_node<P>* in) { return inner_route(in, k, comp); },
         [&](const leaf_node<P>* leaf) { return leaf_lower_bound(leaf, k, comp); });
 }
 
-template <class P>
-iterator<P> upper_bound_of(const tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
+template <class P, class Q>
+iterator<P> upper_bound_of(const tree<P>& t, const Q& k, const typename P::compare& comp) {
     return iterator<P>::seek(
         t.root(), t.height(), t.size(), [&](const inner_node<P>* in) { return inner_route(in, k, comp); },
         [&](const leaf_node<P>* leaf) { return leaf_upper_bound(leaf, k, comp); });
@@ -118,8 +118,8 @@ const typename P::entry_type& nth_entry(const tree<P>& t, std::size_t i) noexcep
 }
 
 // Number of entries whose key is less than k.
-template <class P>
-std::size_t rank_of(const tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
+template <class P, class Q>
+std::size_t rank_of(const tree<P>& t, const Q& k, const typename P::compare& comp) {
     const node<P>* n = t.root();
     if (n == nullptr) return 0;
     std::size_t before = 0;

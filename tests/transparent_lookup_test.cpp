@@ -1,0 +1,82 @@
+// Heterogeneous lookup in the sorted containers: with a transparent comparator
+// (std::less<>), std::string keys are found by std::string_view and by const char*, with the
+// same answers as lookups by std::string; without one, those overloads do not exist.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <immutable/sorted_map.hpp>
+#include <immutable/sorted_set.hpp>
+
+namespace {
+
+using namespace std::string_view_literals;
+
+using by_view = immutable::sorted_map<std::string, int, std::less<>>;
+using set_by_view = immutable::sorted_set<std::string, std::less<>>;
+
+by_view fruit_map() {
+    by_view::builder b;
+    const char* names[] = {"apple", "banana", "cherry", "date", "elderberry", "fig", "grape"};
+    int i = 0;
+    for (const char* n : names) b.set(n, i++);
+    for (int k = 0; k < 2000; ++k) { // several leaves
+        std::string key = std::to_string(k);
+        key.insert(key.begin(), 'z'); // not "z" + ...: g++ 12 -O3 warns falsely (-Wrestrict)
+        b.set(std::move(key), k);
+    }
+    return b.build();
+}
+
+TEST(transparent_lookup, sorted_map_finds_string_keys_by_view_and_by_pointer) {
+    const by_view m = fruit_map();
+    ASSERT_NE(m.find("cherry"sv), nullptr);
+    EXPECT_EQ(*m.find("cherry"sv), 2);
+    EXPECT_EQ(m.find("cherries"sv), nullptr);
+    EXPECT_TRUE(m.contains("fig"));
+    EXPECT_FALSE(m.contains("figs"));
+    EXPECT_EQ(m.count("date"sv), 1u);
+    EXPECT_EQ(m.count("dates"sv), 0u);
+    EXPECT_EQ(m.at("grape"sv), 6);
+    EXPECT_THROW((void)m.at("kiwi"sv), std::out_of_range);
+    EXPECT_EQ(m.at("z1234"sv), 1234);
+    for (std::string_view probe : {"a"sv, "apple"sv, "blueberry"sv, "fig"sv, "z1"sv, "z999"sv, "zz"sv}) {
+        const std::string key(probe);
+        EXPECT_EQ(m.lower_bound(probe), m.lower_bound(key)) << probe;
+        EXPECT_EQ(m.upper_bound(probe), m.upper_bound(key)) << probe;
+        EXPECT_EQ(m.rank(probe), m.rank(key)) << probe;
+        const auto [lo, hi] = m.equal_range(probe);
+        EXPECT_EQ(std::distance(lo, hi), m.contains(key) ? 1 : 0) << probe;
+    }
+}
+
+TEST(transparent_lookup, sorted_set_finds_string_elements_by_view) {
+    const set_by_view s{"delta", "alpha", "charlie", "bravo"};
+    EXPECT_TRUE(s.contains("bravo"sv));
+    EXPECT_FALSE(s.contains("echo"sv));
+    EXPECT_EQ(s.count("alpha"sv), 1u);
+    ASSERT_NE(s.find("charlie"sv), nullptr);
+    EXPECT_EQ(*s.find("charlie"sv), "charlie");
+    EXPECT_EQ(s.find("echo"sv), nullptr);
+    EXPECT_EQ(*s.lower_bound("b"sv), "bravo");
+    EXPECT_EQ(*s.upper_bound("bravo"sv), "charlie");
+    EXPECT_EQ(s.rank("c"sv), 2u);
+    const auto [lo, hi] = s.equal_range("delta"sv);
+    EXPECT_EQ(std::distance(lo, hi), 1);
+}
+
+template <class M>
+concept looks_up_by_view = requires(const M& m, std::string_view v) { m.find(v); };
+
+static_assert(looks_up_by_view<by_view>);
+static_assert(looks_up_by_view<set_by_view>);
+static_assert(!looks_up_by_view<immutable::sorted_map<std::string, int>>,
+              "std::less<std::string> is not transparent: no lookup by string_view");
+static_assert(!looks_up_by_view<immutable::sorted_set<std::string>>);
+
+} // namespace
