@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <compare>
 #include <cstdint>
 #include <functional>
 #include <iterator>
@@ -12,9 +13,11 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <immutable/sorted_map.hpp>
+#include <immutable/sorted_set.hpp>
 
 #include "sorted_test_util.hpp"
 #include "support/counting_policy.hpp"
@@ -355,6 +358,35 @@ TEST_F(sorted_map_edge, comparisons_are_by_content) {
     EXPECT_TRUE(a.erase(499) < a);
     EXPECT_FALSE(a > a.erase(0).set(1000, 0));
     EXPECT_TRUE(counted_map{} < a);
+}
+
+// Keys and values with only < and == (no <=>) still order maps, as std::map's <=> does:
+// entry by entry, key first, then value, as a weak ordering.
+struct only_less {
+    int v;
+    friend bool operator<(const only_less& a, const only_less& b) { return a.v < b.v; }
+    friend bool operator==(const only_less& a, const only_less& b) { return a.v == b.v; }
+};
+
+TEST_F(sorted_map_edge, comparisons_use_less_when_there_is_no_three_way_comparison) {
+    using M = immutable::sorted_map<only_less, only_less, std::less<only_less>, counting_policy>;
+    static_assert(!std::three_way_comparable<only_less>);
+    const M a{{only_less{1}, only_less{10}}, {only_less{2}, only_less{20}}};
+    const M smaller_value = a.set(only_less{2}, only_less{19});
+    const M larger_key = a.erase(only_less{2}).set(only_less{3}, only_less{0});
+    static_assert(std::is_same_v<decltype(a <=> a), std::weak_ordering>);
+    EXPECT_EQ(a <=> a, std::weak_ordering::equivalent);
+    EXPECT_TRUE(smaller_value < a);
+    EXPECT_TRUE(a < larger_key);
+    EXPECT_TRUE(a.erase(only_less{2}) < a); // a prefix orders first
+    EXPECT_TRUE(M{} < a);
+    EXPECT_EQ(std::is_lt(a <=> smaller_value), std::is_gt(smaller_value <=> a));
+
+    using S = immutable::sorted_set<only_less>;
+    const S s{only_less{1}, only_less{3}};
+    EXPECT_TRUE(s < s.erase(only_less{3}).insert(only_less{4}));
+    EXPECT_TRUE(s.insert(only_less{2}) < s);
+    EXPECT_EQ(s <=> s, std::weak_ordering::equivalent);
 }
 
 struct modulo_less {

@@ -21,6 +21,7 @@
 #include <immutable/detail/btree/btree.hpp>
 #include <immutable/detail/deduction.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/synth_three_way.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
@@ -251,11 +252,18 @@ public:
         if (a.identity() == b.identity()) return true;
         return std::equal(a.begin(), a.end(), b.begin());
     }
-    // Lexicographic over the entries in key order. O(n).
+    // Lexicographic over the entries in key order, each compared as std::pair compares (key,
+    // then value; with <=>, or with < for types that only have that, as std::map does). O(n).
     friend auto operator<=>(const sorted_map& a, const sorted_map& b)
-        requires std::three_way_comparable<K> && std::three_way_comparable<V>
+        requires detail::synth_comparable<K> && detail::synth_comparable<V>
     {
-        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+        using result =
+            std::common_comparison_category_t<detail::synth_result_t<K>, detail::synth_result_t<V>>;
+        return std::lexicographical_compare_three_way(
+            a.begin(), a.end(), b.begin(), b.end(), [](const value_type& x, const value_type& y) -> result {
+                if (const auto c = detail::synth_three_way(x.first, y.first); c != 0) return c;
+                return detail::synth_three_way(x.second, y.second);
+            });
     }
 
 private:

@@ -19,6 +19,7 @@
 
 #include <immutable/detail/btree/btree.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/synth_three_way.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
@@ -226,11 +227,13 @@ public:
         if (a.identity() == b.identity()) return true;
         return std::equal(a.begin(), a.end(), b.begin());
     }
-    // Lexicographic. O(n).
+    // Lexicographic; elements compare with <=>, or with < for types that only have that (as
+    // std::set does). O(n).
     friend auto operator<=>(const sorted_set& a, const sorted_set& b)
-        requires std::three_way_comparable<T>
+        requires detail::synth_comparable<T>
     {
-        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end(),
+                                                      detail::synth_three_way<T>);
     }
 
 private:
