@@ -1,8 +1,9 @@
-// Heterogeneous lookup in the sorted containers: with a transparent comparator
-// (std::less<>), std::string keys are found by std::string_view and by const char*, with the
-// same answers as lookups by std::string; without one, those overloads do not exist.
+// Heterogeneous lookup: with a transparent comparator (std::less<>), or a transparent hash and
+// equality, std::string keys are found by std::string_view and by const char*, with the same
+// answers as lookups by std::string; without them, those overloads do not exist.
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <functional>
 #include <iterator>
 #include <stdexcept>
@@ -10,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include <immutable/map.hpp>
+#include <immutable/set.hpp>
 #include <immutable/sorted_map.hpp>
 #include <immutable/sorted_set.hpp>
 
@@ -70,6 +73,59 @@ TEST(transparent_lookup, sorted_set_finds_string_elements_by_view) {
     EXPECT_EQ(std::distance(lo, hi), 1);
 }
 
+// Hashes a std::string and a std::string_view of the same characters alike.
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+using hash_by_view = immutable::map<std::string, int, string_hash, std::equal_to<>>;
+using hash_set_by_view = immutable::set<std::string, string_hash, std::equal_to<>>;
+
+TEST(transparent_lookup, map_finds_string_keys_by_view_and_by_pointer) {
+    hash_by_view::builder b;
+    for (int k = 0; k < 3000; ++k) b.set(std::to_string(k), k);
+    const hash_by_view m = b.build();
+    for (int k = 0; k < 3000; k += 7) {
+        const std::string key = std::to_string(k);
+        const std::string_view view = key;
+        ASSERT_NE(m.find(view), nullptr) << key;
+        EXPECT_EQ(*m.find(view), k);
+        EXPECT_EQ(m.find(view), m.find(key));
+        EXPECT_TRUE(m.contains(view));
+        EXPECT_EQ(m.count(view), 1u);
+        EXPECT_EQ(m.at(view), k);
+    }
+    EXPECT_EQ(m.find("3000"sv), nullptr);
+    EXPECT_FALSE(m.contains("-1"));
+    EXPECT_EQ(m.count("x"sv), 0u);
+    EXPECT_THROW((void)m.at("3001"sv), std::out_of_range);
+    const hash_by_view one = hash_by_view().set("solo", 1); // the one-entry root path
+    EXPECT_EQ(one.at("solo"sv), 1);
+    EXPECT_FALSE(one.contains("sol"sv));
+}
+
+// Every key hashes alike: lookups by view go through the collision nodes.
+struct constant_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view) const { return 7; }
+};
+
+TEST(transparent_lookup, set_finds_by_view_even_when_every_hash_collides) {
+    immutable::set<std::string, constant_hash, std::equal_to<>> s;
+    for (int k = 0; k < 200; ++k) s = s.insert(std::to_string(k));
+    for (int k = 0; k < 200; ++k) {
+        const std::string key = std::to_string(k);
+        EXPECT_TRUE(s.contains(std::string_view(key))) << key;
+        ASSERT_NE(s.find(std::string_view(key)), nullptr);
+        EXPECT_EQ(*s.find(std::string_view(key)), key);
+    }
+    EXPECT_FALSE(s.contains("200"sv));
+    const hash_set_by_view t{"a", "b"};
+    EXPECT_EQ(t.count("b"sv), 1u);
+    EXPECT_EQ(t.count("c"sv), 0u);
+}
+
 template <class M>
 concept looks_up_by_view = requires(const M& m, std::string_view v) { m.find(v); };
 
@@ -78,5 +134,12 @@ static_assert(looks_up_by_view<set_by_view>);
 static_assert(!looks_up_by_view<immutable::sorted_map<std::string, int>>,
               "std::less<std::string> is not transparent: no lookup by string_view");
 static_assert(!looks_up_by_view<immutable::sorted_set<std::string>>);
+static_assert(looks_up_by_view<hash_by_view>);
+static_assert(looks_up_by_view<hash_set_by_view>);
+static_assert(!looks_up_by_view<immutable::map<std::string, int>>,
+              "std::hash<std::string> is not transparent: no lookup by string_view");
+static_assert(!looks_up_by_view<immutable::map<std::string, int, string_hash>>,
+              "std::equal_to<std::string> is not transparent");
+static_assert(!looks_up_by_view<immutable::set<std::string>>);
 
 } // namespace

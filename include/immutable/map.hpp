@@ -33,6 +33,7 @@
 #include <immutable/detail/champ/traits.hpp>
 #include <immutable/detail/champ/transient.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
 namespace immutable {
@@ -115,6 +116,34 @@ public:
         return *v;
     }
     const V& operator[](const K& k) const { return at(k); }
+
+    // The same lookups by any type that both Hash and Equal accept, when both are
+    // transparent (declare is_transparent), as for std::unordered_map in C++20: a
+    // std::string_view finds a std::string key without building one. Hash must give such a
+    // value the hash of the equal key.
+    template <class Q>
+        requires detail::transparent<Hash> && detail::transparent<Equal>
+    const V* find(const Q& k) const {
+        const value_type* e = ops::find(root_, k);
+        return e == nullptr ? nullptr : &e->second;
+    }
+    template <class Q>
+        requires detail::transparent<Hash> && detail::transparent<Equal>
+    bool contains(const Q& k) const {
+        return ops::find(root_, k) != nullptr;
+    }
+    template <class Q>
+        requires detail::transparent<Hash> && detail::transparent<Equal>
+    size_type count(const Q& k) const {
+        return contains(k) ? 1 : 0;
+    }
+    template <class Q>
+        requires detail::transparent<Hash> && detail::transparent<Equal>
+    const V& at(const Q& k) const {
+        const V* v = find(k);
+        if (v == nullptr) detail::throw_key_not_found("immutable::map::at");
+        return *v;
+    }
 
     // O(log n): copies the path to k, about log32(n) allocations. Returns *this (same
     // root, no allocation) when k already maps to an equal value (V equality-comparable).

@@ -31,6 +31,7 @@
 #include <immutable/detail/champ/ops.hpp>
 #include <immutable/detail/champ/traits.hpp>
 #include <immutable/detail/champ/transient.hpp>
+#include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
 namespace immutable {
@@ -102,6 +103,23 @@ public:
     size_type count(const T& v) const { return contains(v) ? 1 : 0; }
     // The stored element equal to v, or nullptr.
     const T* find(const T& v) const { return ops::find(root_, v); }
+    // The same lookups by any type that both Hash and Equal accept, when both are
+    // transparent (as for std::unordered_set in C++20; see map::find).
+    template <class Q>
+        requires detail::transparent<Hash> && detail::transparent<Equal>
+    bool contains(const Q& v) const {
+        return ops::find(root_, v) != nullptr;
+    }
+    template <class Q>
+        requires detail::transparent<Hash> && detail::transparent<Equal>
+    size_type count(const Q& v) const {
+        return contains(v) ? 1 : 0;
+    }
+    template <class Q>
+        requires detail::transparent<Hash> && detail::transparent<Equal>
+    const T* find(const Q& v) const {
+        return ops::find(root_, v);
+    }
 
     // O(log n): copies the path, about log32(n) allocations. Returns *this (same root, no
     // allocation) when v is already present.

@@ -38,21 +38,25 @@ struct ops {
     // its entry, without hashing: for a string key the hash costs several times the
     // comparison. Measured and rejected: scanning roots of up to 8 inline entries this way
     // (half the instructions for 8 strings, but slower: the scan's branches mispredict).
-    static const entry_type* find(const node_type* n, const key_type& k) {
+    // Q is the key type, or any type a transparent Hash and Equal accept (map::find).
+    template <class Q>
+    static const entry_type* find(const node_type* n, const Q& k) {
         if (n == nullptr) return nullptr;
         if (n->count == 1) return single_entry(n, k);
         return find(n, Traits::hash(k), k);
     }
 
     // The entry of a one-entry root if its key equals k, else null.
-    static const entry_type* single_entry(const node_type* n, const key_type& k) {
+    template <class Q>
+    static const entry_type* single_entry(const node_type* n, const Q& k) {
         const entry_type* e = std::launder(reinterpret_cast<const entry_type*>(
             reinterpret_cast<const char*>(n) + node_type::entries_offset(0)));
         return Traits::equal(Traits::key(*e), k) ? e : nullptr;
     }
 
     // Looks `k` (hash h) up in the subtree `n` rooted at depth `shift`.
-    static const entry_type* find(const node_type* n, std::uint64_t h, const key_type& k,
+    template <class Q>
+    static const entry_type* find(const node_type* n, std::uint64_t h, const Q& k,
                                   unsigned shift = 0) {
 #if defined(IMMUTABLE_CHAMP_POPCNT_DISPATCH)
         if (cpu_has_popcnt()) return find_with_popcnt(n, h, k, shift);
@@ -64,17 +68,18 @@ struct ops {
 
 #if defined(IMMUTABLE_CHAMP_POPCNT_DISPATCH)
     // The same loop compiled for the POPCNT instruction (see node.hpp, cpu_has_popcnt).
+    template <class Q>
     __attribute__((target("popcnt"))) IMMUTABLE_NOINLINE static const entry_type*
-    find_with_popcnt(const node_type* n, std::uint64_t h, const key_type& k, unsigned shift) {
+    find_with_popcnt(const node_type* n, std::uint64_t h, const Q& k, unsigned shift) {
         return find_impl<true>(n, h, k, shift);
     }
 #endif
 
     // `Native`: count bits with the compiler's builtin (one instruction where the target
     // has it); otherwise with the portable sequence.
-    template <bool Native>
+    template <bool Native, class Q>
     static IMMUTABLE_ALWAYS_INLINE const entry_type* find_impl(const node_type* n, std::uint64_t h,
-                                                               const key_type& k, unsigned shift) {
+                                                               const Q& k, unsigned shift) {
         for (;; shift += bits) {
             if (IMMUTABLE_UNLIKELY(shift >= max_shift)) return find_in_collision(n, k);
             bitmap_type bit = shape_type::bit_at(h, shift);
@@ -101,7 +106,8 @@ struct ops {
         IMMUTABLE_PREFETCH(p + 192);
     }
 
-    static const entry_type* find_in_collision(const node_type* n, const key_type& k) {
+    template <class Q>
+    static const entry_type* find_in_collision(const node_type* n, const Q& k) {
         const entry_type* e = n->entries();
         for (unsigned i = 0; i < n->count; ++i) {
             if (Traits::equal(Traits::key(e[i]), k)) return e + i;

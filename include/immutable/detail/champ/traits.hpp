@@ -41,6 +41,11 @@ struct map_traits {
     static IMMUTABLE_ALWAYS_INLINE const K& key(const entry_type& e) noexcept { return e.first; }
     static IMMUTABLE_ALWAYS_INLINE std::uint64_t hash(const K& k) { return hash_key<Hash>(k); }
     static IMMUTABLE_ALWAYS_INLINE bool equal(const K& a, const K& b) { return Equal{}(a, b); }
+    // Lookups by another type (transparent Hash and Equal only: see map::find).
+    template <class Q>
+    static IMMUTABLE_ALWAYS_INLINE std::uint64_t hash(const Q& k) { return hash_key<Hash>(k); }
+    template <class Q>
+    static IMMUTABLE_ALWAYS_INLINE bool equal(const K& a, const Q& b) { return Equal{}(a, b); }
     // Whether two entries with equal keys also carry equal values.
     static bool same_mapped(const entry_type& a, const entry_type& b) { return a.second == b.second; }
 };
@@ -58,6 +63,11 @@ struct set_traits {
     static IMMUTABLE_ALWAYS_INLINE const T& key(const entry_type& e) noexcept { return e; }
     static IMMUTABLE_ALWAYS_INLINE std::uint64_t hash(const T& k) { return hash_key<Hash>(k); }
     static IMMUTABLE_ALWAYS_INLINE bool equal(const T& a, const T& b) { return Equal{}(a, b); }
+    // Lookups by another type (transparent Hash and Equal only: see map::find).
+    template <class Q>
+    static IMMUTABLE_ALWAYS_INLINE std::uint64_t hash(const Q& k) { return hash_key<Hash>(k); }
+    template <class Q>
+    static IMMUTABLE_ALWAYS_INLINE bool equal(const T& a, const Q& b) { return Equal{}(a, b); }
     static bool same_mapped(const entry_type&, const entry_type&) noexcept { return true; }
 };
 
