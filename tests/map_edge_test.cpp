@@ -19,6 +19,7 @@
 
 #include "support/counting_policy.hpp"
 #include "support/throwing_value.hpp"
+#include "support/update_without_default.hpp"
 
 namespace {
 
@@ -143,27 +144,9 @@ TEST_F(map_edge, basic_operations) {
     EXPECT_EQ(moved.size(), 5u);
 }
 
-// A mapped type without a default value: update() works on present keys, and a missing key
-// throws std::out_of_range (there is no V{} to start from) and changes nothing.
-struct no_default {
-    explicit no_default(int v) : value(v) {}
-    int value;
-};
-
 TEST_F(map_edge, update_without_a_default_value_throws_only_for_a_missing_key) {
-    using M = counted_map<int, no_default>;
-    const M m = M().set(1, no_default(10));
-    auto add_one = [](const no_default& v) { return no_default(v.value + 1); };
-    EXPECT_EQ(m.update(1, add_one).at(1).value, 11);
-    EXPECT_THROW((void)m.update(2, add_one), std::out_of_range);
-    M owned = m;
-    EXPECT_THROW((void)std::move(owned).update(2, add_one), std::out_of_range);
-    EXPECT_EQ(owned.at(1).value, 10); // NOLINT(bugprone-use-after-move): a throw keeps the contents
-    auto b = m.to_builder();
-    EXPECT_THROW(b.update(2, add_one), std::out_of_range);
-    EXPECT_EQ(b.size(), 1u);
-    EXPECT_EQ(m.size(), 1u);
-    EXPECT_EQ(m.at(1).value, 10);
+    using M = counted_map<int, immutable::test::no_default>;
+    immutable::test::check_update_without_a_default_value<M>();
 }
 
 TEST_F(map_edge, no_op_updates_share_the_root_and_allocate_nothing) {

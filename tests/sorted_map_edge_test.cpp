@@ -21,6 +21,7 @@
 
 #include "sorted_test_util.hpp"
 #include "support/counting_policy.hpp"
+#include "support/update_without_default.hpp"
 
 // clang 14 cannot compile libstdc++ 12's range adaptors (a known incompatibility of
 // the two), so the std::views pipelines are checked with the other compilers only.
@@ -165,27 +166,9 @@ TEST_F(sorted_map_edge, update_of_a_missing_key_starts_from_a_value_initialised_
     EXPECT_EQ(m2.at(4), "x");
 }
 
-// A mapped type without a default value: update() works on present keys, and a missing key
-// throws std::out_of_range (there is no V{} to start from) and changes nothing.
-struct no_default {
-    explicit no_default(int v) : value(v) {}
-    int value;
-};
-
 TEST_F(sorted_map_edge, update_without_a_default_value_throws_only_for_a_missing_key) {
-    using M = immutable::sorted_map<int, no_default, std::less<int>, counting_policy>;
-    const M m = M().set(1, no_default(10));
-    auto add_one = [](const no_default& v) { return no_default(v.value + 1); };
-    EXPECT_EQ(m.update(1, add_one).at(1).value, 11);
-    EXPECT_THROW((void)m.update(2, add_one), std::out_of_range);
-    M owned = m;
-    EXPECT_THROW((void)std::move(owned).update(2, add_one), std::out_of_range);
-    EXPECT_EQ(owned.at(1).value, 10); // NOLINT(bugprone-use-after-move): a throw keeps the contents
-    auto b = m.to_builder();
-    EXPECT_THROW(b.update(2, add_one), std::out_of_range);
-    EXPECT_EQ(b.size(), 1u);
-    EXPECT_EQ(m.size(), 1u);
-    EXPECT_EQ(m.at(1).value, 10);
+    using M = immutable::sorted_map<int, immutable::test::no_default, std::less<int>, counting_policy>;
+    immutable::test::check_update_without_a_default_value<M>();
 }
 
 struct counting_less {
