@@ -142,7 +142,13 @@ private:
     static void bind_if_new() {
         if (cache_.state() == detail::pool::cache_state::unbound) {
             pool().core_.bind(cache_);
-            (void)reaper_.cache; // first touch registers the thread-exit cleanup
+            // Constructed on the first bind in each thread, which registers the thread-exit
+            // cleanup. A function-local thread_local, not a static member: g++ 12 fails
+            // to compile a translation unit whose only use of a pooled container is a
+            // namespace-scope variable if the reaper is a thread_local class member
+            // ("redefinition of bool __tls_guard").
+            static thread_local detail::pool::cache_reaper<cache_of> reaper;
+            reaper.armed = true;
         }
     }
 
@@ -161,8 +167,10 @@ private:
         }
     }
 
+    struct cache_of {
+        static detail::pool::shared_cache& get() noexcept { return cache_; }
+    };
     static inline thread_local constinit detail::pool::shared_cache cache_{};
-    static inline thread_local detail::pool::cache_reaper reaper_{&cache_};
 };
 
 struct default_pool_tag {};

@@ -31,16 +31,17 @@ namespace immutable::detail::pool {
 
 // ---------------------------------------------------------------- static pooled policies
 
-// Knows its cache from construction: if the C++ runtime built it without our asking (some
-// compilers initialize a translation unit's thread_locals together) and it dies before
-// the cache is bound, the cache is retired anyway, so it is never bound with no reaper.
+// Knows its cache from its type (CacheOf::get()). If it dies before the cache is bound,
+// the cache is retired anyway, so the cache is never bound with no reaper.
+template <class CacheOf>
 struct cache_reaper {
-    shared_cache* cache;
+    bool armed = false;
     ~cache_reaper() {
-        if (cache->state() == cache_state::bound) {
-            retire_at_thread_exit(*cache);
+        shared_cache& cache = CacheOf::get();
+        if (cache.state() == cache_state::bound) {
+            retire_at_thread_exit(cache);
         } else {
-            cache->retire();
+            cache.retire();
         }
     }
 };
