@@ -179,8 +179,7 @@ const leaf_node<P>* descend(const node<P>* n, const typename P::key_type& k, con
 // replaced in a leaf with room, nothing splits) takes copy_path below.
 template <class P>
 inline constexpr bool bytewise_path = std::is_trivially_copyable_v<typename P::key_type> &&
-                                      std::is_trivially_copy_constructible_v<typename P::entry_type> &&
-                                      std::is_trivially_destructible_v<typename P::entry_type>;
+                                      copies_as_bytes<typename P::entry_type>;
 
 // The new root for `path` with leaf slots [lo, hi) (hi <= lo + 1) replaced by e, when the
 // leaf has room: the leaf and every inner node on the path copied once, bottom-up, each

@@ -29,6 +29,7 @@
 #include <utility>
 
 #include <immutable/detail/config.hpp>
+#include <immutable/detail/copies_as_bytes.hpp>
 #include <immutable/memory.hpp>
 
 // Target node sizes in bytes. The defaults come from the measurement in docs/sorted_map.md;
@@ -332,10 +333,7 @@ IMMUTABLE_ALWAYS_INLINE void leaf_emplace_back(leaf_node<P>* leaf, Args&&... arg
 template <class P>
 void leaf_copy_back(leaf_node<P>* leaf, const leaf_node<P>* src, std::size_t from, std::size_t to) {
     using E = typename P::entry_type;
-    if constexpr (std::is_trivially_copy_constructible_v<E> && std::is_trivially_destructible_v<E>) {
-        // Copying is copying bytes. This includes std::pair of scalars, which is not
-        // trivially copyable (its assignment is user-provided) but is copied element by
-        // element by std::uninitialized_copy, at several times the cost.
+    if constexpr (copies_as_bytes<E>) {
         std::memcpy(static_cast<void*>(leaf->entries() + leaf->count), src->entries() + from, (to - from) * sizeof(E));
         leaf->count = static_cast<std::uint16_t>(leaf->count + (to - from));
     } else if constexpr (std::is_nothrow_copy_constructible_v<E>) {

@@ -36,6 +36,7 @@
 
 #include <immutable/detail/champ/block_cache.hpp>
 #include <immutable/detail/config.hpp>
+#include <immutable/detail/copies_as_bytes.hpp>
 
 namespace immutable::detail::champ {
 
@@ -119,14 +120,6 @@ IMMUTABLE_ALWAYS_INLINE void prefetch_for_write(const void* p) noexcept {
     (void)p;
 #endif
 }
-
-// Entries that may be copied or moved with memcpy: construction and destruction are
-// trivial. std::pair of scalars qualifies although it is not trivially copyable (its
-// assignments are user-provided), and filling nodes only ever constructs entries.
-template <class Entry>
-inline constexpr bool copies_as_bytes = std::is_trivially_copy_constructible_v<Entry> &&
-                                        std::is_trivially_move_constructible_v<Entry> &&
-                                        std::is_trivially_destructible_v<Entry>;
 
 template <class Hash>
 concept avalanching_hash = requires { typename Hash::is_avalanching; };
