@@ -2,14 +2,18 @@
 // equality, std::string keys are found by std::string_view and by const char*, with the same
 // answers as lookups by std::string; without them, those overloads do not exist.
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include <cstddef>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <immutable/map.hpp>
 #include <immutable/set.hpp>
@@ -124,6 +128,54 @@ TEST(transparent_lookup, set_finds_by_view_even_when_every_hash_collides) {
     const hash_set_by_view t{"a", "b"};
     EXPECT_EQ(t.count("b"sv), 1u);
     EXPECT_EQ(t.count("c"sv), 0u);
+}
+
+// Model check: random sets and erases on both kinds of map, every version kept; at the end
+// every version answers lookups by string_view as std::map answers them by std::string,
+// so versions are unchanged and the heterogeneous paths agree with the model.
+RC_GTEST_PROP(transparent_lookup, lookups_by_view_match_std_map_in_every_version, ()) {
+    using model = std::map<std::string, int>;
+    std::vector<by_view> sorted{by_view()};
+    std::vector<hash_by_view> hashed{hash_by_view()};
+    std::vector<model> models{model()};
+    const auto steps = *rc::gen::inRange(1, 300);
+    for (int i = 0; i < steps; ++i) {
+        const auto from = static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(models.size())));
+        const std::string key = std::to_string(*rc::gen::inRange(0, 200));
+        model m = models[from];
+        if (*rc::gen::inRange(0, 3) == 0) {
+            m.erase(key);
+            sorted.push_back(sorted[from].erase(key));
+            hashed.push_back(hashed[from].erase(key));
+        } else {
+            m[key] = i;
+            sorted.push_back(sorted[from].set(key, i));
+            hashed.push_back(hashed[from].set(key, i));
+        }
+        models.push_back(std::move(m));
+    }
+    for (std::size_t v = 0; v < models.size(); ++v) {
+        const model& m = models[v];
+        for (int probe = -1; probe <= 200; probe += 3) {
+            const std::string key = std::to_string(probe);
+            const std::string_view view = key;
+            const auto it = m.find(key);
+            const int* expected = it == m.end() ? nullptr : &it->second;
+            const int* in_sorted = sorted[v].find(view);
+            const int* in_hashed = hashed[v].find(view);
+            RC_ASSERT((in_sorted == nullptr) == (expected == nullptr));
+            RC_ASSERT((in_hashed == nullptr) == (expected == nullptr));
+            if (expected != nullptr) {
+                RC_ASSERT(*in_sorted == *expected);
+                RC_ASSERT(*in_hashed == *expected);
+            }
+            RC_ASSERT(sorted[v].rank(view) ==
+                      static_cast<std::size_t>(std::distance(m.begin(), m.lower_bound(key))));
+            const auto lb = sorted[v].lower_bound(view);
+            RC_ASSERT((lb == sorted[v].end()) == (m.lower_bound(key) == m.end()));
+            if (lb != sorted[v].end()) RC_ASSERT(lb->first == m.lower_bound(key)->first);
+        }
+    }
 }
 
 template <class M>
