@@ -1,6 +1,8 @@
 // immutable::sorted_map / sorted_set against std::map / std::set and absl::btree_map /
 // absl::btree_set, with int64_t keys (operations without suffix) and std::string keys of
-// 16-32 characters (suffix _string, a subset used to pick the node sizes).
+// 16-32 characters (suffix _string, a subset used to pick the node sizes). find_hit_string_view
+// looks std::string keys up by std::string_view through std::less<> (heterogeneous lookup),
+// ours against std::map's.
 //
 // Every benchmark measures one operation per iteration at size N unless its name says
 // otherwise (bulk_load: one whole construction; union: one whole union). Mutable peers
@@ -11,11 +13,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench_support.hpp"
@@ -243,6 +247,26 @@ void bm_find_hit(benchmark::State& state) {
     alloc_scope allocs(state);
     for (auto _ : state) {
         benchmark::DoNotOptimize(find_in(m, in.present[in.order[i]]));
+        if (++i == in.order.size()) i = 0;
+    }
+    allocs.report();
+}
+
+// A hit looked up by std::string_view, through a transparent comparator (std::less<>):
+// the heterogeneous path, against std::map's own.
+template <class Map>
+void bm_find_hit_view(benchmark::State& state) {
+    inputs<std::string> in(static_cast<std::size_t>(state.range(0)));
+    const Map& m = base_map<Map>(state, in.present);
+    std::size_t i = 0;
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        const std::string_view key = in.present[in.order[i]];
+        if constexpr (requires { m.to_builder(); }) {
+            benchmark::DoNotOptimize(m.find(key));
+        } else {
+            benchmark::DoNotOptimize(m.find(key) == m.end());
+        }
         if (++i == in.order.size()) i = 0;
     }
     allocs.report();
@@ -491,6 +515,12 @@ int main(int argc, char** argv) {
     immutable_bench::prepare_process();
     register_map<std::int64_t>("", true);
     register_map<std::string>("_string", false);
+    using view_map = immutable::sorted_map<std::string, std::int64_t, std::less<>>;
+    using std_view_map = std::map<std::string, std::int64_t, std::less<>>;
+    benchmark::RegisterBenchmark("sorted_map/find_hit_string_view/immutable::sorted_map", bm_find_hit_view<view_map>)
+        ->Apply(immutable_bench::large_sizes);
+    benchmark::RegisterBenchmark("sorted_map/find_hit_string_view/std::map", bm_find_hit_view<std_view_map>)
+        ->Apply(immutable_bench::large_sizes);
     register_set();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
