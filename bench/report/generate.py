@@ -16,6 +16,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 import benchdata  # noqa: E402
+import targets  # noqa: E402
 from document import Document  # noqa: E402
 
 # Containers in the order the README lists them; any other container follows alphabetically.
@@ -211,6 +212,39 @@ def summary(doc, grouped):
                   "(below 1.00× ours is faster).")
     doc.table(("operation", "N", "implementation", "median", "ratio to each peer"), rows,
               align=["l", "r", "l", "r", "l"])
+
+
+def issue_targets(doc, context, benchmarks):
+    """Each target of the issues that this run can judge: the measured figure beside its bound."""
+    def find_median(name):
+        bench = benchmarks.get(name)
+        return None if bench is None else median_time(bench)
+
+    def find_counter(name, key):
+        bench = benchmarks.get(name)
+        return None if bench is None else bench.counter_median(key)
+
+    rows = []
+    for target in targets.TARGETS:
+        bound = (f"≤ {fmt_ratio(target.bound)}" if target.kind == "ratio" else f"≤ {target.bound:g}")
+        for n, value, verdict in targets.judge(target, find_median, find_counter):
+            if value is None and not any(name.startswith(target.operation + "/") for name in benchmarks):
+                continue  # the operation is not part of this run (a filtered run)
+            shown = "" if value is None else (fmt_ratio(value) if target.kind == "ratio" else f"{value:.3g}")
+            rows.append((f"#{target.issue}", target.what, fmt_size(n), bound, target.bracket, shown, verdict))
+    if not rows:
+        return
+    doc.heading(2, "Issue targets")
+    doc.paragraph("The speed and memory targets of the project's issues that this run can judge: our "
+                  "median divided by the peer's, both from this run, against the issue's bound "
+                  "(a counter's median for bytes per entry). `immer` is the figure the issue quotes for "
+                  "arximboldi/immer. A ratio within a few percent of its bound can land either side "
+                  "from run to run on a shared machine. Targets against immer itself need immer built "
+                  "beside ours: docs/benchmarks/targets.md.")
+    if context.get("reference_counts"):
+        doc.paragraph(f"Reference counts in this run: {context['reference_counts']}.")
+    doc.table(("issue", "target", "N", "bound", "immer", "measured", "verdict"), rows,
+              align=["l", "l", "r", "r", "r", "r", "l"])
 
 
 def sharing(doc, benchmarks):
@@ -445,6 +479,7 @@ def generate(results_path, out_dir, make_plots=True):
     if grouped:
         doc.paragraph("Containers measured: " + ", ".join(f"`{c}`" for c in grouped) + ".")
     summary(doc, grouped)
+    issue_targets(doc, context, benchmarks)
     sharing(doc, benchmarks)
     binaries(doc, context)
     cache_behaviour(doc, CACHE_TABLE)

@@ -39,6 +39,11 @@ def synthetic_run():
     benchmarks += entries("list/sharing_set/immutable::list/1000000", [500.0] * 5,
                           {"sharing_ratio": 0.0001, "bytes_per_op": 900.0})
     benchmarks += entries("free_form_benchmark", [3.0] * 5)
+    # Two issue targets at 1M: find hit 2.0x (bound 2.5: met), find miss 3.0x (bound 2.0: not met).
+    benchmarks += entries("map/find_hit/immutable::map/1000000", [60.0] * 5, {"bytes_per_elem": 30.0})
+    benchmarks += entries("map/find_hit/std::unordered_map/1000000", [30.0] * 5)
+    benchmarks += entries("map/find_miss/immutable::map/1000000", [45.0] * 5)
+    benchmarks += entries("map/find_miss/std::unordered_map/1000000", [15.0] * 5)
     context = {"machine_cores": "2", "machine_cpu": "Test CPU", "commit": "abc123",
                "binaries": {"list_bench": {"benchmarks": 12, "elapsed_s": 3.0, "cpu_s": 2.9,
                                            "peak_rss_bytes": 50 * 2 ** 20, "status": "ok"}}}
@@ -71,6 +76,20 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| 1,000 | 2 | immutable::list | 20M | 10M | 0.50× |", text)
         self.assertIn("free_form_benchmark", text)
         self.assertTrue(os.path.isfile(os.path.join(self.tmp.name, "index.html")))
+
+    def test_issue_targets_are_judged_from_the_run(self):
+        text = self.generate(make_plots=False)
+        self.assertIn("## Issue targets", text)
+        self.assertIn("| #3 | find hit, ×`std::unordered_map` | 1,000,000 | ≤ 2.50× | 5.8× | 2.00× | met |", text)
+        self.assertIn("| #3 | find miss, ×`std::unordered_map` | 1,000,000 | ≤ 2.00× | 2.5× | 3.00× | **not met** |",
+                      text)
+        self.assertIn("| #3 | bytes per entry, `int64_t -> int64_t` | 1,000,000 | ≤ 24 | 28.7 | 30 | **not met** |",
+                      text)
+        # The run has list/push_back but no builder rows: that target is not measured, never met.
+        self.assertIn("| #2 | builder `push_back`, ×`std::vector::push_back` | 1,000 | ≤ 2.50× | 3.9× |  | "
+                      "not measured |", text)
+        # Operations the run does not have at all (sorted_map) are left out, not listed as missing.
+        self.assertNotIn("absl::btree_map", text)
 
     def test_cache_table_is_quoted_from_the_cachegrind_page(self):
         with tempfile.TemporaryDirectory() as d:
