@@ -1,5 +1,8 @@
 // immutable::map against std::unordered_map and absl::flat_hash_map, with int64_t keys
 // (operations without suffix) and std::string keys of 16-32 characters (suffix _string).
+// find_hit_string_view looks std::string keys up by std::string_view through a transparent
+// hash (heterogeneous lookup), ours against std::unordered_map's
+// (Debian's absl hashes absl::string_view, a type of its own, so it has no such row).
 // The _strided rows use int64_t keys that are multiples of 1024 (aligned addresses, ids
 // with a shard number in the low bits cleared, ...), which an identity hash, libstdc++'s
 // std::hash<int64_t>, maps to hashes whose low bits are all zero.
@@ -11,7 +14,9 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -248,6 +253,43 @@ void bm_find_miss(benchmark::State& state) {
     allocs.report();
 }
 
+// Heterogeneous lookup: std::string keys found by std::string_view through a transparent
+// hash and std::equal_to<>, so no std::string is made per lookup.
+struct string_view_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using view_map = immutable::map<std::string, std::int64_t, string_view_hash, std::equal_to<>>;
+using std_view_map = std::unordered_map<std::string, std::int64_t, string_view_hash, std::equal_to<>>;
+
+template <class Map>
+void bm_find_hit_view(benchmark::State& state) {
+    inputs<std::string> in(static_cast<std::size_t>(state.range(0)));
+    auto before = thread_alloc_stats().live_bytes();
+    Map m;
+    if constexpr (requires { m.to_builder(); }) {
+        typename Map::builder b;
+        for (std::size_t i = 0; i < in.present.size(); ++i) b.set(in.present[i], static_cast<std::int64_t>(i));
+        m = b.build();
+    } else {
+        for (std::size_t i = 0; i < in.present.size(); ++i) m.emplace(in.present[i], static_cast<std::int64_t>(i));
+    }
+    immutable_bench::record_bytes_per_element(state, thread_alloc_stats().live_bytes() - before,
+                                              static_cast<std::int64_t>(in.present.size()));
+    std::size_t i = 0;
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        const std::string_view key = in.present[in.order[i]];
+        if constexpr (requires { m.to_builder(); }) {
+            benchmark::DoNotOptimize(m.find(key));
+        } else {
+            benchmark::DoNotOptimize(m.find(key) == m.end());
+        }
+        if (++i == in.order.size()) i = 0;
+    }
+    allocs.report();
+}
+
 // ---- erase ---------------------------------------------------------------------------------
 
 // One persistent erase from a map of N; the new version is dropped after.
@@ -457,6 +499,10 @@ int main(int argc, char** argv) {
     register_small<std::int64_t>("");
     register_small<std::string>("_string");
     register_strided();
+    benchmark::RegisterBenchmark("map/find_hit_string_view/immutable::map", bm_find_hit_view<view_map>)
+        ->Apply(immutable_bench::large_sizes);
+    benchmark::RegisterBenchmark("map/find_hit_string_view/std::unordered_map", bm_find_hit_view<std_view_map>)
+        ->Apply(immutable_bench::large_sizes);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
