@@ -276,18 +276,7 @@ void bm_find_hit_view(benchmark::State& state) {
     }
     immutable_bench::record_bytes_per_element(state, thread_alloc_stats().live_bytes() - before,
                                               static_cast<std::int64_t>(in.present.size()));
-    std::size_t i = 0;
-    alloc_scope allocs(state);
-    for (auto _ : state) {
-        const std::string_view key = in.present[in.order[i]];
-        if constexpr (requires { m.to_builder(); }) {
-            benchmark::DoNotOptimize(m.find(key));
-        } else {
-            benchmark::DoNotOptimize(m.find(key) == m.end());
-        }
-        if (++i == in.order.size()) i = 0;
-    }
-    allocs.report();
+    immutable_bench::time_string_view_finds(state, m, in.present, in.order);
 }
 
 // ---- erase ---------------------------------------------------------------------------------

@@ -257,19 +257,7 @@ void bm_find_hit(benchmark::State& state) {
 template <class Map>
 void bm_find_hit_view(benchmark::State& state) {
     inputs<std::string> in(static_cast<std::size_t>(state.range(0)));
-    const Map& m = base_map<Map>(state, in.present);
-    std::size_t i = 0;
-    alloc_scope allocs(state);
-    for (auto _ : state) {
-        const std::string_view key = in.present[in.order[i]];
-        if constexpr (requires { m.to_builder(); }) {
-            benchmark::DoNotOptimize(m.find(key));
-        } else {
-            benchmark::DoNotOptimize(m.find(key) == m.end());
-        }
-        if (++i == in.order.size()) i = 0;
-    }
-    allocs.report();
+    immutable_bench::time_string_view_finds(state, base_map<Map>(state, in.present), in.present, in.order);
 }
 
 template <class Map>

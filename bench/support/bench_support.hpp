@@ -18,6 +18,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alloc_counter.hpp"
@@ -98,5 +99,25 @@ std::vector<std::int64_t> random_int64s(std::size_t n, std::uint64_t seed = 42);
 std::vector<std::string> random_strings(std::size_t n, std::uint64_t seed = 42);
 // A random permutation of 0..n-1 for index workloads.
 std::vector<std::size_t> random_indexes(std::size_t n, std::size_t count, std::uint64_t seed = 7);
+
+// The timing loop of the find_hit_string_view rows: one lookup per iteration of
+// keys[order[i]] as a std::string_view, so no std::string is made per lookup. Ours return
+// a pointer (they have to_builder()); the std peers an iterator, compared with end().
+template <class Map>
+void time_string_view_finds(benchmark::State& state, const Map& m, const std::vector<std::string>& keys,
+                            const std::vector<std::size_t>& order) {
+    std::size_t i = 0;
+    alloc_scope allocs(state);
+    for (auto _ : state) {
+        const std::string_view key = keys[order[i]];
+        if constexpr (requires { m.to_builder(); }) {
+            benchmark::DoNotOptimize(m.find(key));
+        } else {
+            benchmark::DoNotOptimize(m.find(key) == m.end());
+        }
+        if (++i == order.size()) i = 0;
+    }
+    allocs.report();
+}
 
 } // namespace immutable_bench
