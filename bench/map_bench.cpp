@@ -89,19 +89,6 @@ using absl_map = absl::flat_hash_map<K, std::int64_t>;
 // ---- building ----------------------------------------------------------------------------
 
 template <class Map>
-struct ops_of;
-
-template <class K>
-struct ops_of<imap<K>> {
-    static imap<K> build(const std::vector<K>& keys) {
-        typename imap<K>::builder b;
-        for (std::size_t i = 0; i < keys.size(); ++i) b.set(keys[i], static_cast<std::int64_t>(i));
-        return b.build();
-    }
-    static const std::int64_t* find(const imap<K>& m, const K& k) { return m.find(k); }
-};
-
-template <class Map>
 struct mutable_ops {
     static Map build(const std::vector<typename Map::key_type>& keys) {
         Map m;
@@ -113,12 +100,21 @@ struct mutable_ops {
         return it == m.end() ? nullptr : &it->second;
     }
 };
-template <class K>
-struct ops_of<std_map<K>> : mutable_ops<std_map<K>> {};
-#ifdef IMMUTABLE_BENCH_HAVE_ABSL
-template <class K>
-struct ops_of<absl_map<K>> : mutable_ops<absl_map<K>> {};
-#endif
+// The std and absl peers are filled by emplace; every immutable::map (any hash, equality
+// and policy) through its builder.
+template <class Map>
+struct ops_of : mutable_ops<Map> {};
+
+template <class K, class Hash, class Equal, class Policy>
+struct ops_of<immutable::map<K, std::int64_t, Hash, Equal, Policy>> {
+    using map_type = immutable::map<K, std::int64_t, Hash, Equal, Policy>;
+    static map_type build(const std::vector<K>& keys) {
+        typename map_type::builder b;
+        for (std::size_t i = 0; i < keys.size(); ++i) b.set(keys[i], static_cast<std::int64_t>(i));
+        return b.build();
+    }
+    static const std::int64_t* find(const map_type& m, const K& k) { return m.find(k); }
+};
 
 // Builds the container and records what it keeps allocated per entry.
 template <class Map>
@@ -265,17 +261,7 @@ using std_view_map = std::unordered_map<std::string, std::int64_t, string_view_h
 template <class Map>
 void bm_find_hit_view(benchmark::State& state) {
     inputs<std::string> in(static_cast<std::size_t>(state.range(0)));
-    auto before = thread_alloc_stats().live_bytes();
-    Map m;
-    if constexpr (requires { m.to_builder(); }) {
-        typename Map::builder b;
-        for (std::size_t i = 0; i < in.present.size(); ++i) b.set(in.present[i], static_cast<std::int64_t>(i));
-        m = b.build();
-    } else {
-        for (std::size_t i = 0; i < in.present.size(); ++i) m.emplace(in.present[i], static_cast<std::int64_t>(i));
-    }
-    immutable_bench::record_bytes_per_element(state, thread_alloc_stats().live_bytes() - before,
-                                              static_cast<std::int64_t>(in.present.size()));
+    const Map m = build_measured<Map>(state, in.present);
     immutable_bench::time_string_view_finds(state, m, in.present, in.order);
 }
 
