@@ -43,7 +43,12 @@ public:
 
     // True when this was the last reference: the caller then destroys the node. The
     // acq_rel makes every write to the node by other owners visible to the destroyer.
-    [[nodiscard]] bool release() noexcept {
+    // A holder that sees a count of one is the only one left: nobody else can retain the
+    // node any more, so the locked decrement is skipped. `Family` and the node's address
+    // are what other kinds of count need to hand the node over (ownership.hpp).
+    template <class Family = void>
+    [[nodiscard]] bool release(void* /*node*/ = nullptr) noexcept {
+        if (unique()) return true;
         if (process_is_single_threaded()) {
             const std::uint32_t left = count_.load(std::memory_order_relaxed) - 1;
             count_.store(left, std::memory_order_relaxed);
@@ -62,6 +67,9 @@ public:
         return count_.load(std::memory_order_relaxed);
     }
 
+    // Called before every node allocation (ownership.hpp's node_memory): nothing to do.
+    static void before_allocation() noexcept {}
+
 private:
     std::atomic<std::uint32_t> count_{1};
 };
@@ -71,7 +79,9 @@ class plain_refcount {
 public:
     plain_refcount() noexcept = default;
     void retain() noexcept { ++count_; }
-    [[nodiscard]] bool release() noexcept { return --count_ == 0; }
+    template <class Family = void>
+    [[nodiscard]] bool release(void* /*node*/ = nullptr) noexcept { return --count_ == 0; }
+    static void before_allocation() noexcept {}
     [[nodiscard]] bool unique() const noexcept { return count_ == 1; }
     [[nodiscard]] std::uint32_t count() const noexcept { return count_; }
 
