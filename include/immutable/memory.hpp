@@ -53,6 +53,24 @@ struct single_thread_heap_policy {
 
 using default_policy = heap_policy;
 
+// Nodes whose last reference another thread dropped wait for the thread that created them
+// (their owner) to take them back: at its next node allocation, at its exit, or when it
+// calls reclaim_deferred(). A thread that stays idle for long while others drop what it
+// made can call reclaim_deferred() to give that memory back now. Returns the nodes taken
+// back. Only the thread-safe policies (heap_policy, pooled_policy) defer; docs/memory.md.
+inline std::int64_t reclaim_deferred() noexcept { return detail::biased_refcount::drain_this_thread(); }
+
+// How many nodes wait for their owner thread right now, over all threads, and the most
+// that ever did in this process.
+struct deferred_stats {
+    std::int64_t queued = 0;
+    std::int64_t peak_queued = 0;
+};
+inline deferred_stats deferred_release_stats() noexcept {
+    return {detail::biased::deferral.queued.load(std::memory_order_relaxed),
+            detail::biased::deferral.peak.load(std::memory_order_relaxed)};
+}
+
 // The requirements above as a concept, so a wrong policy fails with one readable line.
 template <class P>
 concept memory_policy = requires(std::size_t n, void* p) {

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include <immutable/detail/biased/refcount.hpp>
+
 #if defined(__has_include)
 #if __has_include(<sys/single_threaded.h>)
 #include <sys/single_threaded.h>
