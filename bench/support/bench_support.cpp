@@ -1,6 +1,7 @@
 #include "bench_support.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
@@ -11,7 +12,6 @@
 #include <thread>
 #include <unordered_set>
 
-#include <immutable/detail/refcount.hpp>
 
 namespace immutable_bench {
 
@@ -41,10 +41,14 @@ void add_sizes(benchmark::internal::Benchmark* b, std::initializer_list<std::int
 } // namespace
 
 void prepare_process() {
-    if (env_flag("IMMUTABLE_BENCH_THREADED")) std::thread([] {}).join();
-    benchmark::AddCustomContext("reference_counts", immutable::detail::process_is_single_threaded()
-                                                        ? "plain (single-threaded process)"
-                                                        : "atomic (multi-threaded process)");
+    if (std::getenv("IMMUTABLE_BENCH_THREADED") != nullptr) {
+        std::fprintf(stderr, "note: IMMUTABLE_BENCH_THREADED is no longer read: a benchmark binary starts a "
+                             "thread by default; IMMUTABLE_BENCH_ONE_THREAD=1 measures a one-thread process\n");
+    }
+    const bool one_thread = env_flag("IMMUTABLE_BENCH_ONE_THREAD");
+    if (!one_thread) std::thread([] {}).join();
+    benchmark::AddCustomContext("reference_counts",
+                                one_thread ? "one-thread process" : "process with threads started (default)");
 }
 
 void standard_sizes(benchmark::internal::Benchmark* b) {

@@ -25,11 +25,12 @@
 
 namespace immutable_bench {
 
-// Call first in main(). The library's atomic reference counts use plain instructions while
-// the process has never had a second thread (see docs/memory.md), so a benchmark binary
-// measures that mode by default. IMMUTABLE_BENCH_THREADED=1 in the environment starts and
-// joins one thread first, so every row measures the locked instructions a multi-threaded
-// program pays. The mode is recorded in the run's context as "reference_counts".
+// Call first in main(). Almost every real program runs threads, so by default this starts
+// and joins one thread: every row measures what a program that has started threads pays.
+// IMMUTABLE_BENCH_ONE_THREAD=1 in the environment skips that, so the binary measures a
+// process that never started a thread (scripts/bench-report --one-thread-process, and its
+// side-by-side rerun of the update rows). The mode is recorded in the run's context as
+// "reference_counts": "process with threads started (default)" or "one-thread process".
 void prepare_process();
 
 // The standard sizes; 10M only when IMMUTABLE_BENCH_HUGE=1 is set in the environment.
