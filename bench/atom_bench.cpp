@@ -12,6 +12,8 @@
 //                           threads use, per read, measured by IMMUTABLE_ATOM_INSTRUMENT
 //   writes_per_second       (read_1writer) what the background writer achieved meanwhile
 //   hardware_concurrency    cores available: threads beyond it are oversubscribed
+//   deferred_peak_nodes     (the rows that hold our nodes) the most nodes that waited at once
+//                           for the thread that created them to take them back, in the row
 // Writes assign a new value to an existing key, so every structure keeps 1,000,000 entries
 // and is built once per process, shared by all rows.
 #define IMMUTABLE_ATOM_INSTRUMENT 1
@@ -23,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -268,6 +271,25 @@ void report_shared_writes(benchmark::State& state, std::uint64_t before, std::in
     }
 }
 
+// The rows whose structure is made of our nodes, where deferred release can happen.
+template <class Impl>
+constexpr bool holds_our_nodes = std::is_same_v<Impl, atom_impl> || std::is_same_v<Impl, plain_immutable_map_impl>;
+
+// Measures deferred_peak_nodes on thread 0 of the rows that hold our nodes; a no-op elsewhere.
+template <class Impl>
+class deferred_peak {
+public:
+    explicit deferred_peak(benchmark::State& state) {
+        if (holds_our_nodes<Impl> && state.thread_index() == 0) scope_.emplace(state);
+    }
+    void report() {
+        if (scope_) scope_->report();
+    }
+
+private:
+    std::optional<immutable_bench::deferred_peak_scope> scope_;
+};
+
 // ---- the benchmarks ----------------------------------------------------------------------------
 
 template <class Impl>
@@ -278,6 +300,7 @@ void bm_read(benchmark::State& state) {
     auto writes_before = immutable::atom_instrumentation::shared_writes_in_read();
     auto writer_before = background_writer<Impl>::writes.load();
     auto started = std::chrono::steady_clock::now();
+    deferred_peak<Impl> deferred(state);
     immutable_bench::alloc_scope allocs(state);
     std::int64_t sum = 0;
     for (auto _ : state) {
@@ -285,6 +308,7 @@ void bm_read(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(sum);
     allocs.report();
+    deferred.report();
     report_common(state);
     report_shared_writes<Impl>(state, writes_before, static_cast<std::int64_t>(state.iterations()));
     if (state.thread_index() == 0 && background_writer<Impl>::thread.joinable()) {
@@ -302,6 +326,7 @@ void bm_read_hot(benchmark::State& state) {
     const std::int64_t key = data().key(0);
     (void)Impl::lookup(key);
     auto writes_before = immutable::atom_instrumentation::shared_writes_in_read();
+    deferred_peak<Impl> deferred(state);
     immutable_bench::alloc_scope allocs(state);
     std::int64_t sum = 0;
     for (auto _ : state) {
@@ -309,6 +334,7 @@ void bm_read_hot(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(sum);
     allocs.report();
+    deferred.report();
     report_common(state);
     report_shared_writes<Impl>(state, writes_before, static_cast<std::int64_t>(state.iterations()));
 }
@@ -320,6 +346,7 @@ void bm_mixed(benchmark::State& state) {
     std::size_t i = static_cast<std::size_t>(state.thread_index()) * 104729;
     (void)Impl::lookup(data().key(i));
     auto writes_before = immutable::atom_instrumentation::shared_writes_in_read();
+    deferred_peak<Impl> deferred(state);
     immutable_bench::alloc_scope allocs(state);
     std::int64_t sum = 0;
     std::int64_t reads = 0;
@@ -335,6 +362,7 @@ void bm_mixed(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(sum);
     allocs.report();
+    deferred.report();
     report_common(state);
     report_shared_writes<Impl>(state, writes_before, reads);
 }

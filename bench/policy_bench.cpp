@@ -340,6 +340,8 @@ void build_unordered_set(benchmark::State& state) {
 // older version over, in buffers of 256, to a consumer thread that drops them: every node
 // the consumer frees was allocated by the producer. Time per version; the CPU time column
 // is the producer's, consumer_cpu_ns the consumer's (while dropping), total_cpu_ns both.
+// deferred_peak_nodes: the most dropped nodes that waited at once for the producer, the
+// thread that created them, to take them back.
 
 double thread_cpu_ns() {
     timespec t{};
@@ -389,6 +391,7 @@ void handoff_rows(benchmark::State& state, Step step) {
         ++handed;
         must_wait = true;
     };
+    immutable_bench::deferred_peak_scope deferred(state);
     alloc_scope allocs(state);
     const double producer_start = thread_cpu_ns();
     for (auto _ : state) {
@@ -414,6 +417,7 @@ void handoff_rows(benchmark::State& state, Step step) {
     last.state.store(stop, std::memory_order_release);
     last.state.notify_one();
     consumer.join();
+    deferred.report();
     state.counters["consumer_cpu_ns"] = benchmark::Counter(consumer_ns.load(), benchmark::Counter::kAvgIterations);
     state.counters["total_cpu_ns"] =
         benchmark::Counter(producer_ns + consumer_ns.load(), benchmark::Counter::kAvgIterations);

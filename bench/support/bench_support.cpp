@@ -1,6 +1,7 @@
 #include "bench_support.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
@@ -12,6 +13,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include <immutable/memory.hpp>
 
 namespace immutable_bench {
 
@@ -49,6 +51,18 @@ void prepare_process() {
     if (!one_thread) std::thread([] {}).join();
     benchmark::AddCustomContext("reference_counts",
                                 one_thread ? "one-thread process" : "process with threads started (default)");
+}
+
+deferred_peak_scope::deferred_peak_scope(benchmark::State& state) : state_(state) {
+    // deferred_release_stats() offers no reset: lower the process-wide peak to what waits now
+    // through the counter it reads, so that report() sees this row's peak only.
+    auto& counters = immutable::detail::biased::deferral;
+    counters.peak.store(counters.queued.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
+
+void deferred_peak_scope::report() {
+    state_.counters["deferred_peak_nodes"] =
+        static_cast<double>(immutable::deferred_release_stats().peak_queued);
 }
 
 void standard_sizes(benchmark::internal::Benchmark* b) {

@@ -8,6 +8,7 @@
 // Counters every benchmark should set through alloc_scope: "allocs_per_op", "bytes_per_op".
 // Whole-container memory: set "bytes_per_elem" with record_bytes_per_element().
 // Structural sharing: set "sharing_ratio" with record_sharing_ratio().
+// Nodes waiting for their owner thread (rows with several threads): deferred_peak_scope.
 // Threads: register with ->Threads(T) (the name gains "/threads:T"); the report plots
 // 1e9 / real_time (total operations per second over all threads) against T.
 
@@ -58,6 +59,21 @@ public:
 private:
     benchmark::State& state_;
     alloc_stats start_;
+};
+
+// For the rows where threads hand our nodes to each other (atom_bench, the handoff rows of
+// policy_bench): sets "deferred_peak_nodes", the most nodes that waited at once for the
+// thread that created them to take them back (immutable::deferred_release_stats()) during
+// the row. Construct before the timing loop and call report() after the row's threads are
+// done, on one thread only (thread_index() == 0 in a ->Threads(T) row).
+class deferred_peak_scope {
+public:
+    // Starts the row's peak from the nodes waiting now: the library keeps one peak per process.
+    explicit deferred_peak_scope(benchmark::State& state);
+    void report();
+
+private:
+    benchmark::State& state_;
 };
 
 // Sets "bytes_per_elem" from the live bytes that building a container left behind.
