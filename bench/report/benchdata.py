@@ -30,6 +30,45 @@ _STANDARD_FIELDS = {
 OURS_PREFIX = "immutable::"
 
 
+# Update rows: the rows of ours that the report also measures in a one-thread process and
+# shows side by side with the default run (reference counts are what differs). The one rule,
+# used by run.py to pick the rows to rerun and by generate.py to show them:
+#   - the implementation is ours (immutable::..., persistent updates and builders alike);
+#   - the operation starts with one of UPDATE_VERBS as whole words (push_back, push_pop,
+#     insert_random_string, ...); where the group is not a container but operations are
+#     named <container>_<operation> (policy/list_set), the verb follows the container name;
+#   - the row starts no thread of its own: no /threads:T, no *_handoff operation.
+UPDATE_VERBS = ("push_back", "push_front", "push", "pop", "insert", "set", "erase", "update", "assoc")
+CONTAINER_NAMES = ("sorted_map", "sorted_set", "list", "queue", "map", "set")
+
+
+def update_verb(container, operation):
+    """The update verb the operation starts with (see UPDATE_VERBS), or None."""
+    if not container or not operation:
+        return None
+    if container not in CONTAINER_NAMES:
+        for name in CONTAINER_NAMES:
+            if operation.startswith(name + "_"):
+                operation = operation[len(name) + 1:]
+                break
+    words = operation.split("_")
+    for verb in UPDATE_VERBS:
+        verb_words = verb.split("_")
+        if words[:len(verb_words)] == verb_words:
+            return verb
+    return None
+
+
+def is_update_row(name):
+    """True for the rows the one-thread comparison covers (the rule above)."""
+    parsed = parse_name(name)
+    if parsed["implementation"] is None or not parsed["implementation"].startswith(OURS_PREFIX):
+        return False
+    if parsed["threads"] is not None or parsed["operation"].endswith("_handoff"):
+        return False
+    return update_verb(parsed["container"], parsed["operation"]) is not None
+
+
 class Benchmark:
     """Every repetition of one benchmark instance (one full name)."""
 

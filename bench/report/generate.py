@@ -4,7 +4,8 @@
     /usr/bin/python3 bench/report/generate.py report/raw/results.json --out report
 
 results.json is the merged Google Benchmark output that bench/report/run.py writes; any
-single Google Benchmark JSON file works too (without the per-binary table).
+single Google Benchmark JSON file works too (without the per-binary table). The one-thread
+rerun of the update rows is read from one_thread/results.json beside it when present.
 """
 
 import argparse
@@ -136,6 +137,7 @@ def run_information(doc, context, benchmarks):
     add("largest size", "max_size")
     add("filter", "filter")
     add("reference counts", "reference_counts")
+    add("one-thread comparison", "one_thread_comparison")
     add("Google Benchmark", "benchmark_version")
     add("build and run time", "total_run_time")
     load = context.get("load_avg")
@@ -172,6 +174,9 @@ def how_to_read(doc):
         "`allocs/op` and `bytes/op` count calls to `operator new` and the bytes requested per "
         "operation (one counting hook for every implementation); `bytes/elem` is the memory a "
         "whole container of N elements keeps allocated, divided by N.",
+        "Every row is measured in a process that has started a thread, as almost every program "
+        "has (the *Run* table names the mode); *Updates with threads started and in a one-thread "
+        "process* sets our update rows beside a process that never starts one.",
         "Figures: time per operation against N on log-log axes (one line per implementation; "
         "ours solid, peers dashed), bytes per element against N, and throughput against threads.",
         "To tell whether a change made something slower, do not eyeball two reports: use "
@@ -212,6 +217,53 @@ def summary(doc, grouped):
                   "(below 1.00× ours is faster).")
     doc.table(("operation", "N", "implementation", "median", "ratio to each peer"), rows,
               align=["l", "r", "l", "r", "l"])
+
+
+def update_verbs_text():
+    return ", ".join(f"`{verb}`" for verb in benchdata.UPDATE_VERBS)
+
+
+def one_thread_comparison(doc, grouped, one_thread):
+    """Every update row of ours: the default run (threads started) beside the one-thread rerun."""
+    if one_thread is None:
+        return
+    tables = []
+    for container, operations in grouped.items():
+        rows = []
+        for operation, benches in operations.items():
+            updates = [b for b in benches if benchdata.is_update_row(b.name)]
+            if not updates:
+                continue
+            impls = []
+            for bench in updates:
+                if bench.implementation not in impls:
+                    impls.append(bench.implementation)
+            for impl in impls:
+                for bench in sorted((b for b in updates if b.implementation == impl), key=case_key):
+                    other = one_thread.get(bench.name)
+                    threaded, alone = median_time(bench), None if other is None else median_time(other)
+                    extra = "/".join(a for a in bench.args if not re.fullmatch(r"-?[0-9]+", a))
+                    ratio = fmt_ratio(threaded / alone) if threaded is not None and alone else ""
+                    rows.append((operation, impl, fmt_size(bench.size) + (f" ({extra})" if extra else ""),
+                                 fmt_time(threaded), fmt_time(alone) if other is not None else "not run",
+                                 ratio))
+        if rows:
+            tables.append((container, rows))
+    doc.heading(2, "Updates with threads started and in a one-thread process", anchor="one-thread-comparison")
+    if not tables:
+        doc.paragraph("This run has no update row of ours to compare.")
+        return
+    doc.paragraph("Every other table of this report measures a process that has started a thread, as "
+                  "almost every program has. Each update row of ours (an operation that starts with "
+                  f"{update_verbs_text()}; persistent updates and builders alike; rows that start threads "
+                  "of their own are left out) was run a second time in a process that never starts a "
+                  "thread, with the same repetitions. Ratio = median time with threads started ÷ median "
+                  "time in the one-thread process: 1.00× means the update costs the same in both, 1.30× "
+                  "that it takes 30 % longer in a program that has started threads.")
+    for container, rows in tables:
+        doc.heading(3, f"{container}: with threads started and in one thread", anchor=slug("one-thread", container))
+        doc.table(("update", "implementation", "N", "median, threads started", "median, one-thread process",
+                   "ratio (threads ÷ one thread)"), rows, align=["l", "l", "r", "r", "r", "r"])
 
 
 def issue_targets(doc, context, benchmarks):
@@ -296,10 +348,13 @@ def cache_behaviour(doc, cache_md_path):
     doc.table(header, rows, align=["l"] + ["r"] * (len(header) - 1))
 
 
-def binaries(doc, context):
+def binaries(doc, context, one_thread_context=None):
     runs = context.get("binaries") or {}
     if not runs:
         return
+    runs = dict(runs)
+    for name, info in ((one_thread_context or {}).get("binaries") or {}).items():
+        runs[f"{name} (update rows, one-thread process)"] = info
     doc.heading(2, "Benchmark binaries")
     doc.paragraph("Peak resident set size of each binary over its whole run (from `wait4`), "
                   "which includes the inputs and the largest container it built. CPU time well "
@@ -456,8 +511,19 @@ def misfit_section(doc, misfits):
 CACHE_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "benchmarks", "cache.md")
 
 
-def generate(results_path, out_dir, make_plots=True):
+def one_thread_results(results_path):
+    """The one-thread rerun run.py writes beside results.json (one_thread/results.json), if any."""
+    path = os.path.join(os.path.dirname(os.path.abspath(results_path)), "one_thread", "results.json")
+    return path if os.path.isfile(path) else None
+
+
+def generate(results_path, out_dir, make_plots=True, one_thread_path=None):
+    """one_thread_path: the one-thread rerun of the update rows (default: one_thread_results())."""
     context, benchmarks = benchdata.load_benchmarks(results_path)
+    one_thread_context, one_thread = {}, None
+    one_thread_path = one_thread_path or one_thread_results(results_path)
+    if one_thread_path:
+        one_thread_context, one_thread = benchdata.load_benchmarks(one_thread_path)
     os.makedirs(out_dir, exist_ok=True)
     for stale in os.listdir(out_dir):
         if stale.endswith(".png"):
@@ -479,9 +545,10 @@ def generate(results_path, out_dir, make_plots=True):
     if grouped:
         doc.paragraph("Containers measured: " + ", ".join(f"`{c}`" for c in grouped) + ".")
     summary(doc, grouped)
+    one_thread_comparison(doc, grouped, one_thread)
     issue_targets(doc, context, benchmarks)
     sharing(doc, benchmarks)
-    binaries(doc, context)
+    binaries(doc, context, one_thread_context)
     cache_behaviour(doc, CACHE_TABLE)
     for container, operations in grouped.items():
         doc.heading(2, f"{container}", anchor=slug(container))
@@ -501,8 +568,11 @@ def main(argv=None):
     parser.add_argument("results", help="merged results.json (or any Google Benchmark JSON)")
     parser.add_argument("--out", default="report", help="output directory (default: report)")
     parser.add_argument("--no-plots", action="store_true", help="tables only")
+    parser.add_argument("--one-thread", default=None,
+                        help="results of the one-thread rerun of the update rows "
+                             "(default: one_thread/results.json beside RESULTS, when present)")
     args = parser.parse_args(argv)
-    print(generate(args.results, args.out, make_plots=not args.no_plots))
+    print(generate(args.results, args.out, make_plots=not args.no_plots, one_thread_path=args.one_thread))
     return 0
 
 

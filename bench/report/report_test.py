@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -10,7 +11,9 @@ import unittest
 HERE = os.path.dirname(os.path.realpath(__file__))
 sys.path.insert(0, HERE)
 
+import benchdata  # noqa: E402
 import generate  # noqa: E402
+import run  # noqa: E402
 
 
 def entries(name, times, counters=None, threads=1):
@@ -44,24 +47,57 @@ def synthetic_run():
     benchmarks += entries("map/find_hit/std::unordered_map/1000000", [30.0] * 5)
     benchmarks += entries("map/find_miss/immutable::map/1000000", [45.0] * 5)
     benchmarks += entries("map/find_miss/std::unordered_map/1000000", [15.0] * 5)
+    # Update rows (see benchdata.is_update_row) and rows that are not: a builder, a policy row,
+    # a policy read, a handoff row (it starts a thread of its own).
+    benchmarks += entries("list/push_back_string/immutable::list::builder/1000", [4.0] * 5)
+    benchmarks += entries("policy/list_set/immutable::list<heap_policy>/1000", [30.0] * 5)
+    benchmarks += entries("policy/set_find/immutable::set<heap_policy>/1000", [30.0] * 5)
+    benchmarks += entries("policy/list_set_handoff/immutable::list<heap_policy>/1000", [900.0] * 5,
+                          {"deferred_peak_nodes": 0.0})
+    # A concurrent row of ours that reports the nodes waiting for their owner, and a peer that does not.
+    for threads in (1, 2):
+        benchmarks += entries(f"atom/mixed_50_50/immutable::atom/1000000/real_time/threads:{threads}",
+                              [400.0 / threads] * 5, {"deferred_peak_nodes": 100.0 * threads}, threads=threads)
+        benchmarks += entries(f"atom/mixed_50_50/std::shared_mutex/1000000/real_time/threads:{threads}",
+                              [200.0 / threads] * 5, threads=threads)
     context = {"machine_cores": "2", "machine_cpu": "Test CPU", "commit": "abc123",
+               "reference_counts": "process with threads started (default)",
                "binaries": {"list_bench": {"benchmarks": 12, "elapsed_s": 3.0, "cpu_s": 2.9,
                                            "peak_rss_bytes": 50 * 2 ** 20, "status": "ok"}}}
     return {"context": context, "benchmarks": benchmarks}
 
 
+def synthetic_one_thread_run():
+    """The one-thread rerun of synthetic_run()'s update rows (run.py: raw/one_thread/results.json),
+    without the builder row (as if it had failed) and with one row the default run lacks."""
+    benchmarks = []
+    benchmarks += entries("list/push_back/immutable::list/1000", [16.0] * 5)
+    benchmarks += entries("list/push_back/immutable::list/100000", [20.0, 20.0, 21.0, 19.0, 20.0])
+    benchmarks += entries("policy/list_set/immutable::list<heap_policy>/1000", [30.0] * 5)
+    benchmarks += entries("map/insert/immutable::map/1000", [50.0] * 5)
+    context = {"reference_counts": "one-thread process",
+               "binaries": {"list_bench": {"benchmarks": 2, "elapsed_s": 1.0, "cpu_s": 1.0,
+                                           "peak_rss_bytes": 20 * 2 ** 20, "status": "ok"}}}
+    return {"context": context, "benchmarks": benchmarks}
+
+
 class ReportTest(unittest.TestCase):
-    def generate(self, make_plots):
+    def generate(self, make_plots, one_thread=True):
         self.tmp = tempfile.TemporaryDirectory()
         results = os.path.join(self.tmp.name, "results.json")
         with open(results, "w", encoding="utf-8") as f:
             json.dump(synthetic_run(), f)
+        if one_thread:
+            os.makedirs(os.path.join(self.tmp.name, "one_thread"))
+            with open(os.path.join(self.tmp.name, "one_thread", "results.json"), "w", encoding="utf-8") as f:
+                json.dump(synthetic_one_thread_run(), f)
         generate.generate(results, self.tmp.name, make_plots=make_plots)
         with open(os.path.join(self.tmp.name, "index.md"), encoding="utf-8") as f:
             return f.read()
 
     def tearDown(self):
-        self.tmp.cleanup()
+        if hasattr(self, "tmp"):
+            self.tmp.cleanup()
 
     def test_tables_ratios_counters_and_sections(self):
         text = self.generate(make_plots=False)
@@ -90,6 +126,79 @@ class ReportTest(unittest.TestCase):
                       "not measured |", text)
         # Operations the run does not have at all (sorted_map) are left out, not listed as missing.
         self.assertNotIn("absl::btree_map", text)
+
+    def test_update_rows_are_shown_with_threads_started_and_in_one_thread(self):
+        text = self.generate(make_plots=False)
+        start = text.index("## Updates with threads started and in a one-thread process")
+        section = text[start:text.index("\n## ", start + 1)]
+        # Near the top: right after the summary, before the issue targets.
+        self.assertLess(text.index("## Summary"), start)
+        self.assertLess(start, text.index("## Issue targets"))
+        header = ("| update | implementation | N | median, threads started | median, one-thread process "
+                  "| ratio (threads ÷ one thread) |")
+        self.assertEqual(section.count(header), 2)  # one table per container: list, policy
+        self.assertIn("### list: with threads started and in one thread", section)
+        # 20 ns with a thread started against 16 ns in one thread: 1.25x.
+        self.assertIn("| push_back | immutable::list | 1,000 | 20 ns | 16 ns | 1.25× |", section)
+        # Medians of the repetitions: 40 ns against 20 ns.
+        self.assertIn("| push_back | immutable::list | 100,000 | 40 ns | 20 ns | 2.00× |", section)
+        # A builder row is an update row; here its rerun is missing, and the table says so.
+        self.assertIn("| push_back_string | immutable::list::builder | 1,000 | 4 ns | not run |  |", section)
+        self.assertIn("| list_set | immutable::list<heap_policy> | 1,000 | 30 ns | 30 ns | 1.00× |", section)
+        # Peers, reads, rows with threads of their own, and rows only the rerun has stay out.
+        for absent in ("std::vector", "set_find", "list_set_handoff", "atom", "map/insert", "| insert |"):
+            self.assertNotIn(absent, section)
+        # The rerun's binaries are listed beside the main run's.
+        self.assertIn("| list_bench (update rows, one-thread process) | 2 | 1s | 1s | 20 MiB | ok |", text)
+
+    def test_without_a_one_thread_rerun_there_is_no_comparison(self):
+        text = self.generate(make_plots=False, one_thread=False)
+        self.assertNotIn("## Updates with threads started", text)
+        self.assertIn("| reference counts | process with threads started (default) |", text)
+
+    def test_the_update_rule(self):
+        updates = [
+            "list/push_back/immutable::list(persistent)/1000",
+            "list/push_back_string/immutable::list::builder/1000",
+            "list/set/immutable::list(persistent)/1000",
+            "list/push_front/immutable::list(persistent)/1000",
+            "queue/push_pop/immutable::queue(persistent,moved)/1000",
+            "queue/pop/immutable::queue<pooled>(persistent)/1000",
+            "map/erase_string/immutable::map(persistent)/8",
+            "map/insert_strided/immutable::map(persistent)/100000",
+            "sorted_map/insert_random_string/immutable::sorted_map::builder/1000",
+            "policy/set_insert/immutable::set<pooled_policy>/1000",
+            "policy/sorted_map_set/immutable::sorted_map<heap_policy>/1000",
+            "policy/list_push_back/immutable::list<single_thread_heap_policy>/1000",
+        ]
+        others = [
+            "list/push_back/std::vector/1000",                       # a peer
+            "map/insert/std::unordered_map(copy)/8",                 # a peer
+            "list/sharing_set/immutable::list/1000000",              # a memory row
+            "list/index_random/immutable::list/1000",                # a read
+            "sorted_map/find_hit_string/immutable::sorted_map/1000",
+            "policy/set_find/immutable::set<heap_policy>/1000",      # container set, operation find
+            "policy/set_build/immutable::set<heap_policy>/1000",
+            "policy/map_set_handoff/immutable::map<heap_policy>/1000",  # starts a thread of its own
+            "atom/mixed_50_50/immutable::atom/1000000/real_time/threads:2",
+            "free_form_benchmark",
+        ]
+        for name in updates:
+            self.assertTrue(benchdata.is_update_row(name), name)
+        for name in others:
+            self.assertFalse(benchdata.is_update_row(name), name)
+
+    def test_the_rerun_filter_matches_exactly_its_names(self):
+        names = ["list/push_back/immutable::list(persistent)/1000",
+                 "queue/push/immutable::queue<pooled>(persistent,moved)/100000",
+                 "policy/list_set/immutable::list<heap_policy>/1000"]
+        pattern = re.compile(run.exact_names_filter(names))
+        for name in names:
+            self.assertTrue(pattern.search(name), name)
+        for name in ("list/push_back/immutable::list(persistent)/10000",
+                     "list/push_back/immutable::listXpersistent)/1000",
+                     "xlist/push_back/immutable::list(persistent)/1000"):
+            self.assertFalse(pattern.search(name), name)
 
     def test_cache_table_is_quoted_from_the_cachegrind_page(self):
         with tempfile.TemporaryDirectory() as d:

@@ -5,6 +5,11 @@ Each bench/<name>_bench.cpp is built in the `bench` preset and run with repetiti
 (per-repetition data is what bench/compare tests). Results go to OUT/raw/<name>.json and
 are merged into OUT/raw/results.json with the run's context (machine, compiler, flags,
 commit, date, peak RSS per binary); OUT/index.md, OUT/index.html and the figures follow.
+
+Every binary measures a process that has started a thread (what almost every program is);
+then the update rows of ours (benchdata.is_update_row) run again in a one-thread process,
+same repetitions, into OUT/raw/one_thread/ (<name>.json, results.json), for the report's
+side-by-side table. --one-thread-process measures everything in a one-thread process instead.
 """
 
 import argparse
@@ -23,6 +28,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import benchdata  # noqa: E402
+
+# The context of the one-thread rerun says what it is (its own reference_counts too).
+ONE_THREAD_RERUN = "this run: the update rows of ours again in a one-thread process"
 
 QUICK = {"repetitions": 5, "min_time": 0.02, "max_size": 100000}
 FULL = {"repetitions": 10, "min_time": None, "max_size": None}
@@ -134,19 +142,23 @@ def machine_context(build_dir, targets, settings):
         "min_time": "default" if settings["min_time"] is None else f"{settings['min_time']:g}s",
         "max_size": "all" if settings["max_size"] is None else f"{settings['max_size']:,}".replace(",", " "),
         "filter": settings["filter"] or "",
-        "reference_counts": ("atomic: every binary starts a thread first (--threaded-process)"
-                             if settings["threaded_process"] else
-                             "plain while a binary has one thread (atom_bench: atomic once its threads start);"
-                             " --threaded-process measures the atomic path everywhere"),
+        "reference_counts": reference_counts_mode(settings["one_thread_process"]),
         "benchmark_version": version,
     }
 
 
+def reference_counts_mode(one_thread):
+    """The words bench_support's prepare_process() records as "reference_counts"."""
+    return "one-thread process" if one_thread else "process with threads started (default)"
+
+
 def context_flag(context):
-    """--benchmark_context=k=v,k=v: Google Benchmark splits on ',' and '=', so those are replaced."""
+    """--benchmark_context=k=v,k=v: Google Benchmark splits on ',' and '=', so those are replaced.
+
+    reference_counts is left out: each binary records the mode it measured itself."""
     pairs = []
     for key, value in context.items():
-        if value == "":
+        if value == "" or key == "reference_counts":
             continue
         clean = str(value).replace(",", ";").replace("=", ":")
         pairs.append(f"{key}={clean}")
@@ -154,10 +166,28 @@ def context_flag(context):
 
 
 # Running -----------------------------------------------------------------------------------
-def count_benchmarks(binary, args, env):
+def list_benchmarks(binary, args, env):
     listing = subprocess.run([binary, "--benchmark_list_tests=true", *args], capture_output=True,
                              text=True, env=env, check=False)
-    return len([line for line in listing.stdout.splitlines() if line.strip()])
+    return [line.strip() for line in listing.stdout.splitlines() if line.strip()]
+
+
+def count_benchmarks(binary, args, env):
+    return len(list_benchmarks(binary, args, env))
+
+
+def exact_names_filter(names):
+    """A --benchmark_filter matching exactly these names. The characters special in either
+    regex flavour Google Benchmark may use (ECMAScript, POSIX extended) are escaped, no others."""
+    escaped = (re.sub(r"([.\[\]()*+?{}|^$\\])", r"\\\1", name) for name in names)
+    return "^(" + "|".join(escaped) + ")$"
+
+
+def update_rows_filter(binary, name_filter, env):
+    """The filter of the one-thread rerun of this binary, or None when it has no update row."""
+    common = [f"--benchmark_filter={name_filter}"] if name_filter else []
+    names = [n for n in list_benchmarks(binary, common, env) if benchdata.is_update_row(n)]
+    return exact_names_filter(names) if names else None
 
 
 _MEDIAN_LINE = re.compile(r"^(\S+)_median\s+([0-9.]+) (ns|us|ms|s)\b")
@@ -223,6 +253,30 @@ def run_binary(binary, out_json, args, env, started, label):
     return record
 
 
+def run_one_thread_comparison(build_dir, built, one_thread_dir, settings, context, env, started):
+    """Runs the update rows of every binary again in a one-thread process; returns the records."""
+    env = dict(env, IMMUTABLE_BENCH_ONE_THREAD="1")
+    context = dict(context, one_thread_comparison=ONE_THREAD_RERUN)
+    plans = []
+    for target in built:
+        binary = os.path.join(build_dir, "bench", target)
+        name_filter = update_rows_filter(binary, settings["filter"], env)
+        if name_filter is not None:
+            plans.append((target, binary, name_filter))
+    if not plans:
+        log(started, "one-thread comparison: no update row in this run")
+        return {}
+    log(started, f"one-thread comparison: the update rows of {len(plans)} binaries again, "
+                 f"in a process that never starts a thread")
+    os.makedirs(one_thread_dir, exist_ok=True)
+    runs = {}
+    for index, (target, binary, name_filter) in enumerate(plans, 1):
+        run_args = dict(settings, filter=name_filter, context_flag=context_flag(context))
+        runs[target] = run_binary(binary, os.path.join(one_thread_dir, f"{target}.json"), run_args, env,
+                                  started, f"[one-thread {index}/{len(plans)}] {target}")
+    return runs
+
+
 def merge(raw_dir, runs, context):
     """One results.json with every run entry (tagged with its binary) and the shared context."""
     merged = {"context": dict(context), "benchmarks": []}
@@ -270,17 +324,24 @@ def main(argv=None):
     parser.add_argument("--repetitions", type=int, default=None,
                         help="repetitions per benchmark (default: 10, --quick: 5; at least 5 for bench/compare)")
     parser.add_argument("--min-time", type=float, default=None,
-                        help="seconds per repetition (default: Google Benchmark's 0.5, --quick: 0.05)")
+                        help="seconds per repetition (default: Google Benchmark's 0.5, --quick: 0.02)")
     parser.add_argument("--max-size", type=int, default=None,
                         help="largest N from the standard size lists (default: all, --quick: 100000)")
-    parser.add_argument("--threaded-process", action="store_true",
-                        help="every binary starts and joins a thread before its benchmarks, so reference "
-                             "counts use locked instructions as in a multi-threaded program")
+    parser.add_argument("--one-thread-process", action="store_true",
+                        help="measure processes that never start a thread (by default every binary starts "
+                             "and joins one first, as almost every program has threads)")
+    parser.add_argument("--no-one-thread-comparison", action="store_true",
+                        help="skip the second run of the update rows in a one-thread process (and the "
+                             "report's side-by-side table of the two)")
+    parser.add_argument("--threaded-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build", "bench"),
                         help="build directory of the bench preset (default: build/bench)")
     parser.add_argument("--skip-build", action="store_true", help="run the binaries already built")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build jobs")
     args = parser.parse_args(argv)
+    if args.threaded_process:
+        parser.error("--threaded-process is gone: measuring a process that has started a thread is now "
+                     "the default; --one-thread-process measures a process that never starts one")
 
     started = time.monotonic()
     defaults = QUICK if args.quick else FULL
@@ -290,14 +351,16 @@ def main(argv=None):
         "min_time": args.min_time if args.min_time is not None else defaults["min_time"],
         "max_size": args.max_size if args.max_size is not None else defaults["max_size"],
         "filter": args.filter,
-        "threaded_process": args.threaded_process,
+        "one_thread_process": args.one_thread_process,
     }
+    compare_one_thread = not args.one_thread_process and not args.no_one_thread_comparison
     if settings["repetitions"] < 5:
         print("bench-report: note: fewer than 5 repetitions leave bench/compare unable to test",
               file=sys.stderr)
     build_dir = os.path.abspath(args.build_dir)
     out_dir = os.path.abspath(args.out)
     raw_dir = os.path.join(out_dir, "raw")
+    one_thread_dir = os.path.join(raw_dir, "one_thread")
 
     targets = bench_targets()
     if args.binaries:
@@ -316,14 +379,22 @@ def main(argv=None):
         log(started, "no benchmark binary to run (no bench/*_bench.cpp built)")
 
     context = machine_context(build_dir, built, settings)
+    if settings["one_thread_process"]:
+        context["one_thread_comparison"] = "not run: every row is measured in a one-thread process"
+    elif compare_one_thread:
+        context["one_thread_comparison"] = ("the update rows of ours again in a one-thread process, "
+                                            "same repetitions (raw/one_thread/results.json)")
+    else:
+        context["one_thread_comparison"] = "not run (--no-one-thread-comparison)"
     env = dict(os.environ)
     if settings["max_size"] is not None:
         env["IMMUTABLE_BENCH_MAX_SIZE"] = str(settings["max_size"])
-    env["IMMUTABLE_BENCH_THREADED"] = "1" if settings["threaded_process"] else "0"
+    env.pop("IMMUTABLE_BENCH_THREADED", None)  # no longer read; the binaries would warn about it
+    env["IMMUTABLE_BENCH_ONE_THREAD"] = "1" if settings["one_thread_process"] else "0"
     run_args = dict(settings, context_flag=context_flag(context))
 
     os.makedirs(raw_dir, exist_ok=True)
-    for stale in glob.glob(os.path.join(raw_dir, "*.json")):
+    for stale in glob.glob(os.path.join(raw_dir, "*.json")) + glob.glob(os.path.join(one_thread_dir, "*.json")):
         os.remove(stale)
     runs = {}
     for target in failed_builds:
@@ -332,14 +403,25 @@ def main(argv=None):
         label = f"[{index}/{len(built)}] {target}"
         runs[target] = run_binary(os.path.join(build_dir, "bench", target),
                                   os.path.join(raw_dir, f"{target}.json"), run_args, env, started, label)
+
+    one_thread_runs = {}
+    if compare_one_thread and built:
+        one_thread_runs = run_one_thread_comparison(build_dir, built, one_thread_dir, settings, context,
+                                                    env, started)
     context["total_run_time"] = f"{int(time.monotonic() - started)}s"
     results = merge(raw_dir, runs, context)
+    if one_thread_runs:
+        one_thread_context = dict(context, reference_counts=reference_counts_mode(True),
+                                  one_thread_comparison=ONE_THREAD_RERUN)
+        merge(one_thread_dir, one_thread_runs, one_thread_context)
 
     import generate  # after the runs: a plotting problem must not cost the measurements
     index = generate.generate(results, out_dir)
     log(started, f"report: {os.path.relpath(index, os.getcwd())} "
                  f"(+ index.html, figures; data in {os.path.relpath(results, os.getcwd())})")
     failures = [name for name, info in runs.items() if not info["status"].startswith(("ok", "skipped"))]
+    failures += [f"{name} (one-thread rerun)" for name, info in one_thread_runs.items()
+                 if not info["status"].startswith(("ok", "skipped"))]
     if failures:
         log(started, f"FAILED: {', '.join(failures)} (see the table of binaries in the report)")
         return 1
