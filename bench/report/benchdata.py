@@ -107,6 +107,13 @@ class Benchmark:
         agg = self.aggregates.get("median", {})
         return agg.get(key)
 
+    def counter_max(self, key):
+        """The largest value of a user counter over repetitions (for peaks), else its median aggregate."""
+        values = self.counters.get(key)
+        if values:
+            return max(values)
+        return self.aggregates.get("median", {}).get(key)
+
     def time_stats(self, which="real"):
         """(median, min, max) in ns over repetitions; from aggregates when there are none."""
         values = self.real_ns if which == "real" else self.cpu_ns

@@ -23,6 +23,15 @@ from document import Document  # noqa: E402
 # Containers in the order the README lists them; any other container follows alphabetically.
 CONTAINER_ORDER = ["list", "queue", "map", "set", "sorted_map", "sorted_set"]
 
+# Rows where threads hand our nodes to each other set this counter (bench_support.hpp).
+DEFERRED_PEAK = "deferred_peak_nodes"
+DEFERRED_PEAK_NOTE = ("`deferred peak`: the most nodes that waited at once, during the row, for the thread "
+                      "that created them to take them back after another thread dropped its last "
+                      "reference (`immutable::deferred_release_stats()`); the largest over the "
+                      "repetitions. Blank for rows that hold none of our nodes.")
+COUNTER_HEADERS = {"allocs_per_op": "allocs/op", "bytes_per_op": "bytes/op", "bytes_per_elem": "bytes/elem",
+                   DEFERRED_PEAK: "deferred peak"}
+
 
 # Formatting --------------------------------------------------------------------------------
 def fmt_time(ns):
@@ -385,8 +394,8 @@ def operation_section(doc, out_dir, container, operation, benches, styles, cores
         header = ["N", "implementation", "median", "min", "max"]
         if ours:
             header += [f"vs {p}" for p in peers]
-        counters = [k for k in ("allocs_per_op", "bytes_per_op", "bytes_per_elem") if has(k)]
-        header += [k.replace("_per_", "/").replace("elem", "elem") for k in counters]
+        counters = [k for k in ("allocs_per_op", "bytes_per_op", "bytes_per_elem", DEFERRED_PEAK) if has(k)]
+        header += [COUNTER_HEADERS.get(k, k) for k in counters]
         rows = []
         for case in sorted(by_case):
             impls = by_case[case]
@@ -409,11 +418,16 @@ def operation_section(doc, out_dir, container, operation, benches, styles, cores
                         else:
                             row.append("")
                 for key in counters:
+                    if key == DEFERRED_PEAK:
+                        row.append(fmt_count(bench.counter_max(key)))
+                        continue
                     value = bench.counter_median(key)
                     row.append(f"{value:.1f}" if key == "bytes_per_elem" and value is not None
                                else fmt_count(value))
                 rows.append(row)
         doc.table(header, rows, align=["r", "l"] + ["r"] * (len(header) - 2))
+        if DEFERRED_PEAK in counters:
+            doc.paragraph(DEFERRED_PEAK_NOTE)
 
         sizes = {case[0] for case in by_case if case[0] > 0}
         if make_plots and len(sizes) >= 2:
@@ -452,6 +466,9 @@ def thread_section(doc, out_dir, container, operation, threaded, styles, cores, 
                   f"threads than cores are oversubscribed and measure contention, not scaling.")
     header = ["N", "threads", "implementation", "ops/s (all threads)", "per thread"]
     header += [f"vs {p}" for p in peers] if ours else []
+    deferred = any(b.counter_max(DEFERRED_PEAK) is not None for b in threaded)
+    if deferred:
+        header.append(COUNTER_HEADERS[DEFERRED_PEAK])
     rows = []
     for case in sorted(by_case, key=lambda k: (k[0], k[1], k[2])):
         impls = by_case[case]
@@ -471,10 +488,14 @@ def thread_section(doc, out_dir, container, operation, threaded, styles, cores, 
                         row.append(fmt_ratio(rate / (1e9 / impls[peer].time_stats("real")[0])))
                     else:
                         row.append("")
+            if deferred:
+                row.append(fmt_count(bench.counter_max(DEFERRED_PEAK)))
             rows.append(row)
     doc.table(header, rows, align=["r", "l", "l"] + ["r"] * (len(header) - 3))
     if ours and peers:
         doc.paragraph("Here `vs P` is a throughput ratio: above 1.00× ours completes more operations per second.")
+    if deferred:
+        doc.paragraph(DEFERRED_PEAK_NOTE)
     if make_plots:
         series = {}
         sizes = sorted({b.size for b in threaded})

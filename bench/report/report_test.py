@@ -200,6 +200,16 @@ class ReportTest(unittest.TestCase):
                      "xlist/push_back/immutable::list(persistent)/1000"):
             self.assertFalse(pattern.search(name), name)
 
+    def test_deferred_peak_is_shown_beside_the_concurrent_rows(self):
+        text = self.generate(make_plots=False)
+        self.assertIn("| N | threads | implementation | ops/s (all threads) | per thread | vs std::shared_mutex "
+                      "| deferred peak |", text)
+        # The largest value over the repetitions; blank for the peer, which holds none of our nodes.
+        self.assertIn("| 1,000,000 | 2 | immutable::atom | 5M | 2.5M | 0.50× | 200 |", text)
+        self.assertIn("| 1,000,000 | 2 | std::shared_mutex | 10M | 5M |  |  |", text)
+        self.assertIn("| 1,000 | immutable::list<heap_policy> | 900 ns | 900 ns | 900 ns | 0 |", text)
+        self.assertEqual(text.count("`deferred peak`: the most nodes that waited at once"), 2)
+
     def test_cache_table_is_quoted_from_the_cachegrind_page(self):
         with tempfile.TemporaryDirectory() as d:
             page = os.path.join(d, "cache.md")
