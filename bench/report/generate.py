@@ -268,7 +268,10 @@ def one_thread_comparison(doc, grouped, one_thread):
                   "of their own are left out) was run a second time in a process that never starts a "
                   "thread, with the same repetitions. Ratio = median time with threads started ÷ median "
                   "time in the one-thread process: 1.00× means the update costs the same in both, 1.30× "
-                  "that it takes 30 % longer in a program that has started threads.")
+                  "that it takes 30 % longer in a program that has started threads. The two runs are "
+                  "minutes apart: on a busy machine (see *Run*) noise alone moves a ratio by tens of "
+                  "percent; `bench/compare raw/results.json raw/one_thread/results.json` tests each row "
+                  "on its repetitions.")
     for container, rows in tables:
         doc.heading(3, f"{container}: with threads started and in one thread", anchor=slug("one-thread", container))
         doc.table(("update", "implementation", "N", "median, threads started", "median, one-thread process",
