@@ -1,17 +1,19 @@
 #pragma once
 // immutable::map<K, V>: a persistent hash map (CHAMP hash trie, detail/champ/).
 //
-// Every "modifying" member is const and returns a new map; the old one stays valid and
-// unchanged, and the two share every node the change did not touch. Copying a map is
-// O(1) (one reference count). Lookups are O(log32 n) pointer steps, in practice 3-5. The
-// engine (detail/champ/trie.hpp) does the work and all the counting; this class declares
-// the API and delegates.
+// Every "modifying" member is const and returns a new map ([[nodiscard]]); the old one
+// stays valid and unchanged, and the two share every node the change did not touch.
+// Copying a map is O(1) (one reference count). Lookups are O(log32 n) pointer steps, in
+// practice 3-5. The engine (detail/champ/trie.hpp) does the work and all the counting;
+// this class declares the API and delegates.
 //
 // value_type is std::pair<K, V> (not pair<const K, V>): entries are stored as such and
 // iterators hand out const std::pair<K, V>&, so nothing can be changed through them.
 //
 // Threads: any number of threads may read, copy and derive from the same map at once
 // (with the default policy). A builder belongs to one thread at a time.
+// Builders: changing members return the builder (calls chain); any change through a
+// builder invalidates its iterators and the pointers its find() returned.
 // Exceptions: if a copy of K or V, the hash, the equality or an allocation throws, every
 // existing map is unchanged and nothing leaks (builders too: strong guarantee).
 // Iteration order: deterministic for a given content and hash, otherwise unspecified.
@@ -140,7 +142,7 @@ public:
     // root, no allocation) when k already maps to an equal value (V equality-comparable).
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
-    map set(KA&& k, VA&& v) const& {
+    [[nodiscard]] map set(KA&& k, VA&& v) const& {
         const K& key = k;
         entry_maker<KA, VA> maker{std::forward<KA>(k), std::forward<VA>(v)};
         return map(trie_.inserted(key, maker));
@@ -149,42 +151,42 @@ public:
     // shares, changes them in place as a builder would: at most one allocation.
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
-    map set(KA&& k, VA&& v) && {
+    [[nodiscard]] map set(KA&& k, VA&& v) && {
         const K& key = k;
         entry_maker<KA, VA> maker{std::forward<KA>(k), std::forward<VA>(v)};
         trie_.insert(key, maker, nullptr);
         return map(std::move(trie_));
     }
     // Same as set(entry.first, entry.second).
-    map insert(const value_type& entry) const& { return set(entry.first, entry.second); }
-    map insert(value_type&& entry) const& {
+    [[nodiscard]] map insert(const value_type& entry) const& { return set(entry.first, entry.second); }
+    [[nodiscard]] map insert(value_type&& entry) const& {
         return set(std::move(entry.first), std::move(entry.second));
     }
-    map insert(const value_type& entry) && {
+    [[nodiscard]] map insert(const value_type& entry) && {
         return std::move(*this).set(entry.first, entry.second);
     }
-    map insert(value_type&& entry) && {
+    [[nodiscard]] map insert(value_type&& entry) && {
         return std::move(*this).set(std::move(entry.first), std::move(entry.second));
     }
     // set(k, f(current value, or V{} when absent)). O(log n), two lookups. When V has no
     // default value, a missing key throws std::out_of_range and changes nothing.
     template <class F>
         requires std::invocable<F&, const V&>
-    map update(const K& k, F&& f) const& {
+    [[nodiscard]] map update(const K& k, F&& f) const& {
         if (const V* cur = find(k)) return set(k, std::invoke(f, *cur));
         return set(k, std::invoke(f, detail::value_for_missing_key<V>("immutable::map::update")));
     }
     template <class F>
         requires std::invocable<F&, const V&>
-    map update(const K& k, F&& f) && {
+    [[nodiscard]] map update(const K& k, F&& f) && {
         if (const V* cur = find(k)) return std::move(*this).set(k, std::invoke(f, *cur));
         return std::move(*this).set(
             k, std::invoke(f, detail::value_for_missing_key<V>("immutable::map::update")));
     }
     // O(log n): copies the path. Returns *this (same root, no allocation) when k is absent.
-    map erase(const K& k) const& { return map(trie_.erased(k)); }
+    [[nodiscard]] map erase(const K& k) const& { return map(trie_.erased(k)); }
     // In place when nothing else shares the nodes, as for set() &&.
-    map erase(const K& k) && {
+    [[nodiscard]] map erase(const K& k) && {
         trie_.erase(k, nullptr);
         return map(std::move(trie_));
     }
@@ -221,7 +223,8 @@ private:
 };
 
 // A mutable view for batches of changes: writes in place to the nodes only it can reach,
-// copies the ones it shares. build() is O(1) and the builder stays usable.
+// copies the ones it shares. build() is O(1) and the builder stays usable. Changing
+// members return the builder; any change invalidates the builder's iterators.
 template <class K, class V, class Hash, class Equal, memory_policy Policy>
 class map<K, V, Hash, Equal, Policy>::builder {
 public:
@@ -277,6 +280,8 @@ public:
     // O(1): the map shares the builder's nodes; the builder copies before its next write.
     map build() const { return map(trie_); }
 
+    // The current content. Any change through the builder invalidates its iterators
+    // (and the pointers find returned).
     iterator begin() const noexcept { return iterator(trie_.root()); }
     iterator end() const noexcept { return iterator(); }
 

@@ -2,15 +2,17 @@
 // immutable::set<T>: a persistent hash set (CHAMP hash trie, detail/champ/), the same
 // engine as immutable::map with the element as its own key.
 //
-// Every "modifying" member is const and returns a new set; old sets stay valid and
-// unchanged and share every untouched node with the new one. Copying is O(1).
-// The engine (detail/champ/trie.hpp, algebra.hpp) does all the work and all the
-// counting; this class declares the API and delegates.
+// Every "modifying" member is const and returns a new set ([[nodiscard]]); old sets stay
+// valid and unchanged and share every untouched node with the new one. Copying is O(1).
+// The engine (detail/champ/trie.hpp, algebra.hpp) does the work and all the counting;
+// this class declares the API and delegates.
 // Set algebra (|, &, -) works node by node: subtrees found in only one input, or shared
 // by both, are taken or dropped whole, and a result equal to an input shares its root.
 //
 // Threads: any number of threads may read, copy and derive from the same set at once
 // (with the default policy). A builder belongs to one thread at a time.
+// Builders: changing members return the builder (calls chain); any change through a
+// builder invalidates its iterators.
 // Exceptions: if a copy of T, the hash, the equality or an allocation throws, every
 // existing set is unchanged and nothing leaks (builders too: strong guarantee).
 // Iteration order: deterministic for a given content and hash, otherwise unspecified.
@@ -116,7 +118,7 @@ public:
     // allocation) when v is already present.
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
-    set insert(A&& v) const& {
+    [[nodiscard]] set insert(A&& v) const& {
         const T& key = v;
         entry_maker<A> maker{std::forward<A>(v)};
         return set(trie_.inserted(key, maker));
@@ -125,16 +127,16 @@ public:
     // shares, changes them in place as a builder would: at most one allocation.
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
-    set insert(A&& v) && {
+    [[nodiscard]] set insert(A&& v) && {
         const T& key = v;
         entry_maker<A> maker{std::forward<A>(v)};
         trie_.insert(key, maker, nullptr);
         return set(std::move(trie_));
     }
     // O(log n): copies the path. Returns *this (same root, no allocation) when v is absent.
-    set erase(const T& v) const& { return set(trie_.erased(v)); }
+    [[nodiscard]] set erase(const T& v) const& { return set(trie_.erased(v)); }
     // In place when nothing else shares the nodes, as for insert() &&.
-    set erase(const T& v) && {
+    [[nodiscard]] set erase(const T& v) && {
         trie_.erase(v, nullptr);
         return set(std::move(trie_));
     }
@@ -156,15 +158,15 @@ public:
 
     // Union: elements of either (a's copy where both hold equal elements). Cost follows
     // the slots where both sides differ; shared and one-sided subtrees are reused whole.
-    friend set operator|(const set& a, const set& b) {
+    [[nodiscard]] friend set operator|(const set& a, const set& b) {
         return set(detail::champ::union_of(a.trie_, b.trie_));
     }
     // Intersection: elements of a also in b.
-    friend set operator&(const set& a, const set& b) {
+    [[nodiscard]] friend set operator&(const set& a, const set& b) {
         return set(detail::champ::intersection_of(a.trie_, b.trie_));
     }
     // Difference: elements of a not in b.
-    friend set operator-(const set& a, const set& b) {
+    [[nodiscard]] friend set operator-(const set& a, const set& b) {
         return set(detail::champ::difference_of(a.trie_, b.trie_));
     }
     set& operator|=(const set& b) { return *this = *this | b; }
@@ -182,7 +184,8 @@ private:
     trie_type trie_;
 };
 
-// A mutable view for batches of changes; see map::builder.
+// A mutable view for batches of changes; see map::builder. Changing members return the
+// builder; any change invalidates the builder's iterators.
 template <class T, class Hash, class Equal, memory_policy Policy>
 class set<T, Hash, Equal, Policy>::builder {
 public:
@@ -224,6 +227,7 @@ public:
     // O(1): the set shares the builder's nodes; the builder copies before its next write.
     set build() const { return set(trie_); }
 
+    // The current content. Any change through the builder invalidates its iterators.
     iterator begin() const noexcept { return iterator(trie_.root()); }
     iterator end() const noexcept { return iterator(); }
 
