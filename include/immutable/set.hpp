@@ -2,13 +2,17 @@
 // immutable::set<T>: a persistent hash set (CHAMP hash trie, detail/champ/), the same
 // engine as immutable::map with the element as its own key.
 //
-// Every "modifying" member is const and returns a new set; old sets stay valid and
-// unchanged and share every untouched node with the new one. Copying is O(1).
+// Every "modifying" member is const and returns a new set ([[nodiscard]]); old sets stay
+// valid and unchanged and share every untouched node with the new one. Copying is O(1).
+// The engine (detail/champ/trie.hpp, algebra.hpp) does the work and all the counting;
+// this class declares the API and delegates.
 // Set algebra (|, &, -) works node by node: subtrees found in only one input, or shared
 // by both, are taken or dropped whole, and a result equal to an input shares its root.
 //
 // Threads: any number of threads may read, copy and derive from the same set at once
 // (with the default policy). A builder belongs to one thread at a time.
+// Builders: changing members return the builder (calls chain); any change through a
+// builder invalidates its iterators.
 // Exceptions: if a copy of T, the hash, the equality or an allocation throws, every
 // existing set is unchanged and nothing leaks (builders too: strong guarantee).
 // Iteration order: deterministic for a given content and hash, otherwise unspecified.
@@ -20,17 +24,15 @@
 #include <functional>
 #include <initializer_list>
 #include <iterator>
-#include <limits>
-#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
 #include <immutable/detail/champ/algebra.hpp>
 #include <immutable/detail/champ/diff.hpp>
+#include <immutable/detail/champ/entry_maker.hpp>
 #include <immutable/detail/champ/iterator.hpp>
-#include <immutable/detail/champ/ops.hpp>
 #include <immutable/detail/champ/traits.hpp>
-#include <immutable/detail/champ/transient.hpp>
+#include <immutable/detail/champ/trie.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
@@ -73,42 +75,33 @@ public:
     set(It first, S last) {
         builder b;
         for (; first != last; ++first) b.insert(*first);
-        root_ = std::exchange(b.root_, nullptr);
+        trie_ = std::move(b.trie_);
     }
 
-    set(const set& other) noexcept : root_(other.root_) {
-        if (root_ != nullptr) node_type::retain(root_);
-    }
-    set(set&& other) noexcept : root_(std::exchange(other.root_, nullptr)) {}
-    set& operator=(const set& other) noexcept {
-        set(other).swap(*this);
-        return *this;
-    }
-    set& operator=(set&& other) noexcept {
-        set(std::move(other)).swap(*this);
-        return *this;
-    }
-    ~set() {
-        if (root_ != nullptr) node_type::release(root_);
-    }
-    void swap(set& other) noexcept { std::swap(root_, other.root_); }
+    // Copies share the root: O(1), no allocation.
+    set(const set&) noexcept = default;
+    set(set&&) noexcept = default;
+    set& operator=(const set&) noexcept = default;
+    set& operator=(set&&) noexcept = default;
+    ~set() = default;
+    void swap(set& other) noexcept { trie_.swap(other.trie_); }
 
     // O(1).
-    size_type size() const noexcept { return root_ == nullptr ? 0 : root_->count; }
-    bool empty() const noexcept { return root_ == nullptr; }
-    static constexpr size_type max_size() noexcept { return std::numeric_limits<std::uint32_t>::max(); }
+    size_type size() const noexcept { return trie_.size(); }
+    bool empty() const noexcept { return trie_.empty(); }
+    static constexpr size_type max_size() noexcept { return trie_type::max_size; }
 
     // O(log n), no allocation.
-    bool contains(const T& v) const { return ops::find(root_, v) != nullptr; }
+    bool contains(const T& v) const { return trie_.find(v) != nullptr; }
     size_type count(const T& v) const { return contains(v) ? 1 : 0; }
     // The stored element equal to v, or nullptr.
-    const T* find(const T& v) const { return ops::find(root_, v); }
+    const T* find(const T& v) const { return trie_.find(v); }
     // The same lookups by any type that both Hash and Equal accept, when both are
     // transparent (as for std::unordered_set in C++20; see map::find).
     template <class Q>
         requires detail::transparent<Hash> && detail::transparent<Equal>
     bool contains(const Q& v) const {
-        return ops::find(root_, v) != nullptr;
+        return trie_.find(v) != nullptr;
     }
     template <class Q>
         requires detail::transparent<Hash> && detail::transparent<Equal>
@@ -118,80 +111,63 @@ public:
     template <class Q>
         requires detail::transparent<Hash> && detail::transparent<Equal>
     const T* find(const Q& v) const {
-        return ops::find(root_, v);
+        return trie_.find(v);
     }
 
     // O(log n): copies the path, about log32(n) allocations. Returns *this (same root, no
     // allocation) when v is already present.
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
-    set insert(A&& v) const& {
+    [[nodiscard]] set insert(A&& v) const& {
         const T& key = v;
-        std::uint64_t h = traits_type::hash(key);
-        make_element<A> ctor{std::forward<A>(v)};
-        if (root_ == nullptr) return set(ops::make_one(ctor, h));
-        if (IMMUTABLE_UNLIKELY(size() == max_size()) && !contains(key)) {
-            throw std::length_error("immutable::set: more than 2^32 - 1 elements");
-        }
-        bool added = false;
-        node_type* r = ops::insert(root_, 0, h, key, ctor, added);
-        return r == nullptr ? *this : set(r);
+        entry_maker<A> maker{std::forward<A>(v)};
+        return set(trie_.inserted(key, maker));
     }
     // On a set about to be discarded (std::move(s).insert(v)) whose nodes nothing else
     // shares, changes them in place as a builder would: at most one allocation.
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
-    set insert(A&& v) && {
-        insert_in_place(root_, nullptr, std::forward<A>(v));
-        return set(std::exchange(root_, nullptr));
+    [[nodiscard]] set insert(A&& v) && {
+        const T& key = v;
+        entry_maker<A> maker{std::forward<A>(v)};
+        trie_.insert(key, maker, nullptr);
+        return set(std::move(trie_));
     }
     // O(log n): copies the path. Returns *this (same root, no allocation) when v is absent.
-    set erase(const T& v) const& {
-        if (root_ == nullptr) return *this;
-        // A one-element set needs no hash: v either is that element or is absent.
-        if (root_->count == 1) return ops::single_entry(root_, v) == nullptr ? *this : set();
-        auto r = ops::erase(root_, 0, traits_type::hash(v), v);
-        using er = typename ops::erase_result;
-        if (r.kind == er::unchanged) return *this;
-        if (r.kind == er::empty) return set();
-        return set(r.node);
-    }
+    [[nodiscard]] set erase(const T& v) const& { return set(trie_.erased(v)); }
     // In place when nothing else shares the nodes, as for insert() &&.
-    set erase(const T& v) && {
-        erase_in_place(root_, nullptr, v);
-        return set(std::exchange(root_, nullptr));
+    [[nodiscard]] set erase(const T& v) && {
+        trie_.erase(v, nullptr);
+        return set(std::move(trie_));
     }
 
-    iterator begin() const noexcept { return iterator(root_); }
+    iterator begin() const noexcept { return iterator(trie_.root()); }
     iterator end() const noexcept { return iterator(); }
     iterator cbegin() const noexcept { return begin(); }
     iterator cend() const noexcept { return end(); }
 
-    const void* identity() const noexcept { return root_; }
+    // The root node's address: equal identities mean the same version (or both empty).
+    const void* identity() const noexcept { return trie_.root(); }
 
     // O(1); the builder shares this set's nodes until it writes to them.
     builder to_builder() const { return builder(*this); }
 
-    // Order-independent; skips subtrees the two sets share.
-    // Same root (or both empty) answers without a call.
-    friend bool operator==(const set& a, const set& b) { return a.root_ == b.root_ || ops::equal(a.root_, b.root_); }
+    // Order-independent; skips subtrees the two sets share. Same root (or both empty)
+    // answers without a call.
+    friend bool operator==(const set& a, const set& b) { return a.trie_ == b.trie_; }
 
     // Union: elements of either (a's copy where both hold equal elements). Cost follows
     // the slots where both sides differ; shared and one-sided subtrees are reused whole.
-    friend set operator|(const set& a, const set& b) {
-        if (a.root_ == nullptr) return b;
-        if (b.root_ == nullptr) return a;
-        return set(algebra::unite(a.root_, b.root_, 0));
+    [[nodiscard]] friend set operator|(const set& a, const set& b) {
+        return set(detail::champ::union_of(a.trie_, b.trie_));
     }
     // Intersection: elements of a also in b.
-    friend set operator&(const set& a, const set& b) {
-        if (a.root_ == nullptr || b.root_ == nullptr) return set();
-        return set(algebra::intersect(a.root_, b.root_, 0).node);
+    [[nodiscard]] friend set operator&(const set& a, const set& b) {
+        return set(detail::champ::intersection_of(a.trie_, b.trie_));
     }
     // Difference: elements of a not in b.
-    friend set operator-(const set& a, const set& b) {
-        if (a.root_ == nullptr || b.root_ == nullptr) return a;
-        return set(algebra::subtract(a.root_, b.root_, 0).node);
+    [[nodiscard]] friend set operator-(const set& a, const set& b) {
+        return set(detail::champ::difference_of(a.trie_, b.trie_));
     }
     set& operator|=(const set& b) { return *this = *this | b; }
     set& operator&=(const set& b) { return *this = *this & b; }
@@ -199,119 +175,68 @@ public:
 
 private:
     friend struct detail::champ::access;
-    using node_type = detail::champ::node<traits_type>;
-    using ops = detail::champ::ops<traits_type>;
-    using transient = detail::champ::transient_ops<traits_type>;
-    using cache_type = typename node_type::cache_type;
-    using algebra = detail::champ::algebra<traits_type>;
-
-    // Adopts one reference to `root` (null: empty).
-    explicit set(node_type* root) noexcept : root_(root) {}
-
-    // The builder's update: writes in place to the nodes only `root` reaches, copies the
-    // shared ones. Strong guarantee: on a throw, `root` still holds the same content.
-    // `cache` (a builder's, or null) recycles the blocks of nodes it outgrows.
+    using trie_type = detail::champ::trie<traits_type>;
     template <class A>
-    static void insert_in_place(node_type*& root, cache_type* cache, A&& v) {
-        const T& key = v;
-        std::uint64_t h = traits_type::hash(key);
-        make_element<A> ctor{std::forward<A>(v)};
-        if (root == nullptr) {
-            root = ops::make_one(ctor, h);
-            return;
-        }
-        if (IMMUTABLE_UNLIKELY(root->count == max_size()) && ops::find(root, key) == nullptr) {
-            throw std::length_error("immutable::set: more than 2^32 - 1 elements");
-        }
-        if (root->refs.unique()) {
-            if (node_type* r = transient::insert(root, h, key, ctor, cache)) root = r;
-            return;
-        }
-        bool added = false;
-        if (node_type* r = ops::insert(root, 0, h, key, ctor, added)) {
-            node_type::release(root);
-            root = r;
-        }
-    }
+    using entry_maker = detail::champ::set_entry_maker<T, A>;
 
-    static void erase_in_place(node_type*& root, cache_type* cache, const T& v) {
-        if (root == nullptr) return;
-        std::uint64_t h = traits_type::hash(v);
-        bool owned = root->refs.unique();
-        auto r = owned ? transient::erase(root, 0, h, v, cache) : ops::erase(root, 0, h, v);
-        using er = typename ops::erase_result;
-        if (r.kind == er::empty) {
-            node_type::release(root);
-            root = nullptr;
-        } else if (r.kind == er::replaced && r.node != root) {
-            if (!owned) node_type::release(root);
-            root = r.node;
-        }
-    }
+    explicit set(trie_type t) noexcept : trie_(std::move(t)) {}
 
-    template <class A>
-    struct make_element {
-        A&& v;
-        void construct(T* p) { ::new (static_cast<void*>(p)) T(std::forward<A>(v)); }
-        bool unchanged(const T&) const noexcept { return true; } // present means equal
-        void assign(T&) const noexcept {}
-    };
-
-    node_type* root_ = nullptr;
+    trie_type trie_;
 };
 
-// A mutable view for batches of changes; see map::builder.
+// A mutable view for batches of changes; see map::builder. Changing members return the
+// builder; any change invalidates the builder's iterators.
 template <class T, class Hash, class Equal, memory_policy Policy>
 class set<T, Hash, Equal, Policy>::builder {
 public:
     using traits_type = typename set::traits_type; // for the engine's invariant checks
+
+    // Empty.
     builder() noexcept = default;
-    explicit builder(const set& s) noexcept : root_(s.root_) {
-        if (root_ != nullptr) node_type::retain(root_);
-    }
-    builder(const builder& other) noexcept : root_(other.root_) {
-        if (root_ != nullptr) node_type::retain(root_);
-    }
-    builder(builder&& other) noexcept : root_(std::exchange(other.root_, nullptr)) {}
+    // O(1): shares s's nodes until it writes to them.
+    explicit builder(const set& s) noexcept : trie_(s.trie_) {}
+    // A copy shares the content and starts with no cached blocks of its own.
+    builder(const builder& other) noexcept : trie_(other.trie_) {}
+    builder(builder&& other) noexcept : trie_(std::move(other.trie_)) {}
     builder& operator=(builder other) noexcept {
-        std::swap(root_, other.root_);
+        trie_.swap(other.trie_);
         return *this;
     }
-    ~builder() {
-        if (root_ != nullptr) node_type::release(root_);
-    }
+    ~builder() = default;
 
-    size_type size() const noexcept { return root_ == nullptr ? 0 : root_->count; }
-    bool empty() const noexcept { return root_ == nullptr; }
-    bool contains(const T& v) const { return ops::find(root_, v) != nullptr; }
+    size_type size() const noexcept { return trie_.size(); }
+    bool empty() const noexcept { return trie_.empty(); }
+    bool contains(const T& v) const { return trie_.find(v) != nullptr; }
     size_type count(const T& v) const { return contains(v) ? 1 : 0; }
 
     // O(log n); at most one allocation when the path is already owned by the builder.
     template <class A = const T&>
         requires std::constructible_from<T, A&&>
     builder& insert(A&& v) {
-        insert_in_place(root_, &cache_, std::forward<A>(v));
+        const T& key = v;
+        entry_maker<A> maker{std::forward<A>(v)};
+        trie_.insert(key, maker, &cache_);
         return *this;
     }
     // O(log n); no-op when v is absent.
     builder& erase(const T& v) {
-        erase_in_place(root_, &cache_, v);
+        trie_.erase(v, &cache_);
         return *this;
     }
 
     // O(1): the set shares the builder's nodes; the builder copies before its next write.
-    set build() const {
-        if (root_ != nullptr) node_type::retain(root_);
-        return set(root_);
-    }
+    set build() const { return set(trie_); }
 
-    iterator begin() const noexcept { return iterator(root_); }
+    // The current content. Any change through the builder invalidates its iterators.
+    iterator begin() const noexcept { return iterator(trie_.root()); }
     iterator end() const noexcept { return iterator(); }
 
 private:
     friend class set;
     friend struct detail::champ::access;
-    node_type* root_ = nullptr;
+    using cache_type = typename trie_type::cache_type;
+
+    trie_type trie_;
     // Blocks of nodes this builder outgrew, reused for its next nodes (see map::builder).
     cache_type cache_;
 };

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <immutable/detail/champ/ops.hpp>
+#include <immutable/detail/champ/trie.hpp>
 
 namespace immutable::detail::champ {
 
@@ -31,7 +32,6 @@ struct algebra {
     using bitmap_type = typename node_type::bitmap_type;
     using entry_type = typename Traits::entry_type;
     using maker = node_maker<Traits>;
-    using ref = node_ref<Traits>;
     static constexpr unsigned bits = shape_type::bits;
     static constexpr unsigned max_shift = shape_type::max_shift;
     static constexpr unsigned width = 1u << bits;
@@ -58,7 +58,7 @@ struct algebra {
         slots(const slots&) = delete;
         slots& operator=(const slots&) = delete;
         ~slots() {
-            for (unsigned i = 0; i < nc_; ++i) node_type::release(children_[i]);
+            for (unsigned i = 0; i < nc_; ++i) release<node_type>(children_[i]);
         }
         void add_entry(bitmap_type bit, const entry_type* e) noexcept {
             datamap_ |= bit;
@@ -101,7 +101,7 @@ struct algebra {
     };
 
     static node_type* share(const node_type* n) noexcept {
-        node_type::retain(n);
+        retain<node_type>(n);
         return const_cast<node_type*>(n);
     }
     static result share_result(const node_type* n) noexcept { return {result::tree, nullptr, share(n)}; }
@@ -274,5 +274,26 @@ struct algebra {
         return {result::tree, nullptr, m.finish()};
     }
 };
+
+// ---- on whole tries (set's |, & and -) ----------------------------------------------------
+
+template <class Traits>
+trie<Traits> union_of(const trie<Traits>& a, const trie<Traits>& b) {
+    if (a.empty()) return b;
+    if (b.empty()) return a;
+    return trie<Traits>::adopt(algebra<Traits>::unite(a.root(), b.root(), 0));
+}
+
+template <class Traits>
+trie<Traits> intersection_of(const trie<Traits>& a, const trie<Traits>& b) {
+    if (a.empty() || b.empty()) return trie<Traits>();
+    return trie<Traits>::adopt(algebra<Traits>::intersect(a.root(), b.root(), 0).node);
+}
+
+template <class Traits>
+trie<Traits> difference_of(const trie<Traits>& a, const trie<Traits>& b) {
+    if (a.empty() || b.empty()) return a;
+    return trie<Traits>::adopt(algebra<Traits>::subtract(a.root(), b.root(), 0).node);
+}
 
 } // namespace immutable::detail::champ

@@ -9,10 +9,11 @@
 // sorted by size, and hands them out again: no call to the policy, and the block is still in
 // cache. Nodes stay sized exactly (no spare capacity), so bytes per entry do not change.
 //
-// Every block came from Policy::allocate and goes back to Policy::deallocate with the same
-// size, when the cache is full or is destroyed with its builder. A builder belongs to one
-// thread at a time, so the cache needs no synchronisation. It holds at most `per_bucket`
-// blocks of each size up to `max_bytes`.
+// Every block came from node_memory<Policy>::allocate (as a node) and goes back to
+// node_memory<Policy>::deallocate with the same size, when the cache is full or is
+// destroyed with its builder. A builder belongs to one thread at a time, so the cache
+// needs no synchronisation. It holds at most `per_bucket` blocks of each size up to
+// `max_bytes`.
 //
 //   struct free_block {          // written over a cached block's first bytes
 //       free_block* next;        // next block of the same bucket
@@ -23,6 +24,8 @@
 #include <cstdint>
 #include <new>
 #include <utility>
+
+#include <immutable/detail/ownership.hpp>
 
 namespace immutable::detail::champ {
 
@@ -54,7 +57,7 @@ public:
     void give(void* p, std::size_t bytes) noexcept {
         std::size_t b = bytes / granule;
         if (bytes > max_bytes || bytes < sizeof(free_block) || counts_[b] == per_bucket) {
-            Policy::deallocate(p, bytes);
+            node_memory<Policy>::deallocate(p, bytes);
             return;
         }
         heads_[b] = ::new (p) free_block{heads_[b], bytes};
@@ -66,7 +69,7 @@ public:
             while (heads_[b] != nullptr) {
                 free_block* f = std::exchange(heads_[b], heads_[b]->next);
                 std::size_t bytes = f->bytes;
-                Policy::deallocate(f, bytes);
+                node_memory<Policy>::deallocate(f, bytes);
             }
             counts_[b] = 0;
         }
@@ -81,23 +84,5 @@ private:
     free_block* heads_[bucket_count] = {};
     std::uint8_t counts_[bucket_count] = {};
 };
-
-// Allocation through an optional cache: the policy when `cache` is null or has no block.
-template <class Policy>
-inline void* allocate_block(block_cache<Policy>* cache, std::size_t bytes) {
-    if (cache != nullptr) {
-        if (void* p = cache->take(bytes)) return p;
-    }
-    return Policy::allocate(bytes);
-}
-
-template <class Policy>
-inline void deallocate_block(block_cache<Policy>* cache, void* p, std::size_t bytes) noexcept {
-    if (cache != nullptr) {
-        cache->give(p, bytes);
-    } else {
-        Policy::deallocate(p, bytes);
-    }
-}
 
 } // namespace immutable::detail::champ

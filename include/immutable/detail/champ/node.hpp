@@ -37,6 +37,7 @@
 #include <immutable/detail/champ/block_cache.hpp>
 #include <immutable/detail/config.hpp>
 #include <immutable/detail/copies_as_bytes.hpp>
+#include <immutable/detail/ownership.hpp>
 
 namespace immutable::detail::champ {
 
@@ -167,6 +168,8 @@ template <class Traits>
 struct node {
     using entry_type = typename Traits::entry_type;
     using policy = typename Traits::policy;
+    using node_type = node; // a node is its own family (ownership.hpp)
+    using memory = node_memory<policy>;
     using shape_type = shape<Traits::bits>;
     using bitmap_type = typename shape_type::bitmap_type;
     using cache_type = block_cache<policy>;
@@ -175,6 +178,9 @@ struct node {
     std::uint32_t count;
     bitmap_type datamap;
     bitmap_type nodemap;
+
+    node(std::uint32_t count_, bitmap_type datamap_, bitmap_type nodemap_) noexcept
+        : count(count_), datamap(datamap_), nodemap(nodemap_) {}
 
     static_assert(alignof(entry_type) <= alignof(std::max_align_t),
                   "over-aligned entries are not supported by the node allocator");
@@ -212,40 +218,35 @@ struct node {
             reinterpret_cast<const char*>(this) + entries_offset(child_count())));
     }
 
-    // Allocates a node with refcount 1 and the given header; no entry or child is set.
-    // Builders pass their block cache (block_cache.hpp); everything else passes null.
+    // Allocates a node with one reference (the caller's) and the given header; no entry or
+    // child is set. Builders pass their block cache (block_cache.hpp), which hands out a
+    // block it kept when it has one of the size; everything else passes null.
     static node* allocate(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count,
                           unsigned entries, cache_type* cache = nullptr) {
-        unsigned children = popcount(nodemap);
-        void* raw = allocate_block(cache, byte_size(children, entries));
-        node* n = ::new (raw) node;
-        n->count = count;
-        n->datamap = datamap;
-        n->nodemap = nodemap;
-        return n;
+        std::size_t size = byte_size(popcount(nodemap), entries);
+        if (cache != nullptr) {
+            if (void* block = cache->take(size)) return ::new (block) node(count, datamap, nodemap);
+        }
+        return memory::template create<node>(size, count, datamap, nodemap);
     }
 
     // Frees a node whose entries are already destroyed; its children are not touched.
     static void deallocate(node* n, unsigned entries, cache_type* cache = nullptr) noexcept {
         std::size_t size = byte_size(n->child_count(), entries);
-        n->~node();
-        deallocate_block(cache, n, size);
-    }
-
-    static void retain(const node* n) noexcept { const_cast<node*>(n)->refs.retain(); }
-
-    // A holder that sees a count of one is the only one left: nobody else can retain the
-    // node any more, so the locked decrement can be skipped.
-    static IMMUTABLE_ALWAYS_INLINE void release(const node* n) noexcept {
-        node* m = const_cast<node*>(n);
-        if (m->refs.unique() || m->refs.release()) destroy(m);
+        if (cache != nullptr) {
+            std::destroy_at(n);
+            cache->give(n, size);
+        } else {
+            memory::destroy(n, size);
+        }
     }
 
     // Destroys a node whose last reference went away: its entries, its references to its
-    // children, and its memory. Recursion depth is bounded by the trie depth (max_depth + 1).
-    // Out of line, so that release() inlines to a test and a decrement: dropping a path
-    // copy releases every child of every copied node, and most of them survive.
-    static IMMUTABLE_NOINLINE void destroy(node* n) noexcept {
+    // children, and its memory (the node family's contract, ownership.hpp). Recursion depth
+    // is bounded by the trie depth (max_depth + 1). Out of line, so that release<node>
+    // inlines to a test and a decrement: dropping a path copy releases every child of
+    // every copied node, and most of them survive.
+    static IMMUTABLE_NOINLINE void dispose(node* n) noexcept {
         unsigned entries = n->entry_count();
         if constexpr (!std::is_trivially_destructible_v<entry_type>) {
             std::destroy_n(n->entries(), entries);
@@ -253,32 +254,9 @@ struct node {
         node** kids = n->children();
         unsigned c = n->child_count();
         for (unsigned i = 0; i < c; ++i) prefetch_for_write(kids[i]);
-        for (unsigned i = 0; i < c; ++i) release(kids[i]);
+        for (unsigned i = 0; i < c; ++i) release<node>(kids[i]);
         deallocate(n, entries);
     }
-};
-
-// One owned reference to a node; releases it unless handed over with take().
-template <class Traits>
-class node_ref {
-public:
-    using node_type = node<Traits>;
-    node_ref() noexcept = default;
-    explicit node_ref(node_type* n) noexcept : n_(n) {}
-    node_ref(const node_ref&) = delete;
-    node_ref& operator=(const node_ref&) = delete;
-    ~node_ref() {
-        if (n_ != nullptr) node_type::release(n_);
-    }
-    node_type* get() const noexcept { return n_; }
-    node_type* take() noexcept { return std::exchange(n_, nullptr); }
-    void reset(node_type* n) noexcept {
-        if (n_ != nullptr) node_type::release(n_);
-        n_ = n;
-    }
-
-private:
-    node_type* n_ = nullptr;
 };
 
 // A node being filled: entries are constructed left to right; if construction throws,
@@ -357,7 +335,7 @@ inline void copy_children(const node<Traits>* src, node<Traits>** out, unsigned 
     unsigned c = src->child_count();
     for (unsigned i = 0; i < c; ++i) prefetch_for_write(in[i]);
     for (unsigned i = 0; i < c; ++i) {
-        if (i != skip) node_type::retain(in[i]);
+        if (i != skip) retain<node_type>(in[i]);
     }
     constexpr std::size_t word = sizeof(node_type*);
     if (skip < c && skip != gap) { // the child at skip is dropped
@@ -376,7 +354,7 @@ inline void copy_children(const node<Traits>* src, node<Traits>** out, unsigned 
 struct access {
     template <class C>
     static auto* root(const C& c) noexcept {
-        return c.root_;
+        return c.trie_.root();
     }
 };
 

@@ -8,7 +8,7 @@
 // before allocating anything, so the caller keeps the old root.
 //
 // Exception safety: every node is filled through node_maker, which unwinds on a throwing
-// copy; a freshly built child is held by a node_ref until its parent is complete. The
+// copy; a freshly built child is held by a node_ptr until its parent is complete. The
 // input trie is only read, so it is unchanged whatever throws.
 
 #include <cstdint>
@@ -26,7 +26,7 @@ struct ops {
     using entry_type = typename Traits::entry_type;
     using key_type = typename Traits::key_type;
     using maker = node_maker<Traits>;
-    using ref = node_ref<Traits>;
+    using ptr = detail::node_ptr<node_type>;
     using cache_type = typename node_type::cache_type;
     static constexpr unsigned bits = shape_type::bits;
     static constexpr unsigned max_shift = shape_type::max_shift;
@@ -147,7 +147,7 @@ struct ops {
     }
 
     // The entry at slot `bit` (position i) moves down into the new child `sub`.
-    static node_type* copy_entry_to_child(const node_type* n, bitmap_type bit, unsigned i, ref& sub,
+    static node_type* copy_entry_to_child(const node_type* n, bitmap_type bit, unsigned i, ptr& sub,
                                           std::uint32_t count) {
         unsigned ne = popcount(n->datamap);
         maker m(n->datamap & ~bit, n->nodemap | bit, count, ne - 1);
@@ -159,7 +159,7 @@ struct ops {
         return m.finish();
     }
 
-    static node_type* copy_replace_child(const node_type* n, unsigned ci, ref& child,
+    static node_type* copy_replace_child(const node_type* n, unsigned ci, ptr& child,
                                          std::uint32_t count) {
         unsigned ne = popcount(n->datamap);
         maker m(n->datamap, n->nodemap, count, ne);
@@ -206,7 +206,7 @@ struct ops {
         bitmap_type b1 = shape_type::bit_at(h1, shift);
         bitmap_type b2 = shape_type::bit_at(h2, shift);
         if (b1 == b2) {
-            ref sub(make_two(shift + bits, e1, h1, ctor, h2, cache));
+            ptr sub = ptr::adopt(make_two(shift + bits, e1, h1, ctor, h2, cache));
             maker m(0, b1, 2, 0, cache);
             m.children()[0] = sub.take();
             return m.finish();
@@ -244,7 +244,7 @@ struct ops {
                 if (ctor.unchanged(e)) return nullptr;
                 return copy_replace_entry(n, i, ctor);
             }
-            ref sub(make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h));
+            ptr sub = ptr::adopt(make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h));
             added = true;
             return copy_entry_to_child(n, bit, i, sub, n->count + 1);
         }
@@ -252,7 +252,7 @@ struct ops {
             unsigned ci = shape_type::index(n->nodemap, bit);
             node_type* c = insert(n->children()[ci], shift + bits, h, k, ctor, added);
             if (c == nullptr) return nullptr;
-            ref child(c);
+            ptr child = ptr::adopt(c);
             return copy_replace_child(n, ci, child, n->count + (added ? 1 : 0));
         }
         added = true;
@@ -308,7 +308,7 @@ struct ops {
             case erase_result::unchanged:
                 return r;
             case erase_result::replaced: {
-                ref child(r.node);
+                ptr child = ptr::adopt(r.node);
                 return {erase_result::replaced, copy_replace_child(n, ci, child, n->count - 1)};
             }
             case erase_result::single:

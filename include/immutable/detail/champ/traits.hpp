@@ -37,6 +37,7 @@ struct map_traits {
     using policy = Policy;
     static constexpr unsigned bits = default_bits;
     static constexpr bool has_mapped = true;
+    static constexpr const char* size_limit_message = "immutable::map: more than 2^32 - 1 entries";
 
     static IMMUTABLE_ALWAYS_INLINE const K& key(const entry_type& e) noexcept { return e.first; }
     static IMMUTABLE_ALWAYS_INLINE std::uint64_t hash(const K& k) { return hash_key<Hash>(k); }
@@ -59,6 +60,7 @@ struct set_traits {
     using policy = Policy;
     static constexpr unsigned bits = default_bits;
     static constexpr bool has_mapped = false;
+    static constexpr const char* size_limit_message = "immutable::set: more than 2^32 - 1 elements";
 
     static IMMUTABLE_ALWAYS_INLINE const T& key(const entry_type& e) noexcept { return e; }
     static IMMUTABLE_ALWAYS_INLINE std::uint64_t hash(const T& k) { return hash_key<Hash>(k); }

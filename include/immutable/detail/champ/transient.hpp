@@ -37,7 +37,7 @@ struct transient_ops {
     using entry_type = typename Traits::entry_type;
     using key_type = typename Traits::key_type;
     using maker = node_maker<Traits>;
-    using ref = node_ref<Traits>;
+    using ptr = detail::node_ptr<node_type>;
     using erase_result = typename base::erase_result;
     using cache_type = typename node_type::cache_type;
     static constexpr unsigned bits = shape_type::bits;
@@ -141,7 +141,7 @@ struct transient_ops {
     }
 
     IMMUTABLE_ALWAYS_INLINE static node_type* entry_to_child(node_type* n, bitmap_type bit,
-                                                             unsigned i, ref& sub, cache_type* cache) {
+                                                             unsigned i, ptr& sub, cache_type* cache) {
         unsigned ne = popcount(n->datamap);
         maker m(n->datamap & ~bit, n->nodemap | bit, n->count + 1, ne - 1, cache);
         relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
@@ -188,7 +188,7 @@ struct transient_ops {
         }
         node_type* out = m.finish();
         free_moved(n, ne, cache);
-        node_type::release(child); // after the copy of e: e lives in the child's subtree
+        release<node_type>(child); // after the copy of e: e lives in the child's subtree
         return out;
     }
 
@@ -259,7 +259,7 @@ struct transient_ops {
                     ctor.assign(e);
                     return root;
                 }
-                ref sub(base::make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h, cache));
+                ptr sub = ptr::adopt(base::make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h, cache));
                 out = entry_to_child(n, bit, i, sub, cache);
                 break;
             }
@@ -267,7 +267,7 @@ struct transient_ops {
                 node_type** cs = n->children() + shape_type::index(n->nodemap, bit);
                 node_type* child = *cs;
                 base::prefetch_node_body(child);
-                if (child->refs.unique()) {
+                if (is_unique<node_type>(child)) {
                     path[depth++] = n;
                     slot = cs;
                     n = child;
@@ -277,7 +277,7 @@ struct transient_ops {
                 bool added = false;
                 node_type* c = base::insert(child, shift + bits, h, k, ctor, added);
                 if (c == nullptr) return nullptr;
-                node_type::release(child);
+                release<node_type>(child);
                 *cs = c;
                 if (!added) return root;
                 ++n->count;
@@ -317,14 +317,14 @@ struct transient_ops {
         if (n->nodemap & bit) {
             unsigned ci = shape_type::index(n->nodemap, bit);
             node_type* child = n->children()[ci];
-            bool owned = child->refs.unique();
+            bool owned = is_unique<node_type>(child);
             erase_result r = owned ? erase(child, shift + bits, h, k, cache)
                                    : base::erase(child, shift + bits, h, k);
             switch (r.kind) {
             case erase_result::unchanged:
                 return r;
             case erase_result::replaced:
-                if (!owned) node_type::release(child);
+                if (!owned) release<node_type>(child);
                 n->children()[ci] = r.node;
                 --n->count;
                 return {erase_result::replaced, n};
