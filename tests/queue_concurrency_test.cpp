@@ -71,7 +71,7 @@ TEST(queue_concurrency, eight_threads_read_copy_and_derive_from_one_version) {
                 Q popped = shared;
                 for (int i = 0; i < 1500; ++i) popped = popped.pop();
                 if (popped.front() != 2500 || popped.size() != 500) failures.fetch_add(1);
-                if (!immutable::detail::queue::queue_checker<std::int64_t, counted_policy>::check(popped).empty())
+                if (!immutable::detail::queue::invariant_checker<std::int64_t, counted_policy>::check(popped).empty())
                     failures.fetch_add(1);
                 // A builder from the shared version.
                 auto b = shared.to_builder();

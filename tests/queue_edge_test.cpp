@@ -31,12 +31,12 @@ namespace {
 
 template <class T, class P>
 std::string invariants(const queue<T, P>& q, bool compacted = true) {
-    return immutable::detail::queue::queue_checker<T, P>::check(q, compacted);
+    return immutable::detail::queue::invariant_checker<T, P>::check(q, compacted);
 }
 
 template <class T, class P>
 std::string builder_invariants(const typename queue<T, P>::builder& b) {
-    return immutable::detail::queue::queue_checker<T, P>::check_builder(b);
+    return immutable::detail::queue::invariant_checker<T, P>::check_builder(b);
 }
 
 template <class Q>

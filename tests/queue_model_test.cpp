@@ -24,12 +24,12 @@ namespace {
 
 template <class T, class P>
 std::string invariants(const queue<T, P>& q) {
-    return immutable::detail::queue::queue_checker<T, P>::check(q);
+    return immutable::detail::queue::invariant_checker<T, P>::check(q);
 }
 
 template <class T, class P>
 std::string invariants(const typename queue<T, P>::builder& b) {
-    return immutable::detail::queue::queue_checker<T, P>::check_builder(b);
+    return immutable::detail::queue::invariant_checker<T, P>::check_builder(b);
 }
 
 template <class T, class P>
