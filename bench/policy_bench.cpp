@@ -268,9 +268,7 @@ int64_t held_bytes_of() {
 // Free blocks the container's pool keeps (0 for the heap policies and std containers).
 template <class C>
 int64_t pool_held_bytes() {
-    if constexpr (requires { typename C::memory_policy_type; }) {
-        return held_bytes_of<typename C::memory_policy_type>();
-    } else if constexpr (requires { typename C::policy_type; }) {
+    if constexpr (requires { typename C::policy_type; }) {
         return held_bytes_of<typename C::policy_type>();
     } else {
         return 0;

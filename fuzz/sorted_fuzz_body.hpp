@@ -28,24 +28,15 @@
 #include <immutable/sorted_map.hpp>
 #include <immutable/sorted_set.hpp>
 
+#include "../tests/support/failing_policy.hpp"
+
 namespace sorted_fuzz {
 
-// Counts live nodes and can fail the k-th allocation.
-struct fuzz_policy {
-    using refcount = immutable::detail::plain_refcount;
-    static inline std::int64_t live = 0;
-    static inline std::int64_t fail_countdown = -1;
-    static void* allocate(std::size_t bytes) {
-        if (fail_countdown >= 0 && fail_countdown-- == 0) throw std::bad_alloc();
-        ++live;
-        return ::operator new(bytes);
-    }
-    static void deallocate(void* p, std::size_t bytes) noexcept {
-        (void)bytes;
-        --live;
-        ::operator delete(p);
-    }
-};
+// Nodes from the heap with plain counts, counted by immutable::counted; the k-th
+// allocation can be made to fail.
+struct fuzz_nodes;
+using failing_policy = immutable::test::basic_failing_heap_policy<immutable::detail::plain_refcount, fuzz_nodes>;
+using fuzz_policy = immutable::counted<failing_policy, fuzz_nodes>;
 
 struct comparator_failure : std::runtime_error {
     comparator_failure() : std::runtime_error("fuzz comparator gave up") {}
@@ -190,14 +181,14 @@ private:
         } catch (const comparator_failure&) {
             unchanged(map_size, set_size, int_size, map_id, set_id, int_id);
         }
-        fuzz_policy::fail_countdown = -1;
+        failing_policy::never_fail();
         st_.throw_countdown = -1;
     }
 
     // Called once an operation has produced its results: the model updates that follow use
     // the comparator too, and must not throw.
     void disarm() {
-        fuzz_policy::fail_countdown = -1;
+        failing_policy::never_fail();
         st_.throw_countdown = -1;
     }
 
@@ -395,7 +386,7 @@ private:
         }
         case 12:
             // Arm an allocation failure for the next operation.
-            fuzz_policy::fail_countdown = in.byte() % 16;
+            failing_policy::fail_after(in.byte() % 16);
             step(in);
             break;
         case 13:
@@ -488,14 +479,14 @@ inline std::string run_one(const std::uint8_t* data, std::size_t size) {
     compare_state st;
     st.m = static_cast<mode>(in.byte() % static_cast<std::uint8_t>(mode::count));
     st.rng = 0x9e3779b97f4a7c15ull ^ size;
-    const std::int64_t live_before = fuzz_policy::live;
+    const std::int64_t live_before = fuzz_policy::live_nodes();
     std::string error;
     {
         runner r(st);
         error = r.run(in);
     }
-    fuzz_policy::fail_countdown = -1;
-    if (error.empty() && fuzz_policy::live != live_before) error = "nodes leaked";
+    failing_policy::never_fail();
+    if (error.empty() && fuzz_policy::live_nodes() != live_before) error = "nodes leaked";
     return error;
 }
 

@@ -26,11 +26,11 @@
 #include <utility>
 #include <vector>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 
 // ---- per-container adapters ---------------------------------------------------------------
 // grow(c, tag): the next version (one element more); version(c): grows by one per grow;
@@ -38,7 +38,7 @@ using immutable::test::counting_policy;
 
 // Element i of the list is i: a torn or freed list shows as a wrong element.
 struct list_adapter {
-    using type = immutable::list<std::int64_t, counting_policy>;
+    using type = immutable::list<std::int64_t, counted_policy>;
     static type grow(const type& c, std::int64_t) {
         return c.push_back(static_cast<std::int64_t>(c.size()));
     }
@@ -60,7 +60,7 @@ struct list_adapter {
 // Keys 0..size-1, each mapped to 3 * key.
 struct map_adapter {
     using type = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>,
-                                std::equal_to<std::int64_t>, counting_policy>;
+                                std::equal_to<std::int64_t>, counted_policy>;
     static type grow(const type& c, std::int64_t) {
         auto k = static_cast<std::int64_t>(c.size());
         return c.set(k, 3 * k);
@@ -84,7 +84,7 @@ struct map_adapter {
 // Elements 0..size-1.
 struct set_adapter {
     using type = immutable::set<std::int64_t, std::hash<std::int64_t>, std::equal_to<std::int64_t>,
-                                counting_policy>;
+                                counted_policy>;
     static type grow(const type& c, std::int64_t) {
         return c.insert(static_cast<std::int64_t>(c.size()));
     }
@@ -107,7 +107,7 @@ struct set_adapter {
 // Keys 0..size-1 in order, each mapped to 3 * key.
 struct sorted_map_adapter {
     using type = immutable::sorted_map<std::int64_t, std::int64_t, std::less<std::int64_t>,
-                                       counting_policy>;
+                                       counted_policy>;
     static type grow(const type& c, std::int64_t) {
         auto k = static_cast<std::int64_t>(c.size());
         return c.set(k, 3 * k);
@@ -129,7 +129,7 @@ struct sorted_map_adapter {
 
 // Elements 0..size-1 in order.
 struct sorted_set_adapter {
-    using type = immutable::sorted_set<std::int64_t, std::less<std::int64_t>, counting_policy>;
+    using type = immutable::sorted_set<std::int64_t, std::less<std::int64_t>, counted_policy>;
     static type grow(const type& c, std::int64_t) {
         return c.insert(static_cast<std::int64_t>(c.size()));
     }
@@ -152,7 +152,7 @@ struct sorted_set_adapter {
 // `window` are queued, so pushes, pops and the queue's compaction all run. The version is
 // the count of numbers ever pushed (back() + 1); the content is consecutive numbers.
 struct queue_adapter {
-    using type = immutable::queue<std::int64_t, counting_policy>;
+    using type = immutable::queue<std::int64_t, counted_policy>;
     static constexpr std::size_t window = 40;
     static type grow(const type& c, std::int64_t) {
         type next = c.push(c.empty() ? 0 : c.back() + 1);
@@ -197,7 +197,7 @@ constexpr int updates_per_writer = 4000;
 template <class Adapter>
 void readers_see_monotonic_versions_and_updates_apply_once() {
     using C = typename Adapter::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<C> a;
         std::atomic<int> writers_done{0};
@@ -245,7 +245,7 @@ void readers_see_monotonic_versions_and_updates_apply_once() {
                   static_cast<std::size_t>(writer_threads * updates_per_writer));
         EXPECT_TRUE(a.read([](const C& c) { return Adapter::valid(c); }));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 // Hand-written compare_exchange loops (what update() does) racing with readers: each
@@ -253,7 +253,7 @@ void readers_see_monotonic_versions_and_updates_apply_once() {
 template <class Adapter>
 void compare_exchange_loops_apply_exactly_once() {
     using C = typename Adapter::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<C> a;
         constexpr int threads_n = 8;
@@ -281,7 +281,7 @@ void compare_exchange_loops_apply_exactly_once() {
         EXPECT_EQ(failures.load(), 0);
         EXPECT_EQ(Adapter::version(a.load()), static_cast<std::size_t>(threads_n / 2 * ops));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 // 8 threads exchange their own distinct versions in: every published version comes back
@@ -289,7 +289,7 @@ void compare_exchange_loops_apply_exactly_once() {
 template <class Adapter>
 void exchanges_hand_back_every_version_exactly_once() {
     using C = typename Adapter::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         constexpr int threads_n = 8;
         constexpr int ops = updates_per_writer / 20;
@@ -323,16 +323,16 @@ void exchanges_hand_back_every_version_exactly_once() {
         EXPECT_EQ(std::adjacent_find(in.begin(), in.end()), in.end()); // all distinct
         EXPECT_EQ(in, out);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 // Readers keep reading in lockstep with one writer. After every store, once each reader
 // has read once, only the current version may be alive: no old version survives more than
-// one read per reader. Checked exactly with counting_policy.
+// one read per reader. Checked exactly with counted_policy (immutable::counted).
 template <class Adapter>
 void old_versions_are_released_after_one_read_per_reader() {
     using C = typename Adapter::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<C> a(Adapter::fresh(3));
         constexpr int readers = 7;
@@ -359,18 +359,18 @@ void old_versions_are_released_after_one_read_per_reader() {
             std::int64_t alone = 0;
             {
                 // What the current version alone costs: measured on an identical copy.
-                auto before = counting_policy::live_nodes.load();
+                auto before = counted_policy::live_nodes();
                 C twin = Adapter::fresh(n);
-                alone = counting_policy::live_nodes.load() - before;
+                alone = counted_policy::live_nodes() - before;
             }
             sync.arrive_and_wait();
             sync.arrive_and_wait();
-            EXPECT_EQ(counting_policy::live_nodes.load() - start, alone) << "round " << round;
+            EXPECT_EQ(counted_policy::live_nodes() - start, alone) << "round " << round;
         }
         for (auto& t : threads) t.join();
         EXPECT_EQ(failures.load(), 0);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 // After warm-up and with no writer, reads by many threads make no shared writes at all.
@@ -438,7 +438,7 @@ TEST(atom_map_concurrency, counter_increments_apply_exactly_once) {
     constexpr int writers = 6;
     constexpr int readers = 2;
     constexpr int increments = updates_per_writer / 2;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<counters> a(counters().set(total_key, 0));
         std::atomic<int> writers_done{0};
@@ -482,18 +482,18 @@ TEST(atom_map_concurrency, counter_increments_apply_exactly_once) {
         EXPECT_EQ(final_value.at(total_key), std::int64_t{writers} * increments);
         for (int w = 0; w < writers; ++w) EXPECT_EQ(final_value.at(w), increments);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 // A writer that retires a box which a reader is copying from must keep the box (and so the
 // version) until the reader is done, then free it at a later store.
 TEST(atom_list_concurrency, a_box_protected_by_a_reader_outlives_its_retirement) {
     using C = list_adapter::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     auto nodes_of = [](std::size_t n) {
-        auto before = counting_policy::live_nodes.load();
+        auto before = counted_policy::live_nodes();
         C twin = list_adapter::fresh(n);
-        return counting_policy::live_nodes.load() - before;
+        return counted_policy::live_nodes() - before;
     };
     const auto big = nodes_of(2000), mid = nodes_of(200), small = nodes_of(3);
     {
@@ -507,12 +507,12 @@ TEST(atom_list_concurrency, a_box_protected_by_a_reader_outlives_its_retirement)
         while (protected_phase.load() != 1) std::this_thread::yield();
         a.store(list_adapter::fresh(3));   // retires the protected box: it must stay
         a.store(list_adapter::fresh(200)); // the unprotected box of size 3 goes at once
-        EXPECT_EQ(counting_policy::live_nodes.load() - start, big + mid);
+        EXPECT_EQ(counted_policy::live_nodes() - start, big + mid);
         protected_phase.store(2); // the reader copies from the retired box (ASan: no UAF)
         reader.join();            // and drops its cache at exit
-        EXPECT_EQ(counting_policy::live_nodes.load() - start, big + mid);
+        EXPECT_EQ(counted_policy::live_nodes() - start, big + mid);
         a.store(list_adapter::fresh(3)); // the next store frees the retired box
-        EXPECT_EQ(counting_policy::live_nodes.load() - start, small);
+        EXPECT_EQ(counted_policy::live_nodes() - start, small);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }

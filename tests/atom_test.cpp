@@ -21,14 +21,15 @@
 #include <type_traits>
 #include <vector>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 
 // A minimal persistent stack that counts its copies: the probe for "read() copies nothing".
-// Nodes come from counting_policy, so leaks and retained versions show in live_nodes.
+// Nodes come from counted_policy, so leaks and retained versions show in live_nodes.
 class probe_stack {
     struct node {
         std::atomic<std::uint32_t> refs{1};
@@ -53,7 +54,7 @@ public:
     ~probe_stack() { release(top_); }
 
     [[nodiscard]] probe_stack push(std::int64_t v) const {
-        void* raw = counting_policy::allocate(sizeof(node));
+        void* raw = counted_policy::allocate(sizeof(node));
         node* n = ::new (raw) node{{1}, v, size() + 1, top_};
         if (top_ != nullptr) top_->refs.fetch_add(1, std::memory_order_relaxed);
         return probe_stack(n);
@@ -76,7 +77,7 @@ private:
         while (n != nullptr && n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             node* next = n->next;
             n->~node();
-            counting_policy::deallocate(n, sizeof(node));
+            counted_policy::deallocate(n, sizeof(node));
             n = next;
         }
     }
@@ -174,7 +175,7 @@ TEST(atom_probe, read_returns_results_of_any_type_and_void) {
 }
 
 TEST(atom_probe, snapshots_outlive_the_atom) {
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     probe_stack kept;
     {
         immutable::atom<probe_stack> a(stack_of(3));
@@ -184,9 +185,9 @@ TEST(atom_probe, snapshots_outlive_the_atom) {
     }
     EXPECT_EQ(kept.size(), 3u);
     EXPECT_TRUE(kept.consistent());
-    EXPECT_EQ(counting_policy::live_nodes.load(), start + 3);
+    EXPECT_EQ(counted_policy::live_nodes(), start + 3);
     kept = probe_stack();
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 TEST(atom_probe, fast_path_reads_copy_nothing_and_write_nothing_shared) {
@@ -208,7 +209,7 @@ TEST(atom_probe, fast_path_reads_copy_nothing_and_write_nothing_shared) {
 }
 
 TEST(atom_probe, old_versions_are_freed_once_this_thread_reads_again) {
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<probe_stack> a;
         for (std::int64_t v = 1; v <= 50; ++v) {
@@ -217,29 +218,29 @@ TEST(atom_probe, old_versions_are_freed_once_this_thread_reads_again) {
                       static_cast<std::size_t>(v));
             // Only the current version is alive: the atom's box and this thread's cache
             // hold the same one.
-            EXPECT_EQ(counting_policy::live_nodes.load(), start + v);
+            EXPECT_EQ(counted_policy::live_nodes(), start + v);
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 TEST(atom_probe, idle_reader_keeps_one_version_until_released) {
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     immutable::atom<probe_stack> a(stack_of(5));
     (void)a.read([](const probe_stack& s) { return s.size(); }); // this thread caches v1
     a.store(stack_of(3));
-    EXPECT_EQ(counting_policy::live_nodes.load(), start + 5 + 3); // cached v1 + current
+    EXPECT_EQ(counted_policy::live_nodes(), start + 5 + 3); // cached v1 + current
     a.release_thread_cache();
-    EXPECT_EQ(counting_policy::live_nodes.load(), start + 3);
+    EXPECT_EQ(counted_policy::live_nodes(), start + 3);
     EXPECT_EQ(a.load().size(), 3u);
 }
 
 TEST(atom_probe, exiting_thread_releases_its_cached_version) {
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     immutable::atom<probe_stack> a(stack_of(5));
     std::thread([&] { EXPECT_EQ(a.load().size(), 5u); }).join();
     a.store(stack_of(2));
-    EXPECT_EQ(counting_policy::live_nodes.load(), start + 2);
+    EXPECT_EQ(counted_policy::live_nodes(), start + 2);
 }
 
 TEST(atom_probe, thread_indices_are_reused_and_slots_stay_correct) {
@@ -258,7 +259,7 @@ TEST(atom_probe, thread_indices_are_reused_and_slots_stay_correct) {
 
 TEST(atom_probe, reader_thread_outliving_the_atom_is_fine) {
     std::atomic<int> phase{0};
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     auto a = std::make_unique<immutable::atom<probe_stack>>(stack_of(4));
     std::thread t([&] {
         EXPECT_EQ(a->load().size(), 4u);
@@ -268,7 +269,7 @@ TEST(atom_probe, reader_thread_outliving_the_atom_is_fine) {
     });
     while (phase.load() != 1) std::this_thread::yield();
     a.reset();
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
     phase.store(2);
     t.join();
 }
@@ -305,9 +306,9 @@ TEST(atom_probe, a_throwing_update_publishes_nothing) {
                  std::runtime_error);
     EXPECT_EQ(a.load().identity(), before);
 
-    counting_policy::fail_after(0);
+    failing_heap_policy::fail_after(0);
     EXPECT_THROW(a.update([](const probe_stack& s) { return s.push(1); }), std::bad_alloc);
-    counting_policy::never_fail();
+    failing_heap_policy::never_fail();
     EXPECT_EQ(a.load().identity(), before);
 }
 
@@ -327,12 +328,12 @@ namespace {
 // make(n): a version with n elements, built from nothing (so two calls share no node);
 // grow(c): c with one element more; size(c) and equal(a, b) for checks.
 struct list_ops {
-    using type = immutable::list<std::int64_t, counting_policy>;
+    using type = immutable::list<std::int64_t, counted_policy>;
     static type grow(const type& c) { return c.push_back(static_cast<std::int64_t>(c.size())); }
 };
 struct map_ops {
     using type = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>,
-                                std::equal_to<std::int64_t>, counting_policy>;
+                                std::equal_to<std::int64_t>, counted_policy>;
     static type grow(const type& c) {
         auto k = static_cast<std::int64_t>(c.size());
         return c.set(k, -k);
@@ -340,24 +341,24 @@ struct map_ops {
 };
 struct set_ops {
     using type = immutable::set<std::int64_t, std::hash<std::int64_t>, std::equal_to<std::int64_t>,
-                                counting_policy>;
+                                counted_policy>;
     static type grow(const type& c) { return c.insert(static_cast<std::int64_t>(c.size())); }
 };
 
 struct sorted_map_ops {
     using type = immutable::sorted_map<std::int64_t, std::int64_t, std::less<std::int64_t>,
-                                       counting_policy>;
+                                       counted_policy>;
     static type grow(const type& c) {
         auto k = static_cast<std::int64_t>(c.size());
         return c.set(k, -k);
     }
 };
 struct sorted_set_ops {
-    using type = immutable::sorted_set<std::int64_t, std::less<std::int64_t>, counting_policy>;
+    using type = immutable::sorted_set<std::int64_t, std::less<std::int64_t>, counted_policy>;
     static type grow(const type& c) { return c.insert(static_cast<std::int64_t>(c.size())); }
 };
 struct queue_ops {
-    using type = immutable::queue<std::int64_t, counting_policy>;
+    using type = immutable::queue<std::int64_t, counted_policy>;
     static type grow(const type& c) { return c.push(static_cast<std::int64_t>(c.size())); }
 };
 
@@ -371,9 +372,9 @@ typename Ops::type make(std::size_t n) {
 // Live nodes that a version of n elements costs on its own.
 template <class Ops>
 std::int64_t nodes_of(std::size_t n) {
-    auto before = counting_policy::live_nodes.load();
+    auto before = counted_policy::live_nodes();
     auto c = make<Ops>(n);
-    return counting_policy::live_nodes.load() - before;
+    return counted_policy::live_nodes() - before;
 }
 
 template <class Ops>
@@ -386,7 +387,7 @@ TYPED_TEST_SUITE(atom_container, container_ops);
 
 TYPED_TEST(atom_container, default_is_empty_and_load_store_exchange_work) {
     using C = typename TypeParam::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<C> a;
         EXPECT_EQ(a.load().size(), 0u);
@@ -400,7 +401,7 @@ TYPED_TEST(atom_container, default_is_empty_and_load_store_exchange_work) {
         immutable::atom<C> b(make<TypeParam>(3));
         EXPECT_EQ(b.load(), make<TypeParam>(3));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 TYPED_TEST(atom_container, compare_exchange_compares_identity_not_contents) {
@@ -429,44 +430,44 @@ TYPED_TEST(atom_container, update_applies_f_and_returns_the_published_version) {
 
 TYPED_TEST(atom_container, a_failed_allocation_in_update_publishes_nothing_and_leaks_nothing) {
     using C = typename TypeParam::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<C> a(make<TypeParam>(100));
         C before = a.load();
         for (std::int64_t k = 0; k < 4; ++k) {
-            counting_policy::fail_after(k);
+            failing_heap_policy::fail_after(k);
             try {
                 (void)a.update([](const C& c) { return TypeParam::grow(TypeParam::grow(c)); });
-                counting_policy::never_fail();
+                failing_heap_policy::never_fail();
                 a.store(before); // succeeded: put the original back
             } catch (const std::bad_alloc&) {
-                counting_policy::never_fail();
+                failing_heap_policy::never_fail();
                 EXPECT_EQ(a.load().identity(), before.identity());
             }
         }
         EXPECT_EQ(a.load(), make<TypeParam>(100));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 TYPED_TEST(atom_container, replaced_versions_are_freed_at_this_threads_next_read) {
     using C = typename TypeParam::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<C> a;
         for (std::size_t n : {1u, 40u, 3u, 700u, 2u, 33u}) {
             a.store(make<TypeParam>(n));
             EXPECT_EQ(a.read([](const C& c) { return c.size(); }), n);
             // The atom's box and this thread's cache hold the same version: nothing else.
-            EXPECT_EQ(counting_policy::live_nodes.load() - start, nodes_of<TypeParam>(n));
+            EXPECT_EQ(counted_policy::live_nodes() - start, nodes_of<TypeParam>(n));
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 TYPED_TEST(atom_container, an_idle_reader_keeps_one_version_until_it_lets_go) {
     using C = typename TypeParam::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     const auto big = nodes_of<TypeParam>(500), small = nodes_of<TypeParam>(4);
     immutable::atom<C> a(make<TypeParam>(500));
     // Another thread caches the big version, then idles (alive) while the atom moves on.
@@ -482,18 +483,18 @@ TYPED_TEST(atom_container, an_idle_reader_keeps_one_version_until_it_lets_go) {
     });
     while (phase.load() != 1) std::this_thread::yield();
     for (int i = 0; i < 10; ++i) a.store(make<TypeParam>(4));
-    EXPECT_EQ(counting_policy::live_nodes.load() - start, big + small); // one old version
+    EXPECT_EQ(counted_policy::live_nodes() - start, big + small); // one old version
     phase.store(2);
     while (phase.load() != 3) std::this_thread::yield();
-    EXPECT_EQ(counting_policy::live_nodes.load() - start, small);
+    EXPECT_EQ(counted_policy::live_nodes() - start, small);
     phase.store(4);
     idle.join(); // thread exit drops its cache too
-    EXPECT_EQ(counting_policy::live_nodes.load() - start, small);
+    EXPECT_EQ(counted_policy::live_nodes() - start, small);
 }
 
 TYPED_TEST(atom_container, snapshots_keep_their_version_after_the_atom_is_gone) {
     using C = typename TypeParam::type;
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     C kept;
     {
         auto a = std::make_unique<immutable::atom<C>>(make<TypeParam>(64));
@@ -501,9 +502,9 @@ TYPED_TEST(atom_container, snapshots_keep_their_version_after_the_atom_is_gone) 
         a->store(make<TypeParam>(2));
     }
     EXPECT_EQ(kept, make<TypeParam>(64));
-    EXPECT_EQ(counting_policy::live_nodes.load() - start, nodes_of<TypeParam>(64));
+    EXPECT_EQ(counted_policy::live_nodes() - start, nodes_of<TypeParam>(64));
     kept = C();
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 
 TYPED_TEST(atom_container, fast_path_reads_make_no_shared_write) {
@@ -532,7 +533,7 @@ struct reads_at_thread_exit {
 } // namespace
 
 TEST(atom_list, reads_from_thread_local_destructors_after_the_thread_record_is_gone) {
-    auto start = counting_policy::live_nodes.load();
+    auto start = counted_policy::live_nodes();
     {
         immutable::atom<list_ops::type> a(make<list_ops>(70));
         std::size_t seen = 0;
@@ -544,7 +545,7 @@ TEST(atom_list, reads_from_thread_local_destructors_after_the_thread_record_is_g
         }).join();
         EXPECT_EQ(seen, 70u);
         a.store(make<list_ops>(5));
-        EXPECT_EQ(counting_policy::live_nodes.load() - start, nodes_of<list_ops>(5));
+        EXPECT_EQ(counted_policy::live_nodes() - start, nodes_of<list_ops>(5));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
 }

@@ -13,9 +13,9 @@
 
 #include <immutable/list.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 
 namespace {
 
@@ -28,7 +28,7 @@ void run_threads(F body) {
     for (auto& th : threads) th.join();
 }
 
-using L = immutable::list<std::int64_t, counting_policy>;
+using L = immutable::list<std::int64_t, counted_policy>;
 
 L iota_list(std::int64_t n) {
     L::builder b;
@@ -97,7 +97,7 @@ TEST(list_concurrency, readers_copiers_and_derivers_share_one_version) {
         EXPECT_TRUE(holds_iota(small, 0));
         EXPECT_EQ(relaxed.size(), 6000u);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
 }
 
 // Many threads race to claim the same slot, round after round, on a growing chain of
@@ -128,7 +128,7 @@ TEST(list_concurrency, exactly_one_thread_claims_each_slot) {
             ASSERT_TRUE(holds_iota(chain[r].take(40), 0));
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
 }
 
 // Threads race to claim the same inner-node slot: each pushes 100 elements onto one
@@ -154,7 +154,7 @@ TEST(list_concurrency, threads_race_for_inner_node_slots) {
             ASSERT_TRUE(holds_iota(shared, 0));
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
 }
 
 // Strings: element copies and destruction race with readers on shared leaves.

@@ -14,11 +14,12 @@
 #include <immutable/detail/rrb/debug.hpp>
 #include <immutable/list.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/throwing_value.hpp"
 
 using immutable::list;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 
 namespace {
 
@@ -156,10 +157,10 @@ TEST(list_deep, push_front_chains_stay_valid_and_shallow) {
 }
 
 TEST(list_deep, slice_and_concat_free_everything) {
-    using L = list<int, counting_policy>;
-    ASSERT_EQ(counting_policy::live_nodes.load(), 0);
+    using L = list<int, counted_policy>;
+    ASSERT_EQ(counted_policy::live_nodes(), 0);
     {
-        const L l = iota_list<counting_policy>(0, 70000);
+        const L l = iota_list<counted_policy>(0, 70000);
         for (std::size_t a : cuts(70000)) {
             const std::size_t last = 70000 - a / 2;
             const L s = l.slice(std::min(a, last), last); // empty once a passes last
@@ -168,15 +169,15 @@ TEST(list_deep, slice_and_concat_free_everything) {
             ASSERT_EQ(p.size(), s.size() + l.size() + 2);
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
-    EXPECT_EQ(counting_policy::live_bytes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
+    EXPECT_EQ(counted_policy::live_bytes(), 0);
 }
 
 TEST(list_deep, throwing_copies_leave_deep_versions_unchanged) {
     using immutable::test::throwing_value;
-    using L = list<throwing_value, counting_policy>;
+    using L = list<throwing_value, counted_policy>;
     throwing_value::never_throw();
-    const std::int64_t nodes_before = counting_policy::live_nodes.load();
+    const std::int64_t nodes_before = counted_policy::live_nodes();
     {
         L::builder b;
         for (int i = 0; i < 40000; ++i) b.push_back(throwing_value(i));
@@ -188,7 +189,7 @@ TEST(list_deep, throwing_copies_leave_deep_versions_unchanged) {
             const L warm = relaxed.push_back(throwing_value(-1));
         }
         const std::int64_t live = throwing_value::live;
-        const std::int64_t nodes = counting_policy::live_nodes.load();
+        const std::int64_t nodes = counted_policy::live_nodes();
         auto attempt = [&](const char* what, auto&& op) {
             for (int k = 0; k < 200; k += 7) {
                 throwing_value::throw_after(k);
@@ -199,18 +200,18 @@ TEST(list_deep, throwing_copies_leave_deep_versions_unchanged) {
                 }
                 throwing_value::never_throw();
                 ASSERT_EQ(throwing_value::live, live) << what << " " << k;
-                ASSERT_EQ(counting_policy::live_nodes.load(), nodes) << what << " " << k;
+                ASSERT_EQ(counted_policy::live_nodes(), nodes) << what << " " << k;
             }
             for (int k = 0; k < 12; ++k) {
-                counting_policy::fail_after(k);
+                failing_heap_policy::fail_after(k);
                 try {
                     L r = op();
                     (void)r;
                 } catch (const std::bad_alloc&) {
                 }
-                counting_policy::never_fail();
+                failing_heap_policy::never_fail();
                 ASSERT_EQ(throwing_value::live, live) << what << " " << k;
-                ASSERT_EQ(counting_policy::live_nodes.load(), nodes) << what << " " << k;
+                ASSERT_EQ(counted_policy::live_nodes(), nodes) << what << " " << k;
             }
         };
         attempt("slice", [&] { return l.slice(1000, 39000); });
@@ -223,7 +224,7 @@ TEST(list_deep, throwing_copies_leave_deep_versions_unchanged) {
         for (std::size_t i = 0; i < l.size(); i += 997) ASSERT_EQ(l[i].value(), static_cast<int>(i));
         ASSERT_EQ(invariants(relaxed), "");
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), nodes_before);
+    EXPECT_EQ(counted_policy::live_nodes(), nodes_before);
 }
 
 namespace {
@@ -294,16 +295,16 @@ TEST(list_deep, rvalue_overloads_move_the_new_element) {
 }
 
 TEST(list_deep, persistent_push_back_on_a_relaxed_list_claims_slots_below_the_relaxed_nodes) {
-    using L = list<int, counting_policy>;
-    const L regular = iota_list<counting_policy>(0, 40000);
+    using L = list<int, counted_policy>;
+    const L regular = iota_list<counted_policy>(0, 40000);
     const L relaxed = regular.push_front(-1); // a relaxed root over regular subtrees
     const int n = 32000;
     auto count_pushes = [&](L l) {
-        const auto before = counting_policy::allocations.load();
+        const auto before = counted_policy::stats().allocations;
         for (int i = 0; i < n; ++i) l = l.push_back(i);
         EXPECT_EQ(invariants(l), "");
         EXPECT_EQ(l[l.size() - 1], n - 1);
-        return counting_policy::allocations.load() - before;
+        return counted_policy::stats().allocations - before;
     };
     const auto on_regular = count_pushes(regular);
     const auto on_relaxed = count_pushes(relaxed);

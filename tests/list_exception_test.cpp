@@ -13,13 +13,14 @@
 #include <immutable/detail/rrb/debug.hpp>
 #include <immutable/list.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/throwing_value.hpp"
 
 using immutable::test::copy_failure;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
-using L = immutable::list<throwing_value, counting_policy>;
+using L = immutable::list<throwing_value, counted_policy>;
 
 namespace {
 
@@ -30,7 +31,7 @@ std::vector<int> values_of(const L& l) {
 }
 
 std::string invariants(const L& l) {
-    return immutable::detail::rrb::invariant_checker<throwing_value, counting_policy>::check(
+    return immutable::detail::rrb::invariant_checker<throwing_value, counted_policy>::check(
         immutable::detail::rrb::list_access::data_of(l));
 }
 
@@ -63,12 +64,12 @@ using model_fn = std::function<bool(const std::vector<int>&, const std::vector<i
 template <class Change>
 bool attempt_failing_at(int mode, std::int64_t k, Change&& change, const std::vector<int>& expected) {
     if (mode == 0) throwing_value::throw_after(k);
-    else counting_policy::fail_after(k);
+    else failing_heap_policy::fail_after(k);
     bool failed = false;
     try {
         L result = change();
         throwing_value::never_throw();
-        counting_policy::never_fail();
+        failing_heap_policy::never_fail();
         EXPECT_EQ(invariants(result), "");
         EXPECT_EQ(values_of(result), expected);
     } catch (const copy_failure&) {
@@ -77,7 +78,7 @@ bool attempt_failing_at(int mode, std::int64_t k, Change&& change, const std::ve
         failed = true;
     }
     throwing_value::never_throw();
-    counting_policy::never_fail();
+    failing_heap_policy::never_fail();
     return failed;
 }
 
@@ -91,8 +92,8 @@ void for_every_failure_point(int i, int j, const change_fn& change, const std::v
         for (std::int64_t k = 0;; ++k) {
             ASSERT_LT(k, 100000) << "the operation never succeeds";
             const auto live = throwing_value::live;
-            const auto nodes = counting_policy::live_nodes.load();
-            const auto bytes = counting_policy::live_bytes.load();
+            const auto nodes = counted_policy::live_nodes();
+            const auto bytes = counted_policy::live_bytes();
             bool failed = false;
             {
                 const L source = make_source(i);
@@ -105,8 +106,8 @@ void for_every_failure_point(int i, int j, const change_fn& change, const std::v
                 ASSERT_EQ(invariants(source), "");
             }
             ASSERT_EQ(throwing_value::live, live) << "mode " << mode << " k " << k;
-            ASSERT_EQ(counting_policy::live_nodes.load(), nodes) << "mode " << mode << " k " << k;
-            ASSERT_EQ(counting_policy::live_bytes.load(), bytes) << "mode " << mode << " k " << k;
+            ASSERT_EQ(counted_policy::live_nodes(), nodes) << "mode " << mode << " k " << k;
+            ASSERT_EQ(counted_policy::live_bytes(), bytes) << "mode " << mode << " k " << k;
             if (!failed) break;
         }
     }
@@ -194,7 +195,7 @@ TEST(list_exceptions, rvalue_changes_are_all_or_nothing) {
                     for (std::int64_t k = 0;; ++k) {
                         ASSERT_LT(k, 100000) << "the operation never succeeds";
                         const auto live = throwing_value::live;
-                        const auto nodes = counting_policy::live_nodes.load();
+                        const auto nodes = counted_policy::live_nodes();
                         bool failed = false;
                         {
                             const L source = make_source(i);
@@ -216,7 +217,7 @@ TEST(list_exceptions, rvalue_changes_are_all_or_nothing) {
                             ASSERT_EQ(values_of(source), source_model) << "what " << what << " k " << k;
                         }
                         ASSERT_EQ(throwing_value::live, live) << "what " << what << " k " << k;
-                        ASSERT_EQ(counting_policy::live_nodes.load(), nodes) << "what " << what << " k " << k;
+                        ASSERT_EQ(counted_policy::live_nodes(), nodes) << "what " << what << " k " << k;
                         if (!failed) break;
                     }
                 }
@@ -315,7 +316,7 @@ TEST(list_exceptions, builder_sessions) {
                     }
                 } catch (...) {
                     throwing_value::never_throw();
-                    counting_policy::never_fail();
+                    failing_heap_policy::never_fail();
                     EXPECT_EQ(invariants(b.build()), "");
                     EXPECT_EQ(values_of(built), model);
                     throw;
@@ -364,14 +365,14 @@ TEST(list_exceptions, failed_claim_gives_the_slot_back) {
     throwing_value::throw_after(0);
     EXPECT_THROW((void)l.push_back(v), copy_failure);
     throwing_value::never_throw();
-    const auto allocations = counting_policy::allocations.load();
+    const auto allocations = counted_policy::stats().allocations;
     L m = l.push_back(v);
-    EXPECT_EQ(counting_policy::allocations.load(), allocations);
+    EXPECT_EQ(counted_policy::stats().allocations, allocations);
     EXPECT_EQ(m.back().value(), 7);
     EXPECT_EQ(values_of(l), values_of(make(0, 40)));
 }
 
 TEST(list_exceptions, nothing_leaks_at_the_end) {
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
     EXPECT_EQ(throwing_value::live, 0);
 }

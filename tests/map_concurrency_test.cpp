@@ -9,18 +9,18 @@
 #include <immutable/map.hpp>
 #include <immutable/set.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
-using immutable::test::counting_policy;
-using cmap = immutable::map<int, int, std::hash<int>, std::equal_to<int>, counting_policy>;
-using cset = immutable::set<int, std::hash<int>, std::equal_to<int>, counting_policy>;
+using immutable::test::counted_policy;
+using cmap = immutable::map<int, int, std::hash<int>, std::equal_to<int>, counted_policy>;
+using cset = immutable::set<int, std::hash<int>, std::equal_to<int>, counted_policy>;
 constexpr int shared_size = 20000;
 constexpr int thread_count = 8;
 } // namespace
 
 TEST(map_concurrency, threads_share_one_map) {
-    auto live = counting_policy::live_nodes.load();
+    auto live = counted_policy::live_nodes();
     {
         cmap::builder b;
         for (int i = 0; i < shared_size; ++i) b.set(i, i);
@@ -57,11 +57,11 @@ TEST(map_concurrency, threads_share_one_map) {
         EXPECT_EQ(shared.size(), static_cast<std::size_t>(shared_size));
         for (int i = 0; i < shared_size; ++i) ASSERT_EQ(shared.at(i), i);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live);
+    EXPECT_EQ(counted_policy::live_nodes(), live);
 }
 
 TEST(map_concurrency, threads_share_one_set) {
-    auto live = counting_policy::live_nodes.load();
+    auto live = counted_policy::live_nodes();
     {
         cset::builder b;
         for (int i = 0; i < shared_size; ++i) b.insert(i);
@@ -85,5 +85,5 @@ TEST(map_concurrency, threads_share_one_set) {
         EXPECT_EQ(failures.load(), 0);
         EXPECT_EQ(shared.size(), static_cast<std::size_t>(shared_size));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live);
+    EXPECT_EQ(counted_policy::live_nodes(), live);
 }

@@ -17,19 +17,20 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/map.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/throwing_value.hpp"
 #include "support/update_without_default.hpp"
 
 namespace {
 
 using immutable::test::copy_failure;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
 using immutable::detail::champ::check_invariants;
 
 template <class K, class V, class H = std::hash<K>>
-using counted_map = immutable::map<K, V, H, std::equal_to<K>, counting_policy>;
+using counted_map = immutable::map<K, V, H, std::equal_to<K>, counted_policy>;
 
 struct constant_hash {
     std::size_t operator()(int) const noexcept { return 42; }
@@ -61,13 +62,13 @@ struct constant_string_hash {
 class leak_check : public ::testing::Test {
 protected:
     void SetUp() override {
-        nodes_ = counting_policy::live_nodes.load();
+        nodes_ = counted_policy::live_nodes();
         values_ = throwing_value::live;
     }
     void TearDown() override {
-        counting_policy::never_fail();
+        failing_heap_policy::never_fail();
         throwing_value::never_throw();
-        EXPECT_EQ(counting_policy::live_nodes.load(), nodes_) << "nodes leaked";
+        EXPECT_EQ(counted_policy::live_nodes(), nodes_) << "nodes leaked";
         EXPECT_EQ(throwing_value::live, values_) << "values leaked";
     }
 
@@ -106,7 +107,7 @@ static_assert(std::ranges::forward_range<immutable::map<int, int>>);
 static_assert(std::ranges::forward_range<immutable::map<int, int>::builder>);
 
 TEST_F(map_edge, empty_map_allocates_nothing) {
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     counted_map<int, int> m;
     EXPECT_TRUE(m.empty());
     EXPECT_EQ(m.size(), 0u);
@@ -122,7 +123,7 @@ TEST_F(map_edge, empty_map_allocates_nothing) {
     EXPECT_EQ(b.size(), 0u);
     b.erase(1);
     EXPECT_TRUE(b.build().empty());
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counted_policy::stats().allocations, before);
     EXPECT_THROW((void)m.at(1), std::out_of_range);
 }
 
@@ -152,7 +153,7 @@ TEST_F(map_edge, update_without_a_default_value_throws_only_for_a_missing_key) {
 TEST_F(map_edge, no_op_updates_share_the_root_and_allocate_nothing) {
     counted_map<int, int> m;
     for (int i = 0; i < 1000; ++i) m = m.set(i, i);
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     EXPECT_EQ(m.erase(5000).identity(), m.identity());
     EXPECT_EQ(m.set(7, 7).identity(), m.identity());
     EXPECT_EQ(m.insert({8, 8}).identity(), m.identity());
@@ -161,15 +162,15 @@ TEST_F(map_edge, no_op_updates_share_the_root_and_allocate_nothing) {
     b.set(7, 7);
     b.erase(5000);
     EXPECT_EQ(b.build().identity(), m.identity());
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counted_policy::stats().allocations, before);
 }
 
 TEST_F(map_edge, persistent_insert_allocates_about_one_node_per_level) {
     counted_map<int, int> m;
     for (int i = 0; i < 100000; ++i) m = m.set(i, i);
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     auto m2 = m.set(-1, 1);
-    auto used = counting_policy::allocations.load() - before;
+    auto used = counted_policy::stats().allocations - before;
     EXPECT_GE(used, 1);
     EXPECT_LE(used, 6); // path length: log32(100000) + a split
 }
@@ -177,10 +178,10 @@ TEST_F(map_edge, persistent_insert_allocates_about_one_node_per_level) {
 TEST_F(map_edge, updates_of_an_unshared_rvalue_happen_in_place) {
     counted_map<int, int> m;
     for (int i = 0; i < 5000; ++i) m = std::move(m).set(i, i);
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     for (int i = 5000; i < 6000; ++i) m = std::move(m).set(i, i);
     // A builder's cost: about one allocation per insert, not one per level.
-    EXPECT_LE(counting_policy::allocations.load() - before, 1000 * 2);
+    EXPECT_LE(counted_policy::stats().allocations - before, 1000 * 2);
     counted_map<int, int> kept = m;
     auto changed = std::move(m).set(1, -1).erase(2); // shared root: copies, kept unchanged
     EXPECT_EQ(kept.at(1), 1);
@@ -227,7 +228,7 @@ TEST_F(map_edge, builder_changes_never_show_in_built_maps) {
 TEST_F(map_edge, builder_of_strings_moves_entries_correctly) {
     std::unordered_map<std::string, std::string> model;
     immutable::map<std::string, std::string, std::hash<std::string>, std::equal_to<std::string>,
-                   counting_policy>::builder b;
+                   counted_policy>::builder b;
     for (int i = 0; i < 5000; ++i) {
         std::string k = "key number " + std::to_string(i) + " with a long tail";
         b.set(k, k + " value");
@@ -376,7 +377,7 @@ TEST_F(map_edge, iteration_order_depends_only_on_content) {
 }
 
 TEST_F(map_edge, equality_and_diff_skip_shared_subtrees) {
-    using cmap = immutable::map<int, int, std::hash<int>, counting_equal, counting_policy>;
+    using cmap = immutable::map<int, int, std::hash<int>, counting_equal, counted_policy>;
     cmap::builder b;
     for (int i = 0; i < 100000; ++i) b.set(i, i);
     cmap big = b.build();
@@ -415,7 +416,7 @@ TEST_F(map_edge, hash_is_order_independent) {
 // ---- exception safety ----------------------------------------------------------------
 
 using tmap = immutable::map<throwing_value, throwing_value, std::hash<throwing_value>,
-                            std::equal_to<throwing_value>, counting_policy>;
+                            std::equal_to<throwing_value>, counted_policy>;
 
 namespace {
 // A builder that has never been built (so it owns every node) over keys 0, 3, ..., 3(n-1).
@@ -519,13 +520,13 @@ TEST_F(map_edge, failed_allocations_leave_an_owned_builder_unchanged) {
     tmap::builder b = owned_builder(3000, model);
     for (int k = 0; k < 8; ++k) {
         int key = 100001 + 3 * k;
-        counting_policy::fail_after(k / 2);
+        failing_heap_policy::fail_after(k / 2);
         try {
             b.set(throwing_value(key), throwing_value(k));
             model[key] = k;
         } catch (const std::bad_alloc&) {
         }
-        counting_policy::never_fail();
+        failing_heap_policy::never_fail();
         ASSERT_EQ(check_invariants(b), "");
         ASSERT_EQ(b.size(), model.size());
         for (auto [mk, mv] : model) ASSERT_EQ(b.find(throwing_value(mk))->value(), mv);
@@ -566,7 +567,7 @@ TEST_F(map_edge, failed_allocations_leave_every_version_unchanged) {
     tmap m = make_tmap(3000, model);
     auto b = m.to_builder();
     for (int k = 0; k < 12; ++k) {
-        counting_policy::fail_after(k);
+        failing_heap_policy::fail_after(k);
         try {
             (void)m.set(throwing_value(100001), throwing_value(0));
         } catch (const std::bad_alloc&) {
@@ -579,7 +580,7 @@ TEST_F(map_edge, failed_allocations_leave_every_version_unchanged) {
             b.set(throwing_value(100003), throwing_value(k));
         } catch (const std::bad_alloc&) {
         }
-        counting_policy::never_fail();
+        failing_heap_policy::never_fail();
         expect_tmap(m, model);
         ASSERT_EQ(check_invariants(b.build()), "");
     }

@@ -14,11 +14,11 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/map.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 
 // Only 6 distinct hash values: most keys share their full hash (collision nodes).
 struct colliding_hash {
@@ -102,13 +102,13 @@ void run_model_versions(const std::vector<op>& ops, int initial) {
         switch (o.kind) {
         case 0:
         case 1: {
-            auto before = counting_policy::allocations.load();
+            auto before = counted_policy::stats().allocations;
             next = o.kind == 0 ? m.set(o.key, o.value) : m.insert({o.key, o.value});
             bool same = model.count(o.key) != 0 && model[o.key] == o.value;
             if (same) {
                 // Setting an equal value shares the root and allocates nothing.
                 RC_ASSERT(same_root(next, m));
-                RC_ASSERT(counting_policy::allocations.load() == before);
+                RC_ASSERT(counted_policy::stats().allocations == before);
             }
             model[o.key] = o.value;
             break;
@@ -119,11 +119,11 @@ void run_model_versions(const std::vector<op>& ops, int initial) {
             break;
         case 3:
         case 4: {
-            auto before = counting_policy::allocations.load();
+            auto before = counted_policy::stats().allocations;
             next = m.erase(o.key);
             if (model.erase(o.key) == 0) {
                 RC_ASSERT(same_root(next, m));
-                RC_ASSERT(counting_policy::allocations.load() == before);
+                RC_ASSERT(counted_policy::stats().allocations == before);
             }
             break;
         }
@@ -226,37 +226,37 @@ void run_model_versions(const std::vector<op>& ops, int initial) {
 // Also the leak check: once every version is gone, so is every node.
 template <class Map>
 void run_model(const std::vector<op>& ops, int initial = 0) {
-    auto live = counting_policy::live_nodes.load();
+    auto live = counted_policy::live_nodes();
     run_model_versions<Map>(ops, initial);
-    RC_ASSERT(counting_policy::live_nodes.load() == live);
+    RC_ASSERT(counted_policy::live_nodes() == live);
 }
 
 } // namespace
 
 RC_GTEST_PROP(map_model, matches_unordered_map, ()) {
     auto ops = *rc::gen::container<std::vector<op>>(gen_op(200));
-    run_model<immutable::map<int, int, std::hash<int>, std::equal_to<int>, counting_policy>>(ops);
+    run_model<immutable::map<int, int, std::hash<int>, std::equal_to<int>, counted_policy>>(ops);
 }
 
 RC_GTEST_PROP(map_model, matches_on_larger_maps, ()) {
     int initial = *rc::gen::inRange(0, 1500);
     auto ops = *rc::gen::resize(40, rc::gen::container<std::vector<op>>(gen_op(initial + 64)));
-    run_model<immutable::map<int, int, std::hash<int>, std::equal_to<int>, counting_policy>>(ops, initial);
+    run_model<immutable::map<int, int, std::hash<int>, std::equal_to<int>, counted_policy>>(ops, initial);
 }
 
 RC_GTEST_PROP(map_model, matches_with_few_keys, ()) {
     auto ops = *rc::gen::container<std::vector<op>>(gen_op(8));
-    run_model<immutable::map<int, int, std::hash<int>, std::equal_to<int>, counting_policy>>(ops);
+    run_model<immutable::map<int, int, std::hash<int>, std::equal_to<int>, counted_policy>>(ops);
 }
 
 RC_GTEST_PROP(map_model, matches_with_colliding_hash, ()) {
     auto ops = *rc::gen::container<std::vector<op>>(gen_op(40));
-    run_model<immutable::map<int, int, colliding_hash, std::equal_to<int>, counting_policy>>(ops);
+    run_model<immutable::map<int, int, colliding_hash, std::equal_to<int>, counted_policy>>(ops);
 }
 
 RC_GTEST_PROP(map_model, matches_with_shared_prefix_hash, ()) {
     auto ops = *rc::gen::container<std::vector<op>>(gen_op(64));
-    run_model<immutable::map<int, int, prefix_hash, std::equal_to<int>, counting_policy>>(ops);
+    run_model<immutable::map<int, int, prefix_hash, std::equal_to<int>, counted_policy>>(ops);
 }
 
 RC_GTEST_PROP(map_model, string_keys, (std::vector<std::pair<std::string, int>> entries,

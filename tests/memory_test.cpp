@@ -3,11 +3,12 @@
 
 #include <immutable/memory.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/refcount_contract.hpp"
 #include "support/throwing_value.hpp"
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
 
 static_assert(immutable::memory_policy<immutable::heap_policy>);
@@ -21,25 +22,27 @@ TEST(refcount, plain_counts_and_reports_last_release) {
     immutable::test::expect_refcount_contract<immutable::detail::plain_refcount>();
 }
 
-TEST(counting_policy, tracks_live_nodes_and_bytes) {
-    auto nodes = counting_policy::live_nodes.load();
-    auto bytes = counting_policy::live_bytes.load();
-    void* p = counting_policy::allocate(48);
-    EXPECT_EQ(counting_policy::live_nodes.load(), nodes + 1);
-    EXPECT_EQ(counting_policy::live_bytes.load(), bytes + 48);
-    counting_policy::deallocate(p, 48);
-    EXPECT_EQ(counting_policy::live_nodes.load(), nodes);
-    EXPECT_EQ(counting_policy::live_bytes.load(), bytes);
+TEST(counted_policy, tracks_live_nodes_and_bytes) {
+    auto nodes = counted_policy::live_nodes();
+    auto bytes = counted_policy::live_bytes();
+    void* p = counted_policy::allocate(48);
+    EXPECT_EQ(counted_policy::live_nodes(), nodes + 1);
+    EXPECT_EQ(counted_policy::live_bytes(), bytes + 48);
+    counted_policy::deallocate(p, 48);
+    EXPECT_EQ(counted_policy::live_nodes(), nodes);
+    EXPECT_EQ(counted_policy::live_bytes(), bytes);
 }
 
-TEST(counting_policy, fails_the_requested_allocation) {
-    counting_policy::fail_after(1);
-    void* first = counting_policy::allocate(8);
-    EXPECT_THROW(counting_policy::allocate(8), std::bad_alloc);
-    void* third = counting_policy::allocate(8); // the countdown fires once
-    counting_policy::deallocate(first, 8);
-    counting_policy::deallocate(third, 8);
-    counting_policy::never_fail();
+TEST(counted_policy, fails_the_requested_allocation) {
+    const auto nodes = counted_policy::live_nodes();
+    failing_heap_policy::fail_after(1);
+    void* first = counted_policy::allocate(8);
+    EXPECT_THROW(counted_policy::allocate(8), std::bad_alloc);
+    void* third = counted_policy::allocate(8); // the countdown fires once
+    EXPECT_EQ(counted_policy::live_nodes(), nodes + 2); // the failed one is not counted
+    counted_policy::deallocate(first, 8);
+    counted_policy::deallocate(third, 8);
+    failing_heap_policy::never_fail();
 }
 
 TEST(throwing_value, throws_on_the_kth_copy_and_counts_instances) {

@@ -15,10 +15,10 @@
 #include <immutable/detail/queue/debug.hpp>
 #include <immutable/queue.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 using immutable::queue;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 
 namespace {
 
@@ -42,9 +42,9 @@ void run_threads(F f) {
 } // namespace
 
 TEST(queue_concurrency, eight_threads_read_copy_and_derive_from_one_version) {
-    const std::int64_t live_before = counting_policy::live_nodes.load();
+    const std::int64_t live_before = counted_policy::live_nodes();
     {
-        using Q = queue<std::int64_t, counting_policy>;
+        using Q = queue<std::int64_t, counted_policy>;
         Q shared;
         for (std::int64_t i = 0; i < 3000; ++i) shared = shared.push(i);
         for (int i = 0; i < 1000; ++i) shared = shared.pop();   // a front offset > 0
@@ -71,7 +71,7 @@ TEST(queue_concurrency, eight_threads_read_copy_and_derive_from_one_version) {
                 Q popped = shared;
                 for (int i = 0; i < 1500; ++i) popped = popped.pop();
                 if (popped.front() != 2500 || popped.size() != 500) failures.fetch_add(1);
-                if (!immutable::detail::queue::queue_checker<std::int64_t, counting_policy>::check(popped).empty())
+                if (!immutable::detail::queue::invariant_checker<std::int64_t, counted_policy>::check(popped).empty())
                     failures.fetch_add(1);
                 // A builder from the shared version.
                 auto b = shared.to_builder();
@@ -88,7 +88,7 @@ TEST(queue_concurrency, eight_threads_read_copy_and_derive_from_one_version) {
         EXPECT_EQ(shared.back(), 2999);
         EXPECT_EQ(std::accumulate(shared.begin(), shared.end(), std::int64_t{0}), expected_sum);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+    EXPECT_EQ(counted_policy::live_nodes(), live_before);
 }
 
 TEST(queue_concurrency, producers_and_consumers_through_an_atom_lose_and_repeat_nothing) {

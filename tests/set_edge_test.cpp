@@ -12,18 +12,19 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/set.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/throwing_value.hpp"
 
 namespace {
 
 using immutable::detail::champ::check_invariants;
 using immutable::test::copy_failure;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
 
 template <class T, class H = std::hash<T>>
-using counted_set = immutable::set<T, H, std::equal_to<T>, counting_policy>;
+using counted_set = immutable::set<T, H, std::equal_to<T>, counted_policy>;
 
 struct constant_hash {
     std::size_t operator()(int) const noexcept { return 7; }
@@ -32,13 +33,13 @@ struct constant_hash {
 class set_edge : public ::testing::Test {
 protected:
     void SetUp() override {
-        nodes_ = counting_policy::live_nodes.load();
+        nodes_ = counted_policy::live_nodes();
         values_ = throwing_value::live;
     }
     void TearDown() override {
-        counting_policy::never_fail();
+        failing_heap_policy::never_fail();
         throwing_value::never_throw();
-        EXPECT_EQ(counting_policy::live_nodes.load(), nodes_) << "nodes leaked";
+        EXPECT_EQ(counted_policy::live_nodes(), nodes_) << "nodes leaked";
         EXPECT_EQ(throwing_value::live, values_) << "values leaked";
     }
 
@@ -81,7 +82,7 @@ TEST_F(set_edge, results_equal_to_an_input_share_its_root_and_allocate_nothing) 
     auto big = range_set(0, 50000);
     auto evens = range_set(0, 50000, 2);
     auto outside = range_set(100000, 100100);
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     EXPECT_EQ((big | evens).identity(), big.identity());
     EXPECT_EQ((evens | big).identity(), big.identity());
     EXPECT_EQ((big & evens).identity(), evens.identity());
@@ -91,26 +92,26 @@ TEST_F(set_edge, results_equal_to_an_input_share_its_root_and_allocate_nothing) 
     EXPECT_TRUE((big - big).empty());
     EXPECT_TRUE((evens - big).empty());
     EXPECT_TRUE((outside & big).empty());
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counted_policy::stats().allocations, before);
 }
 
 TEST_F(set_edge, algebra_reuses_untouched_subtrees) {
     auto big = range_set(0, 100000);
     counted_set<int> few{-1, -2, -3, -4, -5};
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     auto u = big | few;
     // Five new elements touch at most five paths of about four nodes each.
-    EXPECT_LE(counting_policy::allocations.load() - before, 5 * 6);
+    EXPECT_LE(counted_policy::stats().allocations - before, 5 * 6);
     EXPECT_EQ(u.size(), 100005u);
     EXPECT_EQ(check_invariants(u), "");
-    before = counting_policy::allocations.load();
+    before = counted_policy::stats().allocations;
     auto back = u - few;
-    EXPECT_LE(counting_policy::allocations.load() - before, 5 * 6);
+    EXPECT_LE(counted_policy::stats().allocations - before, 5 * 6);
     EXPECT_EQ(back, big);
-    before = counting_policy::allocations.load();
+    before = counted_policy::stats().allocations;
     auto changed = big.insert(-1).erase(7);
     auto common = big & changed;
-    EXPECT_LE(counting_policy::allocations.load() - before, 3 * 6);
+    EXPECT_LE(counted_policy::stats().allocations - before, 3 * 6);
     EXPECT_EQ(common.size(), 99999u);
     EXPECT_EQ(check_invariants(common), "");
 }
@@ -147,7 +148,7 @@ TEST_F(set_edge, diff_reports_added_and_removed) {
 }
 
 using tset = immutable::set<throwing_value, std::hash<throwing_value>, std::equal_to<throwing_value>,
-                            counting_policy>;
+                            counted_policy>;
 
 namespace {
 tset make_tset(int from, int to, int step) {
@@ -244,7 +245,7 @@ TEST_F(set_edge, failed_allocations_leave_inputs_unchanged) {
     auto a = range_set(0, 5000);
     auto b = range_set(2500, 7500);
     for (int k = 0; k < 40; ++k) {
-        counting_policy::fail_after(k);
+        failing_heap_policy::fail_after(k);
         try {
             (void)(a | b);
         } catch (const std::bad_alloc&) {
@@ -257,7 +258,7 @@ TEST_F(set_edge, failed_allocations_leave_inputs_unchanged) {
             (void)(a - b);
         } catch (const std::bad_alloc&) {
         }
-        counting_policy::never_fail();
+        failing_heap_policy::never_fail();
         ASSERT_EQ(a.size(), 5000u);
         ASSERT_EQ(b.size(), 5000u);
         ASSERT_EQ(check_invariants(a), "");

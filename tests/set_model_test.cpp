@@ -12,11 +12,11 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/set.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 using model_t = std::unordered_set<int>;
 
 struct colliding_hash {
@@ -82,20 +82,20 @@ void run_model_versions(const std::vector<op>& ops, int initial) {
         Set next;
         switch (o.kind) {
         case 0: {
-            auto before = counting_policy::allocations.load();
+            auto before = counted_policy::stats().allocations;
             next = s.insert(o.value);
             if (!model.insert(o.value).second) {
                 RC_ASSERT(same_root(next, s));
-                RC_ASSERT(counting_policy::allocations.load() == before);
+                RC_ASSERT(counted_policy::stats().allocations == before);
             }
             break;
         }
         case 1: {
-            auto before = counting_policy::allocations.load();
+            auto before = counted_policy::stats().allocations;
             next = s.erase(o.value);
             if (model.erase(o.value) == 0) {
                 RC_ASSERT(same_root(next, s));
-                RC_ASSERT(counting_policy::allocations.load() == before);
+                RC_ASSERT(counted_policy::stats().allocations == before);
             }
             break;
         }
@@ -206,13 +206,13 @@ void run_model_versions(const std::vector<op>& ops, int initial) {
 
 template <class Set>
 void run_model(const std::vector<op>& ops, int initial = 0) {
-    auto live = counting_policy::live_nodes.load();
+    auto live = counted_policy::live_nodes();
     run_model_versions<Set>(ops, initial);
-    RC_ASSERT(counting_policy::live_nodes.load() == live);
+    RC_ASSERT(counted_policy::live_nodes() == live);
 }
 
 template <class H>
-using counted_set = immutable::set<int, H, std::equal_to<int>, counting_policy>;
+using counted_set = immutable::set<int, H, std::equal_to<int>, counted_policy>;
 
 } // namespace
 

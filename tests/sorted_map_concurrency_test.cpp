@@ -14,19 +14,19 @@
 #include <immutable/sorted_set.hpp>
 
 #include "sorted_test_util.hpp"
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
-using map_t = immutable::sorted_map<int, int, std::less<int>, counting_policy>;
-using set_t = immutable::sorted_set<int, std::less<int>, counting_policy>;
+using immutable::test::counted_policy;
+using map_t = immutable::sorted_map<int, int, std::less<int>, counted_policy>;
+using set_t = immutable::sorted_set<int, std::less<int>, counted_policy>;
 
 constexpr int threads = 8;
 constexpr int keys = 20000;
 
 TEST(sorted_map_concurrency, eight_threads_read_copy_and_derive_from_one_version) {
-    const auto live_before = counting_policy::live_nodes.load();
+    const auto live_before = counted_policy::live_nodes();
     {
         map_t shared;
         {
@@ -98,7 +98,7 @@ TEST(sorted_map_concurrency, eight_threads_read_copy_and_derive_from_one_version
             ++expected;
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+    EXPECT_EQ(counted_policy::live_nodes(), live_before);
 }
 
 } // namespace

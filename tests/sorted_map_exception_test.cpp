@@ -1,6 +1,6 @@
 // Exception safety of immutable::sorted_map: a copy that throws (throwing_value, and a type
 // whose copy throws but whose move does not, which takes the in-place builder paths) or an
-// allocation that fails (counting_policy::fail_after) at every possible point of an
+// allocation that fails (failing_heap_policy::fail_after) at every possible point of an
 // operation must leave the source version — and a builder — exactly as it was, keep every
 // invariant, and leak neither nodes nor elements.
 #include <gtest/gtest.h>
@@ -17,13 +17,14 @@
 #include <immutable/sorted_map.hpp>
 
 #include "sorted_test_util.hpp"
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/throwing_value.hpp"
 
 namespace {
 
 using immutable::test::copy_failure;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
 
 // Copy throws on the k-th copy (like throwing_value) but move is noexcept, so the tree
@@ -76,7 +77,7 @@ void arm_copies(std::int64_t k) {
 void disarm() {
     throwing_value::never_throw();
     movable_key::countdown = -1;
-    counting_policy::never_fail();
+    failing_heap_policy::never_fail();
 }
 
 template <class Map>
@@ -92,7 +93,7 @@ template <class Attempt, class Check>
 int fail_everywhere(bool allocation_failures, Attempt attempt, Check check) {
     for (int k = 0; k < 100000; ++k) {
         if (allocation_failures) {
-            counting_policy::fail_after(k);
+            failing_heap_policy::fail_after(k);
         } else {
             arm_copies(k);
         }
@@ -113,8 +114,8 @@ int fail_everywhere(bool allocation_failures, Attempt attempt, Check check) {
 
 template <class K, class V>
 void exercise_map(bool allocation_failures) {
-    using map_t = immutable::sorted_map<K, V, std::less<K>, counting_policy>;
-    const auto nodes_before = counting_policy::live_nodes.load();
+    using map_t = immutable::sorted_map<K, V, std::less<K>, counted_policy>;
+    const auto nodes_before = counted_policy::live_nodes();
     const auto tv_before = throwing_value::live;
     const auto mk_before = movable_key::live;
     {
@@ -229,7 +230,7 @@ void exercise_map(bool allocation_failures) {
             ASSERT_EQ(sorted_test::invariants(owned), "");
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), nodes_before);
+    EXPECT_EQ(counted_policy::live_nodes(), nodes_before);
     EXPECT_EQ(throwing_value::live, tv_before);
     EXPECT_EQ(movable_key::live, mk_before);
 }
@@ -244,8 +245,8 @@ TEST(sorted_map_exceptions, failing_allocations_with_throwing_elements) {
 TEST(sorted_map_exceptions, failing_allocations_in_deep_trees) { exercise_map<movable_key, int>(true); }
 
 TEST(sorted_map_exceptions, throwing_update_function_changes_nothing) {
-    using map_t = immutable::sorted_map<int, int, std::less<int>, counting_policy>;
-    const auto nodes_before = counting_policy::live_nodes.load();
+    using map_t = immutable::sorted_map<int, int, std::less<int>, counted_policy>;
+    const auto nodes_before = counted_policy::live_nodes();
     {
         map_t m{{1, 1}, {2, 2}};
         auto thrower = [](const int&) -> int { throw std::runtime_error("no"); };
@@ -258,7 +259,7 @@ TEST(sorted_map_exceptions, throwing_update_function_changes_nothing) {
         EXPECT_EQ(contents(b.build()), (std::vector<std::pair<int, int>>{{1, 1}, {2, 2}}));
         EXPECT_EQ(contents(m), (std::vector<std::pair<int, int>>{{1, 1}, {2, 2}}));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), nodes_before);
+    EXPECT_EQ(counted_policy::live_nodes(), nodes_before);
 }
 
 } // namespace

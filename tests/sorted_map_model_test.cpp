@@ -19,11 +19,11 @@
 #include <immutable/sorted_map.hpp>
 
 #include "sorted_test_util.hpp"
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 using sorted_test::keys;
 using model_t = std::map<int, int>;
 
@@ -123,8 +123,8 @@ void expect_matches(const Map& m, const model_t& model, int range, bool full = t
 
 template <class Key>
 void run_model(const std::vector<op>& ops, int range) {
-    using map_t = immutable::sorted_map<Key, int, std::less<Key>, counting_policy>;
-    const auto live_before = counting_policy::live_nodes.load();
+    using map_t = immutable::sorted_map<Key, int, std::less<Key>, counted_policy>;
+    const auto live_before = counted_policy::live_nodes();
     {
         std::vector<std::pair<map_t, model_t>> versions;
         map_t m;
@@ -153,7 +153,7 @@ void run_model(const std::vector<op>& ops, int range) {
                 break;
             case 5: {
                 // No-ops keep the root and allocate nothing.
-                const auto allocs = counting_policy::allocations.load();
+                const auto allocs = counted_policy::stats().allocations;
                 if (model.count(o.key) == 0) {
                     map_t same = m.erase(k);
                     RC_ASSERT((same.identity() == m.identity()));
@@ -163,7 +163,7 @@ void run_model(const std::vector<op>& ops, int range) {
                     map_t same2 = m.update(k, [](const int& v) { return v; });
                     RC_ASSERT((same2.identity() == m.identity()));
                 }
-                RC_ASSERT(counting_policy::allocations.load() == allocs);
+                RC_ASSERT(counted_policy::stats().allocations == allocs);
                 break;
             }
             case 6:
@@ -237,7 +237,7 @@ void run_model(const std::vector<op>& ops, int range) {
         }
         for (const auto& [vm, vmodel] : versions) expect_matches(vm, vmodel, range, false);
     }
-    RC_ASSERT(counting_policy::live_nodes.load() == live_before);
+    RC_ASSERT(counted_policy::live_nodes() == live_before);
 }
 
 RC_GTEST_PROP(sorted_map_model, int_keys_match_std_map, ()) {
@@ -257,9 +257,9 @@ RC_GTEST_PROP(sorted_map_model, string_keys_match_std_map, ()) {
 
 // Larger deterministic runs: thousands of entries, several levels even with int keys.
 TEST(sorted_map_model, long_random_histories_match_std_map) {
-    using map_t = immutable::sorted_map<int, int, std::less<int>, counting_policy>;
+    using map_t = immutable::sorted_map<int, int, std::less<int>, counted_policy>;
     std::mt19937 rng(2024);
-    const auto live_before = counting_policy::live_nodes.load();
+    const auto live_before = counted_policy::live_nodes();
     {
         map_t m;
         model_t model;
@@ -294,7 +294,7 @@ TEST(sorted_map_model, long_random_histories_match_std_map) {
             }
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+    EXPECT_EQ(counted_policy::live_nodes(), live_before);
 }
 
 } // namespace

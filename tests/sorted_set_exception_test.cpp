@@ -13,13 +13,14 @@
 #include <immutable/sorted_set.hpp>
 
 #include "sorted_test_util.hpp"
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/throwing_value.hpp"
 
 namespace {
 
 using immutable::test::copy_failure;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
 
 // Copy throws on the k-th copy, move never throws (the in-place paths).
@@ -68,14 +69,14 @@ std::vector<int> contents(const Set& s) {
 void disarm() {
     throwing_value::never_throw();
     movable_elem::countdown = -1;
-    counting_policy::never_fail();
+    failing_heap_policy::never_fail();
 }
 
 template <class Attempt, class Check>
 void fail_everywhere(bool allocation_failures, Attempt attempt, Check check) {
     for (int k = 0; k < 1000000; ++k) {
         if (allocation_failures) {
-            counting_policy::fail_after(k);
+            failing_heap_policy::fail_after(k);
         } else {
             throwing_value::throw_after(k);
             movable_elem::countdown = k;
@@ -96,8 +97,8 @@ void fail_everywhere(bool allocation_failures, Attempt attempt, Check check) {
 
 template <class T>
 void exercise_algebra(bool allocation_failures) {
-    using set_t = immutable::sorted_set<T, std::less<T>, counting_policy>;
-    const auto nodes_before = counting_policy::live_nodes.load();
+    using set_t = immutable::sorted_set<T, std::less<T>, counted_policy>;
+    const auto nodes_before = counted_policy::live_nodes();
     const auto tv_before = throwing_value::live;
     const auto me_before = movable_elem::live;
     {
@@ -156,7 +157,7 @@ void exercise_algebra(bool allocation_failures) {
         fail_everywhere(allocation_failures, [&] { built = set_t(items.begin(), items.end()); }, [] {});
         ASSERT_EQ(built.size(), 400u);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), nodes_before);
+    EXPECT_EQ(counted_policy::live_nodes(), nodes_before);
     EXPECT_EQ(throwing_value::live, tv_before);
     EXPECT_EQ(movable_elem::live, me_before);
 }

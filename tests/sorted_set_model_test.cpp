@@ -19,11 +19,11 @@
 #include <immutable/sorted_set.hpp>
 
 #include "sorted_test_util.hpp"
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 using sorted_test::keys;
 using model_t = std::set<int>;
 
@@ -91,8 +91,8 @@ void expect_matches(const Set& s, const model_t& model, int range, bool full = t
 
 template <class T>
 void run_model(const std::vector<op>& ops, int range) {
-    using set_t = immutable::sorted_set<T, std::less<T>, counting_policy>;
-    const auto live_before = counting_policy::live_nodes.load();
+    using set_t = immutable::sorted_set<T, std::less<T>, counted_policy>;
+    const auto live_before = counted_policy::live_nodes();
     {
         std::vector<std::pair<set_t, model_t>> versions;
         set_t s;
@@ -113,10 +113,10 @@ void run_model(const std::vector<op>& ops, int range) {
                 model.erase(o.value);
                 break;
             case 3: {
-                const auto allocs = counting_policy::allocations.load();
+                const auto allocs = counted_policy::stats().allocations;
                 set_t same = model.count(o.value) ? s.insert(x) : s.erase(x);
                 RC_ASSERT((same.identity() == s.identity()));
-                RC_ASSERT(counting_policy::allocations.load() == allocs);
+                RC_ASSERT(counted_policy::stats().allocations == allocs);
                 break;
             }
             case 4:
@@ -208,7 +208,7 @@ void run_model(const std::vector<op>& ops, int range) {
         RC_ASSERT(((s - set_t()).identity() == s.identity()));
         for (const auto& [vs, vm] : versions) expect_matches(vs, vm, range, false);
     }
-    RC_ASSERT(counting_policy::live_nodes.load() == live_before);
+    RC_ASSERT(counted_policy::live_nodes() == live_before);
 }
 
 RC_GTEST_PROP(sorted_set_model, int_elements_match_std_set, ()) {
@@ -225,8 +225,8 @@ RC_GTEST_PROP(sorted_set_model, string_elements_match_std_set, ()) {
 
 // Big sets with a common history: the algebra agrees with std on trees several levels deep.
 TEST(sorted_set_model, algebra_on_large_related_versions_matches_std) {
-    using set_t = immutable::sorted_set<long, std::less<long>, counting_policy>;
-    const auto live_before = counting_policy::live_nodes.load();
+    using set_t = immutable::sorted_set<long, std::less<long>, counted_policy>;
+    const auto live_before = counted_policy::live_nodes();
     {
         std::mt19937_64 rng(99);
         set_t base;
@@ -272,7 +272,7 @@ TEST(sorted_set_model, algebra_on_large_related_versions_matches_std) {
             }
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+    EXPECT_EQ(counted_policy::live_nodes(), live_before);
 }
 
 } // namespace

@@ -42,9 +42,7 @@ namespace detail::atom_support {
 // (single_thread_heap_policy): readers on other threads would race on them.
 template <class C>
 consteval bool shareable_across_threads() {
-    if constexpr (requires { typename C::memory_policy_type::refcount; }) {
-        return !std::is_same_v<typename C::memory_policy_type::refcount, plain_refcount>;
-    } else if constexpr (requires { typename C::policy_type::refcount; }) {
+    if constexpr (requires { typename C::policy_type::refcount; }) {
         return !std::is_same_v<typename C::policy_type::refcount, plain_refcount>;
     } else {
         return true;

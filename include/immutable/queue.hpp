@@ -26,7 +26,7 @@
 #include <utility>
 
 #include <immutable/detail/errors.hpp>
-#include <immutable/detail/queue/node.hpp>
+#include <immutable/detail/queue/ops.hpp>
 #include <immutable/list.hpp>
 #include <immutable/memory.hpp>
 
@@ -39,8 +39,7 @@ class queue {
     static_assert(std::is_copy_constructible_v<T>, "immutable::queue<T>: T must be copy constructible");
     static_assert(std::is_nothrow_destructible_v<T>, "immutable::queue<T>: T's destructor must not throw");
 
-    using nodes = detail::queue::queue_nodes<T, Policy>;
-    using node = typename nodes::node;
+    using root = detail::queue::queue_root<T, Policy>;
 
 public:
     using value_type = T;
@@ -52,7 +51,7 @@ public:
     // Random access, front to back.
     using const_iterator = typename list_type::const_iterator;
     using iterator = const_iterator;
-    using memory_policy_type = Policy;
+    using policy_type = Policy;
 
     class builder;
 
@@ -63,35 +62,29 @@ public:
         requires std::constructible_from<T, std::iter_reference_t<InputIt>>
     queue(InputIt first, Sentinel last) : queue(list_type(first, last)) {}
     // The elements of `l`, l.front() first. O(1): shares l's nodes, allocates one node.
-    explicit queue(list_type l) : n_(nodes::make(std::move(l), 0)) {}
+    explicit queue(list_type l) : root_(root::make(std::move(l), 0)) {}
 
-    queue(const queue& other) noexcept : n_(other.n_) { nodes::retain(n_); }
-    queue(queue&& other) noexcept : n_(std::exchange(other.n_, nullptr)) {}
-    queue& operator=(const queue& other) noexcept {
-        queue(other).swap(*this);
-        return *this;
-    }
-    queue& operator=(queue&& other) noexcept {
-        queue(std::move(other)).swap(*this);
-        return *this;
-    }
-    ~queue() { nodes::release(n_); }
+    queue(const queue&) noexcept = default;
+    queue(queue&&) noexcept = default;
+    queue& operator=(const queue&) noexcept = default;
+    queue& operator=(queue&&) noexcept = default;
+    ~queue() = default;
 
     // ---- reading: never allocates ------------------------------------------------------
-    size_type size() const noexcept { return n_ ? n_->size() : 0; }
-    [[nodiscard]] bool empty() const noexcept { return n_ == nullptr; }
+    size_type size() const noexcept { return n() ? n()->size() : 0; }
+    [[nodiscard]] bool empty() const noexcept { return n() == nullptr; }
     // The oldest element, next to be popped. O(log n). Throws std::out_of_range if empty.
     const T& front() const {
-        if (IMMUTABLE_UNLIKELY(!n_)) detail::throw_empty("immutable::queue::front");
-        return n_->elements[n_->front];
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::front");
+        return n()->elements[n()->front];
     }
     // The newest element. O(1). Throws std::out_of_range if empty.
     const T& back() const {
-        if (IMMUTABLE_UNLIKELY(!n_)) detail::throw_empty("immutable::queue::back");
-        return n_->elements.back();
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::back");
+        return n()->elements.back();
     }
     // The i-th element from the front; unchecked. O(log n).
-    const T& operator[](size_type i) const noexcept { return n_->elements[n_->front + i]; }
+    const T& operator[](size_type i) const noexcept { return n()->elements[n()->front + i]; }
     // Checked: throws std::out_of_range naming the index and the size.
     const T& at(size_type i) const {
         if (IMMUTABLE_UNLIKELY(i >= size())) detail::throw_index_out_of_range("immutable::queue::at", i, size());
@@ -101,60 +94,41 @@ public:
     // Front to back. O(log n) to create, then what the list's iterator costs: ++ and *
     // as on an array, a tree walk every 32 elements.
     const_iterator begin() const noexcept {
-        return n_ ? n_->elements.begin() + static_cast<difference_type>(n_->front) : const_iterator();
+        return n() ? n()->elements.begin() + static_cast<difference_type>(n()->front) : const_iterator();
     }
-    const_iterator end() const noexcept { return n_ ? n_->elements.end() : const_iterator(); }
+    const_iterator end() const noexcept { return n() ? n()->elements.end() : const_iterator(); }
     const_iterator cbegin() const noexcept { return begin(); }
     const_iterator cend() const noexcept { return end(); }
 
     // ---- changes: each returns a new queue ---------------------------------------------
     // Adds `value` at the back. Amortized O(1): the list's push_back (in place in a
     // shared tail when it can) plus one node allocation.
-    [[nodiscard]] queue push(const T& value) const& { return push_impl(value); }
-    [[nodiscard]] queue push(T&& value) const& { return push_impl(std::move(value)); }
+    [[nodiscard]] queue push(const T& value) const& { return queue(root_.pushed(value)); }
+    [[nodiscard]] queue push(T&& value) const& { return queue(root_.pushed(std::move(value))); }
 
     // Removes the front element. Throws std::out_of_range if empty. Amortized O(1): one
     // node allocation, no element copied; about once per size() pops it also drops the
     // popped prefix from the list (one list::drop, O(log n)). If that drop throws, the
     // drop is retried by a later pop, so pop on a non-empty queue throws only bad_alloc.
     [[nodiscard]] queue pop() const& {
-        if (IMMUTABLE_UNLIKELY(!n_)) detail::throw_empty("immutable::queue::pop");
-        const std::size_t front = n_->front + 1;
-        const std::size_t total = n_->elements.size();
-        if (front == total) return queue();   // the last version holding the list frees it
-        list_type rest;
-        if (detail::queue::should_compact(front, total) && nodes::try_drop(n_->elements, front, rest))
-            return queue(nodes::make(std::move(rest), 0));
-        return queue(nodes::make(list_type(n_->elements), front));
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::pop");
+        return queue(root_.popped());
     }
 
     // The same on a queue about to be discarded, as in q = std::move(q).pop(): when no
     // other queue shares its node, the node is changed in place and nothing is allocated
     // (a pop then costs a few instructions). Otherwise as above. If they throw, *this is
     // unchanged.
-    [[nodiscard]] queue push(const T& value) && { return push_sole(value); }
-    [[nodiscard]] queue push(T&& value) && { return push_sole(std::move(value)); }
+    [[nodiscard]] queue push(const T& value) && { return queue(std::move(root_).pushed(value)); }
+    [[nodiscard]] queue push(T&& value) && { return queue(std::move(root_).pushed(std::move(value))); }
     [[nodiscard]] queue pop() && {
-        if (!n_ || !n_->refs.unique()) return std::as_const(*this).pop();
-        const std::size_t front = n_->front + 1;
-        const std::size_t total = n_->elements.size();
-        if (front == total) {
-            nodes::release(std::exchange(n_, nullptr));
-            return queue();
-        }
-        list_type rest;
-        if (detail::queue::should_compact(front, total) && nodes::try_drop(n_->elements, front, rest)) {
-            n_->elements = std::move(rest);
-            n_->front = 0;
-        } else {
-            n_->front = front;
-        }
-        return queue(std::exchange(n_, nullptr));
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::pop");
+        return queue(std::move(root_).popped());
     }
 
     // The elements as a list, front first. O(log n) (list::drop).
     [[nodiscard]] list_type to_list() const {
-        return n_ ? n_->elements.drop(n_->front) : list_type();
+        return n() ? n()->elements.drop(n()->front) : list_type();
     }
 
     // ---- comparison ----------------------------------------------------------------------
@@ -163,28 +137,28 @@ public:
         requires std::equality_comparable<T>
     {
         if (a.size() != b.size()) return false;
-        if (a.n_ == b.n_) return true;
+        if (a.n() == b.n()) return true;
         return std::equal(a.begin(), a.end(), b.begin());
     }
 
-    void swap(queue& other) noexcept { std::swap(n_, other.n_); }
+    void swap(queue& other) noexcept { root_.swap(other.root_); }
     friend void swap(queue& a, queue& b) noexcept { a.swap(b); }
 
     // Identifies this version: equal for copies of one version, different for any two
     // versions alive at the same time that were made by different push/pop calls.
     // nullptr when empty. (What immutable::atom compares.)
-    const void* identity() const noexcept { return n_; }
+    const void* identity() const noexcept { return n(); }
 
     // O(1): a builder that starts from this queue's elements.
-    builder to_builder() const { return builder(*this); }
+    [[nodiscard]] builder to_builder() const { return builder(*this); }
 
     // Calls f(first, last), two const T*, for each run of contiguous elements, front to
     // back: the fastest way to visit every element. O(n), no allocation.
     template <class F>
     friend void for_each_chunk(const queue& q, F&& f) {
-        if (!q.n_) return;
-        std::size_t skip = q.n_->front;
-        immutable::for_each_chunk(q.n_->elements, [&skip, &f](const T* first, const T* last) {
+        if (!q.n()) return;
+        std::size_t skip = q.n()->front;
+        immutable::for_each_chunk(q.n()->elements, [&skip, &f](const T* first, const T* last) {
             const auto count = static_cast<std::size_t>(last - first);
             if (skip >= count) {
                 skip -= count;
@@ -198,27 +172,17 @@ public:
 
 private:
     friend struct detail::queue::queue_access;
-    explicit queue(node* n) noexcept : n_(n) {}
+    explicit queue(root r) noexcept : root_(std::move(r)) {}
+    const detail::queue::queue_node<T, Policy>* n() const noexcept { return root_.get(); }
 
-    template <class U>
-    queue push_impl(U&& value) const {
-        if (!n_) return queue(nodes::make(list_type().push_back(std::forward<U>(value)), 0));
-        return queue(nodes::make(n_->elements.push_back(std::forward<U>(value)), n_->front));
-    }
-
-    template <class U>
-    queue push_sole(U&& value) {
-        if (!n_ || !n_->refs.unique()) return push_impl(std::forward<U>(value));
-        n_->elements = n_->elements.push_back(std::forward<U>(value));
-        return queue(std::exchange(n_, nullptr));
-    }
-
-    node* n_ = nullptr;   // null exactly when empty
+    root root_;   // its node is null exactly when empty
 };
 
 // A mutable queue under construction: push and pop change it in place (pushing n
 // elements allocates about n/32 list nodes, popping allocates nothing). build() is O(1)
 // and leaves the builder usable; later changes never show in queues already built.
+// Changing members return the builder, so calls chain: b.push(1).push(2).pop().
+// Iterators and references into a builder are invalidated by any change through it.
 template <class T, memory_policy Policy>
 class queue<T, Policy>::builder {
     using list_builder = typename list_type::builder;
@@ -226,12 +190,15 @@ class queue<T, Policy>::builder {
 public:
     using value_type = T;
     using size_type = std::size_t;
+    using difference_type = std::ptrdiff_t;
+    using const_iterator = queue::const_iterator;
+    using iterator = const_iterator;
 
     builder() noexcept = default;
     // O(1): shares `from`'s nodes until the first change.
     explicit builder(const queue& from) noexcept
-        : elements_(from.n_ ? list_builder(from.n_->elements) : list_builder()),
-          front_(from.n_ ? from.n_->front : 0) {}
+        : elements_(from.n() ? list_builder(from.n()->elements) : list_builder()),
+          front_(from.n() ? from.n()->front : 0) {}
 
     size_type size() const noexcept { return elements_.size() - front_; }
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
@@ -244,30 +211,33 @@ public:
         return elements_.back();
     }
 
+    // The current elements, front to back; as a queue's iterators. Any change through the
+    // builder invalidates them.
+    const_iterator begin() const noexcept { return elements_.begin() + static_cast<difference_type>(front_); }
+    const_iterator end() const noexcept { return elements_.end(); }
+    const_iterator cbegin() const noexcept { return begin(); }
+    const_iterator cend() const noexcept { return end(); }
+
     // Amortized O(1).
-    void push(const T& value) { elements_.push_back(value); }
-    void push(T&& value) { elements_.push_back(std::move(value)); }
+    builder& push(const T& value) {
+        elements_.push_back(value);
+        return *this;
+    }
+    builder& push(T&& value) {
+        elements_.push_back(std::move(value));
+        return *this;
+    }
 
     // Amortized O(1); the popped prefix is dropped as in queue::pop. Throws
     // std::out_of_range if empty.
-    void pop() {
+    builder& pop() {
         if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::queue::builder::pop");
-        if (front_ + 1 == elements_.size()) {
-            elements_ = list_builder();
-            front_ = 0;
-            return;
-        }
-        ++front_;
-        list_type rest;
-        if (detail::queue::should_compact(front_, elements_.size()) &&
-            nodes::try_drop(elements_.build(), front_, rest)) {
-            elements_ = list_builder(rest);
-            front_ = 0;
-        }
+        detail::queue::pop_front(elements_, front_);
+        return *this;
     }
 
     // O(1): the current contents as a queue (one node allocation); the builder stays usable.
-    [[nodiscard]] queue build() const { return queue(nodes::make(elements_.build(), front_)); }
+    [[nodiscard]] queue build() const { return queue(root::make(elements_.build(), front_)); }
 
 private:
     friend struct detail::queue::queue_access;

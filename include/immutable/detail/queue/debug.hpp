@@ -14,7 +14,7 @@ namespace immutable::detail::queue {
 struct queue_access {
     template <class Q>
     static const auto* node_of(const Q& q) noexcept {
-        return q.n_;
+        return q.root_.get();
     }
     template <class B>
     static const auto& list_builder_of(const B& b) noexcept {
@@ -27,7 +27,7 @@ struct queue_access {
 };
 
 template <class T, class Policy>
-struct queue_checker {
+struct invariant_checker {
     using list_type = list<T, Policy>;
 
     // Empty string when every invariant holds, otherwise what is wrong. With

@@ -25,9 +25,9 @@
 // that holds them goes away), not by pop itself.
 
 #include <cstddef>
-#include <new>
 #include <utility>
 
+#include <immutable/detail/ownership.hpp>
 #include <immutable/list.hpp>
 #include <immutable/memory.hpp>
 
@@ -53,58 +53,27 @@ constexpr bool should_compact(std::size_t consumed, std::size_t list_size) noexc
 //
 // Invariants: front < elements.size() (a node never holds an empty queue: the empty
 // queue is a null pointer); !should_compact(front, elements.size()) right after the pop
-// that produced the node, unless that compaction failed (see pop in queue.hpp).
+// that produced the node, unless that compaction failed (see ops.hpp).
 // A node is changed only by a queue that holds its sole reference and is being consumed
 // (the rvalue push and pop); a shared node never changes.
+//
+// The node is its own family (ownership.hpp): one node type, and its size is fixed.
 template <class T, class Policy>
 struct queue_node {
+    using node_type = queue_node;
+    using policy = Policy;
     using list_type = list<T, Policy>;
 
     typename Policy::refcount refs;
     list_type elements;
     std::size_t front;
 
-    queue_node(list_type l, std::size_t f) noexcept : elements(std::move(l)), front(f) {}
+    queue_node(list_type&& l, std::size_t f) noexcept : elements(std::move(l)), front(f) {}
 
     std::size_t size() const noexcept { return elements.size() - front; }
-};
 
-template <class T, class Policy>
-struct queue_nodes {
-    using node = queue_node<T, Policy>;
-    using list_type = typename node::list_type;
-
-    // A node owning `l` (moved in), or null for an empty queue. Throws only bad_alloc
-    // from the policy, and then leaves `l` untouched.
-    static node* make(list_type&& l, std::size_t front) {
-        if (front >= l.size()) return nullptr;
-        void* p = Policy::allocate(sizeof(node));
-        return ::new (p) node(std::move(l), front);
-    }
-
-    static void retain(const node* n) noexcept {
-        if (n) const_cast<node*>(n)->refs.retain();
-    }
-
-    static void release(const node* n) noexcept {
-        node* m = const_cast<node*>(n);
-        if (m && m->refs.release()) {
-            m->~node();
-            Policy::deallocate(m, sizeof(node));
-        }
-    }
-
-    // Sets `out` to l without its first `front` elements and returns true, or returns
-    // false if the drop throws (allocation or an element's copy): the compaction then
-    // waits for a later pop, so a pop never fails because of it.
-    static bool try_drop(const list_type& l, std::size_t front, list_type& out) noexcept {
-        try {
-            out = l.drop(front);
-            return true;
-        } catch (...) {
-            return false;
-        }
-    }
+    // The list's destructor gives up the list's nodes; then the memory goes back.
+    static void dispose(queue_node* n) noexcept { node_memory<Policy>::destroy(n, sizeof(queue_node)); }
 };
 
 } // namespace immutable::detail::queue

@@ -18,24 +18,25 @@
 #include <immutable/detail/queue/debug.hpp>
 #include <immutable/queue.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 #include "support/throwing_value.hpp"
 
 using immutable::queue;
 using immutable::test::copy_failure;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
+using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
 
 namespace {
 
 template <class T, class P>
 std::string invariants(const queue<T, P>& q, bool compacted = true) {
-    return immutable::detail::queue::queue_checker<T, P>::check(q, compacted);
+    return immutable::detail::queue::invariant_checker<T, P>::check(q, compacted);
 }
 
 template <class T, class P>
 std::string builder_invariants(const typename queue<T, P>::builder& b) {
-    return immutable::detail::queue::queue_checker<T, P>::check_builder(b);
+    return immutable::detail::queue::invariant_checker<T, P>::check_builder(b);
 }
 
 template <class Q>
@@ -59,7 +60,7 @@ queue<int, P> iota_queue(int first, int last) {
 // Restores the global failure switches even when an assertion fails mid-test.
 struct failure_reset {
     ~failure_reset() {
-        counting_policy::never_fail();
+        failing_heap_policy::never_fail();
         throwing_value::never_throw();
     }
 };
@@ -75,14 +76,14 @@ static_assert(immutable::atom_value<queue<int>>);
 static_assert(sizeof(queue<int>) == sizeof(void*));
 
 TEST(queue, empty_queue_allocates_nothing_and_throws_on_access) {
-    const auto before = counting_policy::allocations.load();
-    queue<int, counting_policy> q;
+    const auto before = counted_policy::stats().allocations;
+    queue<int, counted_policy> q;
     EXPECT_TRUE(q.empty());
     EXPECT_EQ(q.size(), 0u);
     EXPECT_EQ(q.begin(), q.end());
     EXPECT_EQ(q.identity(), nullptr);
     EXPECT_EQ(q.to_list().size(), 0u);
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counted_policy::stats().allocations, before);
     EXPECT_THROW((void)q.front(), std::out_of_range);
     EXPECT_THROW((void)q.back(), std::out_of_range);
     EXPECT_THROW((void)q.pop(), std::out_of_range);
@@ -362,97 +363,97 @@ TEST(queue, builder_from_a_queue_leaves_it_unchanged) {
 }
 
 TEST(queue, builder_build_allocates_one_node_and_changes_allocate_no_queue_nodes) {
-    queue<std::int64_t, counting_policy>::builder b;
-    const auto before = counting_policy::allocations.load();
+    queue<std::int64_t, counted_policy>::builder b;
+    const auto before = counted_policy::stats().allocations;
     for (std::int64_t i = 0; i < 32000; ++i) b.push(i);
     for (std::int64_t i = 0; i < 100; ++i) b.pop();   // below the compaction threshold's reach
-    const auto pushed = counting_policy::allocations.load() - before;
+    const auto pushed = counted_policy::stats().allocations - before;
     EXPECT_LE(pushed, 32000 / 32 + 64) << pushed;
-    const auto at_build = counting_policy::allocations.load();
+    const auto at_build = counted_policy::stats().allocations;
     const auto q = b.build();
-    EXPECT_EQ(counting_policy::allocations.load(), at_build + 1);
+    EXPECT_EQ(counted_policy::stats().allocations, at_build + 1);
     EXPECT_EQ(q.front(), 100);
 }
 
 TEST(queue, memory_stays_proportional_to_the_live_elements) {
     // A queue that holds 10 elements at a time over 200,000 pushes: the popped prefix must
     // be dropped, so the list never grows past a few dozen elements.
-    const std::int64_t live_before = counting_policy::live_bytes.load();
+    const std::int64_t live_before = counted_policy::live_bytes();
     std::int64_t peak = 0;
     {
-        queue<std::int64_t, counting_policy> q;
+        queue<std::int64_t, counted_policy> q;
         for (std::int64_t i = 0; i < 10; ++i) q = q.push(i);
         for (std::int64_t i = 10; i < 200000; ++i) {
             q = q.push(i).pop();
-            peak = std::max(peak, counting_policy::live_bytes.load() - live_before);
+            peak = std::max(peak, counted_policy::live_bytes() - live_before);
         }
         EXPECT_EQ(q.front(), 199990);
         EXPECT_EQ(invariants(q), "");
     }
     EXPECT_LT(peak, 4096) << peak;
-    EXPECT_EQ(counting_policy::live_bytes.load(), live_before);
+    EXPECT_EQ(counted_policy::live_bytes(), live_before);
     // The same through a builder.
     {
-        queue<std::int64_t, counting_policy>::builder b;
+        queue<std::int64_t, counted_policy>::builder b;
         for (std::int64_t i = 0; i < 10; ++i) b.push(i);
         for (std::int64_t i = 10; i < 200000; ++i) {
             b.push(i);
             b.pop();
-            peak = std::max(peak, counting_policy::live_bytes.load() - live_before);
+            peak = std::max(peak, counted_policy::live_bytes() - live_before);
         }
         EXPECT_EQ(b.front(), 199990);
     }
     EXPECT_LT(peak, 4096) << peak;
-    EXPECT_EQ(counting_policy::live_bytes.load(), live_before);
+    EXPECT_EQ(counted_policy::live_bytes(), live_before);
 }
 
 TEST(queue, every_node_is_freed_when_the_last_version_goes) {
-    const std::int64_t start = counting_policy::live_nodes.load();
+    const std::int64_t start = counted_policy::live_nodes();
     {
-        std::vector<queue<int, counting_policy>> versions;
-        queue<int, counting_policy> q;
+        std::vector<queue<int, counted_policy>> versions;
+        queue<int, counted_policy> q;
         for (int i = 0; i < 5000; ++i) {
             q = q.push(i);
             if (i % 3 == 0) q = q.pop();
             if (i % 97 == 0) versions.push_back(q);
         }
         versions.push_back(q.push(1).push(2));
-        versions.push_back(queue<int, counting_policy>(q.to_list()));
+        versions.push_back(queue<int, counted_policy>(q.to_list()));
         auto b = q.to_builder();
         for (int i = 0; i < 1000; ++i) b.pop();
         b.push(1);
         versions.push_back(b.build());
-        EXPECT_GT(counting_policy::live_nodes.load(), start);
+        EXPECT_GT(counted_policy::live_nodes(), start);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), start);
+    EXPECT_EQ(counted_policy::live_nodes(), start);
     // Popping to empty frees the list at once.
     {
-        auto q = iota_queue<counting_policy>(0, 100);
+        auto q = iota_queue<counted_policy>(0, 100);
         for (int i = 0; i < 100; ++i) q = q.pop();
         EXPECT_TRUE(q.empty());
-        EXPECT_EQ(counting_policy::live_nodes.load(), start);
+        EXPECT_EQ(counted_policy::live_nodes(), start);
     }
 }
 
 TEST(queue, copying_and_reading_allocate_nothing) {
-    auto q = iota_queue<counting_policy>(0, 1000).pop();
-    const auto before = counting_policy::allocations.load();
-    queue<int, counting_policy> c = q;
-    queue<int, counting_policy> d;
+    auto q = iota_queue<counted_policy>(0, 1000).pop();
+    const auto before = counted_policy::stats().allocations;
+    queue<int, counted_policy> c = q;
+    queue<int, counted_policy> d;
     d = c;
     std::int64_t sum = 0;
     for (int x : d) sum += x;
     sum += d.front() + d.back() + d[10];
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counted_policy::stats().allocations, before);
     EXPECT_EQ(sum, 999 * 1000 / 2 + 1 + 999 + 11);
 }
 
 TEST(queue, push_with_a_throwing_copy_leaves_every_version_unchanged) {
     failure_reset reset;
     const std::int64_t live_values = throwing_value::live;
-    const std::int64_t live_nodes = counting_policy::live_nodes.load();
+    const std::int64_t live_nodes = counted_policy::live_nodes();
     {
-        using Q = queue<throwing_value, counting_policy>;
+        using Q = queue<throwing_value, counted_policy>;
         Q q;
         for (int i = 0; i < 100; ++i) q = q.push(throwing_value(i));
         for (int i = 0; i < 40; ++i) q = q.pop();
@@ -472,15 +473,15 @@ TEST(queue, push_with_a_throwing_copy_leaves_every_version_unchanged) {
         }
     }
     EXPECT_EQ(throwing_value::live, live_values);
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_nodes);
+    EXPECT_EQ(counted_policy::live_nodes(), live_nodes);
 }
 
 TEST(queue, pop_never_fails_because_a_compaction_copy_throws) {
     failure_reset reset;
     const std::int64_t live_values = throwing_value::live;
-    const std::int64_t live_nodes = counting_policy::live_nodes.load();
+    const std::int64_t live_nodes = counted_policy::live_nodes();
     {
-        using Q = queue<throwing_value, counting_policy>;
+        using Q = queue<throwing_value, counted_policy>;
         Q q;
         for (int i = 0; i < 200; ++i) q = q.push(throwing_value(i));
         // Pop until the next pop is due to compact, then make every copy throw.
@@ -502,14 +503,14 @@ TEST(queue, pop_never_fails_because_a_compaction_copy_throws) {
         EXPECT_EQ(s.front().value(), popped + 2);
     }
     EXPECT_EQ(throwing_value::live, live_values);
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_nodes);
+    EXPECT_EQ(counted_policy::live_nodes(), live_nodes);
 }
 
 TEST(queue, failed_allocations_leave_every_version_unchanged_and_leak_nothing) {
     failure_reset reset;
-    const std::int64_t live_nodes = counting_policy::live_nodes.load();
+    const std::int64_t live_nodes = counted_policy::live_nodes();
     {
-        using Q = queue<std::string, counting_policy>;
+        using Q = queue<std::string, counted_policy>;
         Q q;
         for (int i = 0; i < 2000; ++i) q = q.push(std::to_string(i));
         for (int i = 0; i < 900; ++i) q = q.pop();
@@ -528,25 +529,25 @@ TEST(queue, failed_allocations_leave_every_version_unchanged_and_leak_nothing) {
             +[](const Q& x) { return Q(x.to_list()); },
         };
         for (auto op : operations) {
-            counting_policy::never_fail();
+            failing_heap_policy::never_fail();
             const Q expected = op(q);
             bool succeeded = false;
             for (std::int64_t k = 0; !succeeded && k < 1000; ++k) {
-                counting_policy::fail_after(k);
+                failing_heap_policy::fail_after(k);
                 try {
                     const Q r = op(q);
-                    counting_policy::never_fail();
+                    failing_heap_policy::never_fail();
                     succeeded = true;
                     EXPECT_EQ(r, expected);
                 } catch (const std::bad_alloc&) {
-                    counting_policy::never_fail();
+                    failing_heap_policy::never_fail();
                 }
                 ASSERT_EQ(to_vector(q), before) << "k = " << k;
             }
             EXPECT_TRUE(succeeded);
         }
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_nodes);
+    EXPECT_EQ(counted_policy::live_nodes(), live_nodes);
 }
 
 TEST(queue, works_with_standard_algorithms_and_ranges) {
@@ -564,12 +565,12 @@ TEST(queue, works_with_standard_algorithms_and_ranges) {
 }
 
 TEST(queue, rvalue_push_and_pop_reuse_a_node_nobody_shares) {
-    queue<int, counting_policy> q = iota_queue<counting_policy>(0, 100);
-    const auto before = counting_policy::allocations.load();
+    queue<int, counted_policy> q = iota_queue<counted_policy>(0, 100);
+    const auto before = counted_policy::stats().allocations;
     for (int i = 0; i < 20; ++i) q = std::move(q).pop();
-    EXPECT_EQ(counting_policy::allocations.load(), before);   // 20 pops, below any compaction
+    EXPECT_EQ(counted_policy::stats().allocations, before);   // 20 pops, below any compaction
     for (int i = 100; i < 110; ++i) q = std::move(q).push(i);
-    EXPECT_LE(counting_policy::allocations.load(), before + 1);   // at most one list leaf
+    EXPECT_LE(counted_policy::stats().allocations, before + 1);   // at most one list leaf
     EXPECT_EQ(to_vector(q), iota_vector(20, 110));
     EXPECT_EQ(invariants(q), "");
     // Through compactions and down to empty.

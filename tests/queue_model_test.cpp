@@ -15,21 +15,21 @@
 #include <immutable/detail/queue/debug.hpp>
 #include <immutable/queue.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 using immutable::queue;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 
 namespace {
 
 template <class T, class P>
 std::string invariants(const queue<T, P>& q) {
-    return immutable::detail::queue::queue_checker<T, P>::check(q);
+    return immutable::detail::queue::invariant_checker<T, P>::check(q);
 }
 
 template <class T, class P>
 std::string invariants(const typename queue<T, P>::builder& b) {
-    return immutable::detail::queue::queue_checker<T, P>::check_builder(b);
+    return immutable::detail::queue::invariant_checker<T, P>::check_builder(b);
 }
 
 template <class T, class P>
@@ -180,9 +180,9 @@ RC_GTEST_PROP(queue_model, ints_match_std_deque, ()) { run_model<int>(150); }
 RC_GTEST_PROP(queue_model, strings_match_std_deque, ()) { run_model<std::string>(80); }
 
 RC_GTEST_PROP(queue_model, every_node_is_freed_afterwards, ()) {
-    const std::int64_t before = counting_policy::live_nodes.load();
-    run_model<int, counting_policy>(100);
-    RC_ASSERT(counting_policy::live_nodes.load() == before);
+    const std::int64_t before = counted_policy::live_nodes();
+    run_model<int, counted_policy>(100);
+    RC_ASSERT(counted_policy::live_nodes() == before);
 }
 
 RC_GTEST_PROP(queue_model, a_long_fifo_run_matches, (std::vector<std::uint8_t> script)) {

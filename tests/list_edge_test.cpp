@@ -15,10 +15,10 @@
 #include <immutable/detail/rrb/debug.hpp>
 #include <immutable/list.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 using immutable::list;
-using immutable::test::counting_policy;
+using immutable::test::counted_policy;
 
 // clang 14 cannot compile libstdc++ 12's range adaptors (a known incompatibility of
 // the two), so the std::views pipelines are checked with the other compilers only.
@@ -96,13 +96,13 @@ static_assert(std::three_way_comparable<list<int>>);
 static_assert(std::equality_comparable<list<std::string>>);
 
 TEST(list, empty_list_has_no_elements_and_allocates_nothing) {
-    auto before = counting_policy::allocations.load();
-    list<int, counting_policy> l;
+    auto before = counted_policy::stats().allocations;
+    list<int, counted_policy> l;
     EXPECT_TRUE(l.empty());
     EXPECT_EQ(l.size(), 0u);
     EXPECT_EQ(l.begin(), l.end());
     EXPECT_EQ(l.identity(), nullptr);
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counted_policy::stats().allocations, before);
     EXPECT_THROW((void)l.front(), std::out_of_range);
     EXPECT_THROW((void)l.back(), std::out_of_range);
     EXPECT_THROW((void)l.pop_back(), std::out_of_range);
@@ -479,9 +479,9 @@ TEST(list, swap_member_and_free) {
 }
 
 TEST(list, strings_are_copied_and_destroyed) {
-    list<std::string, counting_policy> l;
+    list<std::string, counted_policy> l;
     {
-        std::vector<list<std::string, counting_policy>> versions;
+        std::vector<list<std::string, counted_policy>> versions;
         for (int i = 0; i < 2000; ++i) {
             l = l.push_back(std::string(40, static_cast<char>('a' + i % 26)) + std::to_string(i));
             if (i % 100 == 0) versions.push_back(l);
@@ -492,13 +492,13 @@ TEST(list, strings_are_copied_and_destroyed) {
         EXPECT_EQ(versions[3].size(), 301u);
     }
     l = {};
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
 }
 
 TEST(list, every_node_is_freed_when_the_last_version_goes) {
     {
-        list<int, counting_policy> l;
-        std::vector<list<int, counting_policy>> versions;
+        list<int, counted_policy> l;
+        std::vector<list<int, counted_policy>> versions;
         for (int i = 0; i < 5000; ++i) {
             l = l.push_back(i);
             if (i % 50 == 0) versions.push_back(l.set(static_cast<std::size_t>(i / 2), -i));
@@ -511,62 +511,62 @@ TEST(list, every_node_is_freed_when_the_last_version_goes) {
         versions.push_back(b.build());
         b.set(10, 10);
         b.pop_back();
-        EXPECT_GT(counting_policy::live_nodes.load(), 0);
+        EXPECT_GT(counted_policy::live_nodes(), 0);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
-    EXPECT_EQ(counting_policy::live_bytes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
+    EXPECT_EQ(counted_policy::live_bytes(), 0);
 }
 
 TEST(list, copying_allocates_nothing) {
-    list<int, counting_policy> l;
+    list<int, counted_policy> l;
     for (int i = 0; i < 1000; ++i) l = l.push_back(i);
-    auto before = counting_policy::allocations.load();
-    list<int, counting_policy> c = l;
-    list<int, counting_policy> d;
+    auto before = counted_policy::stats().allocations;
+    list<int, counted_policy> c = l;
+    list<int, counted_policy> d;
     d = c;
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counted_policy::stats().allocations, before);
     EXPECT_EQ(d, l);
 }
 
 TEST(list, small_lists_are_one_node) {
-    list<int, counting_policy> l;
-    auto live = counting_policy::live_nodes.load();
+    list<int, counted_policy> l;
+    auto live = counted_policy::live_nodes();
     l = {1, 2, 3, 4, 5};
-    EXPECT_EQ(counting_policy::live_nodes.load(), live + 1);
+    EXPECT_EQ(counted_policy::live_nodes(), live + 1);
     for (int i = 0; i < 27; ++i) l = l.push_back(i);
     EXPECT_EQ(l.size(), 32u);
-    EXPECT_EQ(counting_policy::live_nodes.load(), live + 1);
+    EXPECT_EQ(counted_policy::live_nodes(), live + 1);
 }
 
 TEST(list, persistent_push_back_shares_the_tail_when_it_can) {
-    list<int, counting_policy> l;
+    list<int, counted_policy> l;
     for (int i = 0; i < 64; ++i) l = l.push_back(i);
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     auto a = l.push_back(1); // claims slot 0 of the tail? no: the tail is full, a new tail
     auto b = a.push_back(2); // claims the next slot: no allocation
-    auto allocs_b = counting_policy::allocations.load();
+    auto allocs_b = counted_policy::stats().allocations;
     auto c = a.push_back(3); // a's slot is taken by b: copies
     EXPECT_EQ(b.back(), 2);
     EXPECT_EQ(c.back(), 3);
     EXPECT_EQ(b.size(), c.size());
     EXPECT_EQ(a.back(), 1);
     EXPECT_GT(allocs_b, before);
-    EXPECT_EQ(counting_policy::allocations.load(), allocs_b + 1);
+    EXPECT_EQ(counted_policy::stats().allocations, allocs_b + 1);
     auto d = b.push_back(4); // b is the longest version: claims again
-    EXPECT_EQ(counting_policy::allocations.load(), allocs_b + 1);
+    EXPECT_EQ(counted_policy::stats().allocations, allocs_b + 1);
     EXPECT_EQ(to_vector(d).back(), 4);
     EXPECT_EQ(c[65], 3);
 }
 
 TEST(list, persistent_push_back_allocates_about_one_node_per_32_elements) {
     const int n = 200000;
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     {
-        list<int, counting_policy> l;
+        list<int, counted_policy> l;
         for (int i = 0; i < n; ++i) l = l.push_back(i);
         EXPECT_EQ(l[123456], 123456);
     }
-    auto allocs = counting_policy::allocations.load() - before;
+    auto allocs = counted_policy::stats().allocations - before;
     EXPECT_LE(static_cast<double>(allocs), 1.1 * n / 32 + 16) << allocs;
 }
 
@@ -574,11 +574,11 @@ TEST(list, persistent_push_back_allocates_about_one_node_per_32_elements) {
 // slot in the shared inner node, the others must copy the path; a builder started from
 // the shorter version must not see (or leak) the claimed children.
 TEST(list, inner_slot_claims_keep_every_version_intact) {
-    list<int, counting_policy> base;
+    list<int, counted_policy> base;
     for (int i = 0; i < 2048 + 32; ++i) base = base.push_back(i); // tree 2048, full tail
-    std::vector<list<int, counting_policy>> branches_of_base;
+    std::vector<list<int, counted_policy>> branches_of_base;
     for (int b = 0; b < 4; ++b) {
-        list<int, counting_policy> v = base;
+        list<int, counted_policy> v = base;
         for (int i = 0; i < 100 + b * 40; ++i) v = v.push_back(-(b * 1000 + i));
         branches_of_base.push_back(v);
     }
@@ -605,20 +605,20 @@ TEST(list, inner_slot_claims_keep_every_version_intact) {
         branches_of_base.clear();
     }
     base = {};
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0);
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
 }
 
 TEST(list, changes_to_an_unshared_rvalue_happen_in_place) {
-    list<int, counting_policy> l;
+    list<int, counted_policy> l;
     for (int i = 0; i < 5000; ++i) l = std::move(l).push_back(i);
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     for (int i = 0; i < 5000; i += 7) l = std::move(l).set(static_cast<std::size_t>(i), -i);
     for (int i = 3; i < 5000; i += 7) l = std::move(l).update(static_cast<std::size_t>(i), [](int x) { return x * 2; });
     for (int i = 0; i < 5; ++i) l = std::move(l).pop_back(); // within the tail (8 elements)
-    EXPECT_EQ(counting_policy::allocations.load() - before, 0); // nothing shared: all in place
+    EXPECT_EQ(counted_policy::stats().allocations - before, 0); // nothing shared: all in place
     // Emptying the tail moves the last leaf out of the tree: a path, as for the builder.
     for (int i = 0; i < 15; ++i) l = std::move(l).pop_back();
-    EXPECT_LE(counting_policy::allocations.load() - before, 3);
+    EXPECT_LE(counted_policy::stats().allocations - before, 3);
     EXPECT_EQ(l.size(), 4980u);
     EXPECT_EQ(l[7], -7);
     EXPECT_EQ(l[10], 20);
@@ -638,7 +638,7 @@ TEST(list, changes_to_an_unshared_rvalue_happen_in_place) {
     EXPECT_EQ(invariants(kept), "");
     EXPECT_THROW((void)std::move(changed).set(4979, 0), std::out_of_range);
     EXPECT_EQ(changed.size(), 4979u); // a throwing call leaves the list as it was
-    list<int, counting_policy> empty;
+    list<int, counted_policy> empty;
     EXPECT_THROW((void)std::move(empty).pop_back(), std::out_of_range);
 }
 
@@ -726,17 +726,17 @@ TEST(list, bulk_appends_from_every_shape) {
 // A contiguous source of n elements allocates exactly the leaves and path nodes it needs:
 // one leaf per 32 elements and one inner node per 32 leaves (per level), no more.
 TEST(list, bulk_construction_allocates_only_final_nodes) {
-    using L = list<std::int64_t, counting_policy>;
+    using L = list<std::int64_t, counted_policy>;
     std::vector<std::int64_t> v(100000);
     std::iota(v.begin(), v.end(), 0);
-    const auto before = counting_policy::allocations.load();
+    const auto before = counted_policy::stats().allocations;
     {
         const L l(v.begin(), v.end());
         // 3125 leaves (the last is the tail), 98 + 4 inner nodes for 99,968 tree elements, 1 root.
-        EXPECT_EQ(counting_policy::allocations.load() - before, 3125u + 98u + 4u + 1u);
+        EXPECT_EQ(counted_policy::stats().allocations - before, 3125u + 98u + 4u + 1u);
         EXPECT_EQ(l[76543], 76543);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), 0u);
+    EXPECT_EQ(counted_policy::live_nodes(), 0u);
 }
 
 TEST(list, builder_copies_are_independent) {
@@ -790,28 +790,28 @@ TEST(list, builder_from_a_list_leaves_it_unchanged) {
 
 TEST(list, builder_allocates_about_one_node_per_32_elements) {
     const std::int64_t n = 1'000'000;
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     {
-        list<std::int64_t, counting_policy>::builder b;
+        list<std::int64_t, counted_policy>::builder b;
         for (std::int64_t i = 0; i < n; ++i) b.push_back(i);
         auto l = b.build();
         EXPECT_EQ(l.size(), static_cast<std::size_t>(n));
         EXPECT_EQ(l[777777], 777777);
     }
-    auto allocs = counting_policy::allocations.load() - before;
+    auto allocs = counted_policy::stats().allocations - before;
     EXPECT_LE(static_cast<double>(allocs), 1.1 * static_cast<double>(n) / 32 + 16) << allocs;
 }
 
 TEST(list, builder_on_a_relaxed_list_also_changes_in_place) {
-    list<int, counting_policy> a, b;
+    list<int, counted_policy> a, b;
     for (int i = 0; i < 5000; ++i) a = a.push_back(i);
     for (int i = 0; i < 3000; ++i) b = b.push_back(i);
     auto relaxed = a.drop(17) + b; // relaxed nodes along the seam and the left edge
     const int n = 100000;
-    auto before = counting_policy::allocations.load();
+    auto before = counted_policy::stats().allocations;
     auto builder = relaxed.to_builder();
     for (int i = 0; i < n; ++i) builder.push_back(i);
-    auto allocs = counting_policy::allocations.load() - before;
+    auto allocs = counted_policy::stats().allocations - before;
     EXPECT_LE(static_cast<double>(allocs), 1.1 * n / 32 + 16) << allocs;
     auto l = builder.build();
     EXPECT_EQ(invariants(l), "");

@@ -14,7 +14,7 @@
 #include <immutable/detail/rrb/debug.hpp>
 #include <immutable/list.hpp>
 
-#include "support/counting_policy.hpp"
+#include "support/failing_policy.hpp"
 
 using immutable::list;
 
@@ -294,9 +294,9 @@ RC_GTEST_PROP(list_model, single_thread_policy_behaves_the_same, ()) {
 
 RC_GTEST_PROP(list_model, no_node_outlives_its_versions, ()) {
     {
-        run_model<int, immutable::test::counting_policy>(30);
+        run_model<int, immutable::test::counted_policy>(30);
     }
-    RC_ASSERT(immutable::test::counting_policy::live_nodes.load() == 0);
+    RC_ASSERT(immutable::test::counted_policy::live_nodes() == 0);
 }
 
 // Equality, ordering and hashing agree with the model's.
