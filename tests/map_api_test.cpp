@@ -16,11 +16,11 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/map.hpp>
 
-#include "support/counting_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+struct api_test_tag {};
+using counting_policy = immutable::counted<immutable::heap_policy, api_test_tag>;
 using immutable::detail::champ::check_invariants;
 
 using int_map = immutable::map<int, int>;
@@ -46,8 +46,8 @@ static_assert(std::is_nothrow_copy_assignable_v<int_map> && std::is_nothrow_move
 // Every node made is freed again by the end of each test.
 class map_api : public ::testing::Test {
 protected:
-    void SetUp() override { nodes_ = counting_policy::live_nodes.load(); }
-    void TearDown() override { EXPECT_EQ(counting_policy::live_nodes.load(), nodes_) << "nodes leaked"; }
+    void SetUp() override { nodes_ = counting_policy::live_nodes(); }
+    void TearDown() override { EXPECT_EQ(counting_policy::live_nodes(), nodes_) << "nodes leaked"; }
 
 private:
     std::int64_t nodes_ = 0;
@@ -167,9 +167,9 @@ TEST_F(map_api, rvalue_updates_on_an_unshared_map_change_it_in_place) {
     counted_map m;
     for (int i = 0; i < 2000; ++i) m = std::move(m).set(i, i);
     const void* root = m.identity();
-    std::int64_t before = counting_policy::allocations.load();
+    std::int64_t before = counting_policy::stats().allocations;
     m = std::move(m).set(7, 70); // replaces a value: no node to reallocate
-    EXPECT_EQ(counting_policy::allocations.load(), before);
+    EXPECT_EQ(counting_policy::stats().allocations, before);
     EXPECT_EQ(m.identity(), root);
     m = std::move(m).insert({8, 80});
     m = std::move(m).erase(9);

@@ -16,11 +16,11 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/set.hpp>
 
-#include "support/counting_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+struct api_test_tag {};
+using counting_policy = immutable::counted<immutable::heap_policy, api_test_tag>;
 using immutable::detail::champ::check_invariants;
 
 using int_set = immutable::set<int>;
@@ -40,8 +40,8 @@ static_assert(std::is_nothrow_copy_assignable_v<int_set> && std::is_nothrow_move
 // Every node made is freed again by the end of each test.
 class set_api : public ::testing::Test {
 protected:
-    void SetUp() override { nodes_ = counting_policy::live_nodes.load(); }
-    void TearDown() override { EXPECT_EQ(counting_policy::live_nodes.load(), nodes_) << "nodes leaked"; }
+    void SetUp() override { nodes_ = counting_policy::live_nodes(); }
+    void TearDown() override { EXPECT_EQ(counting_policy::live_nodes(), nodes_) << "nodes leaked"; }
 
 private:
     std::int64_t nodes_ = 0;
