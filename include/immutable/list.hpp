@@ -53,7 +53,6 @@ public:
     using const_reverse_iterator = std::reverse_iterator<const_iterator>;
     using reverse_iterator = const_reverse_iterator;
     using policy_type = Policy;
-    using memory_policy_type = Policy; // the same, under the name it had first
 
     class builder;
 
@@ -68,7 +67,7 @@ public:
     // From any input range, views included: list<int>::from_range(v | std::views::filter(f)).
     template <std::ranges::input_range R>
         requires std::constructible_from<T, std::ranges::range_reference_t<R>>
-    static list from_range(R&& r) {
+    [[nodiscard]] static list from_range(R&& r) {
         return list(ops::from_range(r));
     }
 
@@ -203,7 +202,7 @@ public:
         return list(ops::slice(d_, first, last));
     }
     // O(log n) (relaxed concatenation); O(1) when either side is empty.
-    friend list operator+(const list& a, const list& b) { return list(ops::concat(a.d_, b.d_)); }
+    [[nodiscard]] friend list operator+(const list& a, const list& b) { return list(ops::concat(a.d_, b.d_)); }
 
     // ---- comparison, hashing ------------------------------------------------------------
     // O(n); O(1) for two copies of one version, and leaves the two share are not compared.
@@ -229,7 +228,7 @@ public:
     const void* identity() const noexcept { return ops::identity(d_); }
 
     // O(1): a builder that starts from this list's elements.
-    builder to_builder() const { return builder(*this); }
+    [[nodiscard]] builder to_builder() const { return builder(*this); }
 
     template <class U, memory_policy P, class F>
     friend void for_each_chunk(const list<U, P>& l, F&& f);
@@ -249,11 +248,16 @@ private:
 // A mutable list under construction: changes happen in place on nodes the builder owns
 // alone, so pushing n elements allocates about n/32 nodes. build() is O(1) and leaves the
 // builder usable; later changes to the builder never show in lists already built.
+// The changing members return the builder, so calls chain: b.push_back(1).push_back(2).
+// begin() and end() walk the current contents; any change through the builder
+// invalidates its iterators (lists already built are not affected).
 template <class T, memory_policy Policy>
 class list<T, Policy>::builder {
 public:
     using value_type = T;
     using size_type = std::size_t;
+    using const_iterator = list::const_iterator;
+    using iterator = const_iterator;
 
     builder() noexcept = default;
     explicit builder(const list& from) noexcept : s_(from.d_) {}
@@ -264,6 +268,7 @@ public:
     builder& operator=(builder&& other) noexcept = default;
     ~builder() = default;
     void swap(builder& other) noexcept { s_.swap(other.s_); }
+    friend void swap(builder& a, builder& b) noexcept { a.swap(b); }
 
     size_type size() const noexcept { return s_.contents().size; }
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
@@ -277,26 +282,40 @@ public:
         if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::list::builder::back");
         return ops::back(s_.contents());
     }
+    const_iterator begin() const noexcept { return const_iterator(s_.contents().view(), 0); }
+    const_iterator end() const noexcept { return const_iterator(s_.contents().view(), size()); }
 
     // Amortized O(1); allocates one leaf per 32 elements (plus a path node per 1024).
-    void push_back(const T& value) { s_.push_back(value); }
-    void push_back(T&& value) { s_.push_back(std::move(value)); }
-    void pop_back() {
+    builder& push_back(const T& value) {
+        s_.push_back(value);
+        return *this;
+    }
+    builder& push_back(T&& value) {
+        s_.push_back(std::move(value));
+        return *this;
+    }
+    builder& pop_back() {
         if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::list::builder::pop_back");
         s_.pop_back();
+        return *this;
     }
     // O(log n); in place when the path is the builder's alone.
-    void set(size_type i, const T& value) {
+    builder& set(size_type i, const T& value) {
         check_index(i);
         s_.set(i, value);
+        return *this;
     }
-    void set(size_type i, T&& value) {
+    builder& set(size_type i, T&& value) {
         check_index(i);
         s_.set(i, std::move(value));
+        return *this;
     }
     template <std::ranges::input_range R>
         requires std::constructible_from<T, std::ranges::range_reference_t<R>>
-    void append_range(R&& r) { s_.append_range(r); }
+    builder& append_range(R&& r) {
+        s_.append_range(r);
+        return *this;
+    }
 
     // O(1): the current contents as a list; the builder stays usable.
     [[nodiscard]] list build() const { return list(s_.build()); }
