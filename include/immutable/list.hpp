@@ -12,15 +12,12 @@
 //
 // Complexities below: n = size(); "log n" is log32 n, at most 7 for 2^32 elements.
 
-#include <algorithm>
 #include <compare>
 #include <concepts>
 #include <cstddef>
-#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <iterator>
-#include <memory>
 #include <ranges>
 #include <type_traits>
 #include <utility>
@@ -56,53 +53,29 @@ public:
     using const_reverse_iterator = std::reverse_iterator<const_iterator>;
     using reverse_iterator = const_reverse_iterator;
     using policy_type = Policy;
-    using memory_policy_type = Policy; // the same, under the name it had first
 
     class builder;
 
     // ---- construction: O(1) copies; building from n elements is O(n) ----------------
     list() noexcept = default;                                     // no allocation
     list(std::initializer_list<T> init) : list(init.begin(), init.end()) {}
+    // Whole leaves at a time when the length is known (memcpy for a contiguous source).
     template <std::input_iterator InputIt, std::sentinel_for<InputIt> Sentinel>
         requires std::constructible_from<T, std::iter_reference_t<InputIt>>
-    list(InputIt first, Sentinel last) {
-        typename ops::holder h;
-        if constexpr (std::sized_sentinel_for<Sentinel, InputIt>) {
-            // Known length: whole leaves at a time (memcpy for a contiguous source).
-            ops::append_copies_mut(h.d, h.writable, first, static_cast<size_type>(last - first));
-        } else {
-            for (; first != last; ++first) ops::push_back_mut(h.d, h.writable, *first);
-        }
-        d_ = h.take();
-    }
-    list(size_type n, const T& value) {
-        typename ops::holder h;
-        ops::append_n_mut(h.d, h.writable, n,
-                          [&value](T* dst, std::uint32_t k) { std::uninitialized_fill_n(dst, k, value); });
-        d_ = h.take();
-    }
+    list(InputIt first, Sentinel last) : d_(ops::from_iterators(std::move(first), std::move(last))) {}
+    list(size_type n, const T& value) : d_(ops::from_copies(n, value)) {}
     // From any input range, views included: list<int>::from_range(v | std::views::filter(f)).
     template <std::ranges::input_range R>
         requires std::constructible_from<T, std::ranges::range_reference_t<R>>
-    static list from_range(R&& r) {
-        list l;
-        typename ops::holder h;
-        append_range_to(h.d, h.writable, r);
-        l.d_ = h.take();
-        return l;
+    [[nodiscard]] static list from_range(R&& r) {
+        return list(ops::from_range(r));
     }
 
-    list(const list& other) noexcept : d_(other.d_) { ops::retain_data(d_); }      // O(1)
-    list(list&& other) noexcept : d_(std::exchange(other.d_, data{})) {}          // O(1)
-    list& operator=(const list& other) noexcept {
-        list(other).swap(*this);
-        return *this;
-    }
-    list& operator=(list&& other) noexcept {
-        list(std::move(other)).swap(*this);
-        return *this;
-    }
-    ~list() { ops::release_data(d_); }
+    list(const list& other) noexcept = default;                   // O(1)
+    list(list&& other) noexcept = default;                        // O(1); other is left empty
+    list& operator=(const list& other) noexcept = default;
+    list& operator=(list&& other) noexcept = default;
+    ~list() = default;
 
     // ---- reading: all O(1) or O(log n), never allocate --------------------------------
     size_type size() const noexcept { return d_.size; }
@@ -120,13 +93,13 @@ public:
     }
     const T& back() const {                                        // O(1)
         if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::back");
-        return d_.tail->elements()[d_.tail_size - 1];
+        return ops::back(d_);
     }
 
     // Iterators are random access; ++ and * cost what they cost on an array, and one tree
     // walk every 32 elements. for_each_chunk() is faster still.
-    const_iterator begin() const noexcept { return const_iterator(d_, 0); }
-    const_iterator end() const noexcept { return const_iterator(d_, d_.size); }
+    const_iterator begin() const noexcept { return const_iterator(d_.view(), 0); }
+    const_iterator end() const noexcept { return const_iterator(d_.view(), d_.size); }
     const_iterator cbegin() const noexcept { return begin(); }
     const_iterator cend() const noexcept { return end(); }
     const_reverse_iterator rbegin() const noexcept { return const_reverse_iterator(end()); }
@@ -142,9 +115,15 @@ public:
     // On a list about to be discarded (l = std::move(l).push_back(x)), and likewise for
     // pop_back, set and update below: the nodes that only this list reaches are changed in
     // place, as a builder changes them, and shared ones are copied, so other versions never
-    // change. On a throw the list keeps its contents.
-    [[nodiscard]] list push_back(const T& value) && { return std::move(*this).push_back_in_place(value); }
-    [[nodiscard]] list push_back(T&& value) && { return std::move(*this).push_back_in_place(std::move(value)); }
+    // change. On a throw the list keeps its contents. The moved-from list is left empty.
+    [[nodiscard]] list push_back(const T& value) && {
+        ops::push_back_in_place(d_, value);
+        return list(std::move(d_));
+    }
+    [[nodiscard]] list push_back(T&& value) && {
+        ops::push_back_in_place(d_, std::move(value));
+        return list(std::move(d_));
+    }
     // O(log n): concatenation of a one-element list.
     [[nodiscard]] list push_front(const T& value) const { return list(ops::push_front(d_, value)); }
     [[nodiscard]] list push_front(T&& value) const { return list(ops::push_front(d_, std::move(value))); }
@@ -156,7 +135,7 @@ public:
     [[nodiscard]] list pop_back() && {
         if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::pop_back");
         ops::pop_back_mut(d_);
-        return release_data();
+        return list(std::move(d_));
     }
     // O(log n): drop(1).
     [[nodiscard]] list pop_front() const {
@@ -175,12 +154,12 @@ public:
     [[nodiscard]] list set(size_type i, const T& value) && {
         check_index("immutable::list::set", i);
         ops::set_mut(d_, i, value);
-        return release_data();
+        return list(std::move(d_));
     }
     [[nodiscard]] list set(size_type i, T&& value) && {
         check_index("immutable::list::set", i);
         ops::set_mut(d_, i, std::move(value));
-        return release_data();
+        return list(std::move(d_));
     }
     // O(log n): set(i, f(at(i))).
     template <class F>
@@ -194,7 +173,7 @@ public:
     [[nodiscard]] list update(size_type i, F&& f) && {
         check_index("immutable::list::update", i);
         ops::set_mut(d_, i, T(std::invoke(f, ops::get(d_, i))));
-        return release_data();
+        return list(std::move(d_));
     }
     // O(log n); 0 <= i <= size().
     [[nodiscard]] list insert(size_type i, const T& value) const {
@@ -223,7 +202,7 @@ public:
         return list(ops::slice(d_, first, last));
     }
     // O(log n) (relaxed concatenation); O(1) when either side is empty.
-    friend list operator+(const list& a, const list& b) { return list(ops::concat(a.d_, b.d_)); }
+    [[nodiscard]] friend list operator+(const list& a, const list& b) { return list(ops::concat(a.d_, b.d_)); }
 
     // ---- comparison, hashing ------------------------------------------------------------
     // O(n); O(1) for two copies of one version, and leaves the two share are not compared.
@@ -241,142 +220,114 @@ public:
         return detail::rrb::compare_ops<T, Policy>::three_way(a.d_, b.d_, detail::rrb::synth_three_way);
     }
 
-    void swap(list& other) noexcept { std::swap(d_, other.d_); }
+    void swap(list& other) noexcept { d_.swap(other.d_); }
     friend void swap(list& a, list& b) noexcept { a.swap(b); }
 
     // Identifies this version's value: equal identities mean equal lists (while both are
     // alive); different ones usually mean different lists. nullptr when empty.
-    const void* identity() const noexcept {
-        if (!d_.tail) return nullptr;
-        return reinterpret_cast<const char*>(d_.tail) + (d_.tail_size - 1);
-    }
+    const void* identity() const noexcept { return ops::identity(d_); }
 
     // O(1): a builder that starts from this list's elements.
-    builder to_builder() const { return builder(*this); }
+    [[nodiscard]] builder to_builder() const { return builder(*this); }
 
     template <class U, memory_policy P, class F>
     friend void for_each_chunk(const list<U, P>& l, F&& f);
 
 private:
     friend struct detail::rrb::list_access;
-    explicit list(const data& d) noexcept : d_(d) {}
-
-    // Hands this list's references to a new list and leaves this one empty.
-    list release_data() noexcept { return list(std::exchange(d_, data{})); }
-    template <class U>
-    list push_back_in_place(U&& value) {
-        bool writable = false; // not known here: push_back_mut checks the tail's ownership
-        ops::push_back_mut(d_, writable, std::forward<U>(value));
-        return release_data();
-    }
-
-    // Appends r's elements to a builder's state: whole leaves at a time when r knows its
-    // size, one push per element otherwise (a filtered view, a stream).
-    template <class R>
-    static void append_range_to(data& d, bool& writable, R& r) {
-        if constexpr (std::ranges::sized_range<R>) {
-            auto it = std::ranges::begin(r);
-            ops::append_copies_mut(d, writable, it, static_cast<size_type>(std::ranges::size(r)));
-        } else {
-            for (auto&& x : r) ops::push_back_mut(d, writable, std::forward<decltype(x)>(x));
-        }
-    }
+    // Takes over a version the engine made.
+    explicit list(data&& d) noexcept : d_(std::move(d)) {}
 
     void check_index(const char* where, size_type i) const {
         if (IMMUTABLE_UNLIKELY(i >= d_.size)) detail::throw_index_out_of_range(where, i, d_.size);
     }
 
-    data d_{};
+    data d_;
 };
 
 // A mutable list under construction: changes happen in place on nodes the builder owns
 // alone, so pushing n elements allocates about n/32 nodes. build() is O(1) and leaves the
 // builder usable; later changes to the builder never show in lists already built.
+// The changing members return the builder, so calls chain: b.push_back(1).push_back(2).
+// begin() and end() walk the current contents; any change through the builder
+// invalidates its iterators (lists already built are not affected).
 template <class T, memory_policy Policy>
 class list<T, Policy>::builder {
 public:
     using value_type = T;
     using size_type = std::size_t;
+    using const_iterator = list::const_iterator;
+    using iterator = const_iterator;
 
     builder() noexcept = default;
-    explicit builder(const list& from) noexcept : d_(from.d_) { ops::retain_data(d_); }
-    builder(const builder& other) noexcept : d_(other.d_) {
-        ops::retain_data(d_);
-        other.writable_ = false; // the nodes are shared now
-    }
-    builder(builder&& other) noexcept
-        : d_(std::exchange(other.d_, data{})), writable_(std::exchange(other.writable_, false)) {}
-    builder& operator=(const builder& other) noexcept {
-        builder(other).swap(*this);
-        return *this;
-    }
-    builder& operator=(builder&& other) noexcept {
-        builder(std::move(other)).swap(*this);
-        return *this;
-    }
-    ~builder() { ops::release_data(d_); }
-    void swap(builder& other) noexcept {
-        std::swap(d_, other.d_);
-        std::swap(writable_, other.writable_);
-    }
+    explicit builder(const list& from) noexcept : s_(from.d_) {}
+    // Copies share the nodes (O(1)); either side copies a node before changing it.
+    builder(const builder& other) noexcept = default;
+    builder(builder&& other) noexcept = default;
+    builder& operator=(const builder& other) noexcept = default;
+    builder& operator=(builder&& other) noexcept = default;
+    ~builder() = default;
+    void swap(builder& other) noexcept { s_.swap(other.s_); }
+    friend void swap(builder& a, builder& b) noexcept { a.swap(b); }
 
-    size_type size() const noexcept { return d_.size; }
-    [[nodiscard]] bool empty() const noexcept { return d_.size == 0; }
-    const T& operator[](size_type i) const noexcept { return ops::get(d_, i); }
+    size_type size() const noexcept { return s_.contents().size; }
+    [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+    const T& operator[](size_type i) const noexcept { return ops::get(s_.contents(), i); }
     const T& at(size_type i) const {
-        if (IMMUTABLE_UNLIKELY(i >= d_.size))
-            detail::throw_index_out_of_range("immutable::list::builder::at", i, d_.size);
-        return ops::get(d_, i);
+        if (IMMUTABLE_UNLIKELY(i >= size()))
+            detail::throw_index_out_of_range("immutable::list::builder::at", i, size());
+        return ops::get(s_.contents(), i);
     }
     const T& back() const {
-        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::builder::back");
-        return d_.tail->elements()[d_.tail_size - 1];
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::list::builder::back");
+        return ops::back(s_.contents());
     }
+    const_iterator begin() const noexcept { return const_iterator(s_.contents().view(), 0); }
+    const_iterator end() const noexcept { return const_iterator(s_.contents().view(), size()); }
 
     // Amortized O(1); allocates one leaf per 32 elements (plus a path node per 1024).
-    void push_back(const T& value) { ops::push_back_mut(d_, writable_, value); }
-    void push_back(T&& value) { ops::push_back_mut(d_, writable_, std::move(value)); }
-    void pop_back() {
-        if (IMMUTABLE_UNLIKELY(d_.size == 0)) detail::throw_empty("immutable::list::builder::pop_back");
-        writable_ = false;
-        ops::pop_back_mut(d_);
+    builder& push_back(const T& value) {
+        s_.push_back(value);
+        return *this;
+    }
+    builder& push_back(T&& value) {
+        s_.push_back(std::move(value));
+        return *this;
+    }
+    builder& pop_back() {
+        if (IMMUTABLE_UNLIKELY(empty())) detail::throw_empty("immutable::list::builder::pop_back");
+        s_.pop_back();
+        return *this;
     }
     // O(log n); in place when the path is the builder's alone.
-    void set(size_type i, const T& value) {
+    builder& set(size_type i, const T& value) {
         check_index(i);
-        writable_ = false;
-        ops::set_mut(d_, i, value);
+        s_.set(i, value);
+        return *this;
     }
-    void set(size_type i, T&& value) {
+    builder& set(size_type i, T&& value) {
         check_index(i);
-        writable_ = false;
-        ops::set_mut(d_, i, std::move(value));
+        s_.set(i, std::move(value));
+        return *this;
     }
     template <std::ranges::input_range R>
         requires std::constructible_from<T, std::ranges::range_reference_t<R>>
-    void append_range(R&& r) {
-        append_range_to(d_, writable_, r);
+    builder& append_range(R&& r) {
+        s_.append_range(r);
+        return *this;
     }
 
     // O(1): the current contents as a list; the builder stays usable.
-    [[nodiscard]] list build() const {
-        ops::retain_data(d_);
-        writable_ = false; // the nodes are shared now
-        return list(d_);
-    }
+    [[nodiscard]] list build() const { return list(s_.build()); }
 
 private:
     friend struct detail::rrb::list_access;
     void check_index(size_type i) const {
-        if (IMMUTABLE_UNLIKELY(i >= d_.size))
-            detail::throw_index_out_of_range("immutable::list::builder::set", i, d_.size);
+        if (IMMUTABLE_UNLIKELY(i >= size()))
+            detail::throw_index_out_of_range("immutable::list::builder::set", i, size());
     }
 
-    data d_{};
-    // The tail is the builder's alone with no elements past its count: pushes go straight
-    // in. Mutable because build() and copying, though const for the builder's contents,
-    // share the nodes.
-    mutable bool writable_ = false;
+    detail::rrb::builder_state<T, Policy> s_;
 };
 
 // list(first, last) deduces list<value type of the iterator>, as std::vector does.
@@ -387,7 +338,7 @@ list(It, S) -> list<std::iter_value_t<It>>;
 // the fastest way to visit every element. O(n), no allocation.
 template <class T, memory_policy Policy, class F>
 void for_each_chunk(const list<T, Policy>& l, F&& f) {
-    list<T, Policy>::ops::for_each_chunk(l.d_, f);
+    list<T, Policy>::ops::for_each_chunk(l.d_.view(), f);
 }
 
 } // namespace immutable

@@ -20,11 +20,12 @@ template <class T, class Policy>
 struct compare_ops {
     using tree = tree_ops<T, Policy>;
     using data = list_data<T, Policy>;
+    using view = list_view<T, Policy>;
 
     // Calls visit(a_run, b_run, length) for the runs covering [0, n) of both lists, in
     // order, until it returns true (stop); returns whether it stopped. n <= both sizes.
     template <class Visit>
-    static bool for_each_run_pair(const data& a, const data& b, std::size_t n, Visit&& visit) {
+    static bool for_each_run_pair(const view& a, const view& b, std::size_t n, Visit&& visit) {
         if (n == 0) return false;
         chunk_ref<T> ca = tree::locate(a, 0);
         chunk_ref<T> cb = tree::locate(b, 0);
@@ -43,8 +44,11 @@ struct compare_ops {
     // Element-wise equality of two lists of the same size.
     static bool equal(const data& a, const data& b) {
         // Two small lists (at most 32 elements each): one flat run, no tree walk.
-        if (!a.root && !b.root) return std::equal(a.tail->elements(), a.tail->elements() + a.size, b.tail->elements());
-        const bool differ = for_each_run_pair(a, b, a.size, [](const T* x, const T* y, std::size_t len) {
+        if (!a.root && !b.root) {
+            const T* x = a.tail->elements();
+            return std::equal(x, x + a.size, b.tail->elements());
+        }
+        const bool differ = for_each_run_pair(a.view(), b.view(), a.size, [](const T* x, const T* y, std::size_t len) {
             return x != y && !std::equal(x, x + len, y);
         });
         return !differ;
@@ -55,7 +59,7 @@ struct compare_ops {
     static auto three_way(const data& a, const data& b, Compare cmp) {
         using result = decltype(cmp(std::declval<const T&>(), std::declval<const T&>()));
         result order = std::strong_ordering::equal;
-        const bool decided = for_each_run_pair(a, b, std::min(a.size, b.size),
+        const bool decided = for_each_run_pair(a.view(), b.view(), std::min(a.size, b.size),
                                                [&](const T* x, const T* y, std::size_t len) {
             if (x == y) return false;
             order = std::lexicographical_compare_three_way(x, x + len, y, y + len, cmp);

@@ -26,16 +26,17 @@ struct concat_ops : tree_ops<T, Policy> {
     using N = nodes<T, Policy>;
     using typename ops::base;
     using typename ops::data;
+    using typename ops::family;
     using typename ops::inner;
     using typename ops::leaf;
+    using typename ops::ptr;
     using ops::as_inner;
     using ops::as_leaf;
-    using ops::release;
-    using ops::retain;
 
     // Subtrees at one shift, each holding a reference that the list releases unless
     // taken: the unit of ownership while a merge is under way, so an exception anywhere
-    // frees exactly what was built.
+    // frees exactly what was built. (Raw pointers released by count rather than an array
+    // of handles: a handle array would be cleared on construction, 66 stores per level.)
     struct subtrees {
         static constexpr std::uint32_t capacity = 2 * branches + 2;
         base* nodes[capacity];
@@ -49,10 +50,11 @@ struct concat_ops : tree_ops<T, Policy> {
         subtrees& operator=(const subtrees&) = delete;
         ~subtrees() {
             for (std::uint32_t j = 0; j < count; ++j)
-                if (nodes[j]) release(nodes[j], shift);
+                if (nodes[j]) release<family>(nodes[j]);
         }
-        // Adds n holding `items` slots, taking the caller's reference.
-        void add(base* n, std::size_t size, std::uint32_t items) noexcept {
+        // Adds n holding `items` slots, taking its reference.
+        void add(ptr&& n, std::size_t size, std::uint32_t items) noexcept { add_owned(n.take(), size, items); }
+        void add_owned(base* n, std::size_t size, std::uint32_t items) noexcept {
             nodes[count] = n;
             sizes[count] = size;
             slots[count] = items;
@@ -60,10 +62,9 @@ struct concat_ops : tree_ops<T, Policy> {
         }
         // Adds n, sharing it.
         void share(const base* n, std::size_t size) noexcept {
-            retain(n);
             const std::uint32_t items =
                 shift == 0 ? static_cast<std::uint32_t>(size) : N::children_in(as_inner(n), shift, size);
-            add(const_cast<base*>(n), size, items);
+            add_owned(ops::shared(n), size, items);
         }
         // Shares children [from, to) of n (at shift this->shift + bits, n_size elements).
         // A regular node's children are full but the last, so neither their sizes nor
@@ -78,8 +79,7 @@ struct concat_ops : tree_ops<T, Policy> {
             for (std::uint32_t j = from; j < to; ++j) {
                 const std::size_t size = n_size - full * j;
                 if (size >= full) {
-                    retain(n->children[j]);
-                    add(n->children[j], full, branches);
+                    add_owned(ops::shared(n->children[j]), full, branches);
                 } else {
                     share(n->children[j], size);
                 }
@@ -133,13 +133,13 @@ struct concat_ops : tree_ops<T, Policy> {
         std::uint32_t done = 0;
         while (done < children.count) {
             const std::uint32_t n = std::min(branches, children.count - done);
-            inner* node = ops::make_inner(s, children.nodes + done, children.sizes + done, n);
+            ptr node = ops::make_inner(s, children.nodes + done, children.sizes + done, n);
             std::size_t total = 0;
             for (std::uint32_t j = done; j < done + n; ++j) {
                 total += children.sizes[j];
                 children.nodes[j] = nullptr; // the new node holds these references now
             }
-            out.add(node, total, n);
+            out.add(std::move(node), total, n);
             done += n;
         }
     }
@@ -186,7 +186,7 @@ struct concat_ops : tree_ops<T, Policy> {
             const std::uint32_t want = counts[k];
             if (offset == 0 && all.slots[node] == want) {
                 // Unchanged: the reference moves over, no retain and release.
-                out.add(std::exchange(all.nodes[node], nullptr), all.sizes[node], want);
+                out.add_owned(std::exchange(all.nodes[node], nullptr), all.sizes[node], want);
                 ++node;
                 continue;
             }
@@ -200,28 +200,23 @@ struct concat_ops : tree_ops<T, Policy> {
     }
 
     // A new leaf with the next `want` elements under the cursor.
-    static leaf* gather_leaf(const subtrees& all, std::uint32_t& node, std::uint32_t& offset, std::uint32_t want) {
-        leaf* l = N::allocate_leaf(branches);
+    static ptr gather_leaf(const subtrees& all, std::uint32_t& node, std::uint32_t& offset, std::uint32_t want) {
+        ptr p = N::new_leaf(branches);
+        leaf* l = as_leaf(p.get());
         std::uint32_t done = 0;
-        try {
-            while (done < want) {
-                const std::uint32_t avail = static_cast<std::uint32_t>(all.sizes[node]) - offset;
-                const std::uint32_t n = std::min(avail, want - done);
-                std::uninitialized_copy_n(as_leaf(all.nodes[node])->elements() + offset, n, l->elements() + done);
-                done += n;
-                offset += n;
-                if (offset == all.sizes[node]) {
-                    ++node;
-                    offset = 0;
-                }
+        while (done < want) {
+            const std::uint32_t avail = static_cast<std::uint32_t>(all.sizes[node]) - offset;
+            const std::uint32_t n = std::min(avail, want - done);
+            N::copy_into(l, done, as_leaf(all.nodes[node])->elements() + offset, n);
+            done += n;
+            offset += n;
+            if (offset == all.sizes[node]) {
+                ++node;
+                offset = 0;
             }
-        } catch (...) {
-            std::destroy_n(l->elements(), done);
-            N::free_leaf_storage(l);
-            throw;
         }
         l->fill.store(want);
-        return l;
+        return p;
     }
 
     // A new inner node with the next `want` children under the cursor.
@@ -239,58 +234,43 @@ struct concat_ops : tree_ops<T, Policy> {
                 offset = 0;
             }
         }
-        inner* c = ops::make_inner(s, children, sizes, want);
+        ptr c = ops::make_inner(s, children, sizes, want);
         std::size_t total = 0;
         for (std::uint32_t j = 0; j < want; ++j) {
-            retain(children[j]);
+            retain<family>(children[j]); // the new node's reference: `all` keeps its own
             total += sizes[j];
         }
-        out.add(c, total, want);
+        out.add(std::move(c), total, want);
     }
 
-    // The tree of a followed by the tree of b: (root, shift). Both non-empty.
+    // The tree of a followed by the tree of b, as r's root. Both non-empty.
     static void concat_trees(const base* a, unsigned sa, std::size_t a_size, const leaf* extra,
-                             std::size_t extra_size, const base* b, unsigned sb, std::size_t b_size, base*& root,
-                             std::uint32_t& shift) {
+                             std::size_t extra_size, const base* b, unsigned sb, std::size_t b_size, data& r) {
         const unsigned s = std::max(sa, sb);
         subtrees top(s);
         merge(a, sa, a_size, extra, extra_size, b, sb, b_size, top);
         if (top.count == 1) {
-            root = top.nodes[0];
-            shift = s;
+            r.adopt_root(ptr::adopt(top.nodes[0]), s);
         } else {
-            root = ops::make_inner(s + bits, top.nodes, top.sizes, top.count);
-            shift = s + bits;
+            r.adopt_root(ops::make_inner(s + bits, top.nodes, top.sizes, top.count), s + bits);
         }
         top.count = 0; // the root holds them now
-        ops::collapse(root, shift, a_size + extra_size + b_size);
+        ops::collapse(r);
     }
 
     static data concat(const data& a, const data& b) {
-        if (b.size == 0) {
-            ops::retain_data(a);
-            return a;
-        }
-        if (a.size == 0) {
-            ops::retain_data(b);
-            return b;
-        }
+        if (b.size == 0) return a;
+        if (a.size == 0) return b;
         if (!b.root) return append_small(a, b);
         // a's tail joins the merge as the leaf between the two trees (or is the whole left
         // side when a has no tree); b's tail is copied so the result's tail is its own (the
         // identity rule).
-        leaf* t = N::copy_leaf(b.tail->elements(), b.tail_size, branches);
-        data r{nullptr, t, a.size + b.size, 0, b.tail_size};
-        try {
-            if (a.root) {
-                concat_trees(a.root, a.shift, a.tree_size(), a.tail, a.tail_size, b.root, b.shift, b.tree_size(),
-                             r.root, r.shift);
-            } else {
-                concat_trees(a.tail, 0, a.tail_size, nullptr, 0, b.root, b.shift, b.tree_size(), r.root, r.shift);
-            }
-        } catch (...) {
-            N::release_leaf(t);
-            throw;
+        const leaf* bt = b.tail;
+        data r{nullptr, N::copy_leaf(bt->elements(), b.tail_size, branches), a.size + b.size, 0, b.tail_size};
+        if (a.root) {
+            concat_trees(a.root, a.shift, a.tree_size(), a.tail, a.tail_size, b.root, b.shift, b.tree_size(), r);
+        } else {
+            concat_trees(a.tail, 0, a.tail_size, nullptr, 0, b.root, b.shift, b.tree_size(), r);
         }
         return r;
     }
@@ -300,52 +280,20 @@ struct concat_ops : tree_ops<T, Policy> {
     static data append_small(const data& a, const data& b) {
         const std::uint32_t ts = a.tail_size;
         const std::uint32_t bs = b.tail_size;
+        const T* ae = a.tail->elements();
         const T* be = b.tail->elements();
         if (ts + bs <= branches) {
-            leaf* t = N::allocate_leaf(branches);
-            std::uint32_t done = 0;
-            try {
-                std::uninitialized_copy_n(a.tail->elements(), ts, t->elements());
-                done = ts;
-                std::uninitialized_copy_n(be, bs, t->elements() + ts);
-            } catch (...) {
-                std::destroy_n(t->elements(), done);
-                N::free_leaf_storage(t);
-                throw;
-            }
-            t->fill.store(ts + bs);
-            if (a.root) retain(a.root);
-            return {a.root, t, a.size + bs, a.shift, ts + bs};
+            return {ptr::share(a.root), N::copy_leaf_joined(ae, ts, be, bs, branches), a.size + bs, a.shift,
+                    ts + bs};
         }
         // Fill a's tail up to 32 from b, push it into the tree, the rest of b is the tail.
         const std::uint32_t first = branches - ts;
-        leaf* full = N::allocate_leaf(branches);
-        std::uint32_t done = 0;
-        try {
-            std::uninitialized_copy_n(a.tail->elements(), ts, full->elements());
-            done = ts;
-            std::uninitialized_copy_n(be, first, full->elements() + ts);
-        } catch (...) {
-            std::destroy_n(full->elements(), done);
-            N::free_leaf_storage(full);
-            throw;
-        }
-        full->fill.store(branches);
-        leaf* t;
-        try {
-            t = N::copy_leaf(be + first, bs - first, branches);
-        } catch (...) {
-            N::release_leaf(full);
-            throw;
-        }
-        data r{nullptr, t, a.size + bs, 0, bs - first};
-        try {
-            ops::push_leaf(a, full, branches, r.root, r.shift);
-        } catch (...) {
-            N::release_leaf(full);
-            N::release_leaf(t);
-            throw;
-        }
+        ptr full = N::copy_leaf_joined(ae, ts, be, first, branches);
+        data r{nullptr, N::copy_leaf(be + first, bs - first, branches), a.size + bs, 0, bs - first};
+        ptr root;
+        std::uint32_t shift = 0;
+        ops::push_leaf(a, std::move(full), branches, root, shift);
+        r.adopt_root(std::move(root), shift);
         return r;
     }
 };

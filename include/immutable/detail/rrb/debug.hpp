@@ -24,20 +24,24 @@ struct invariant_checker : tree_ops<T, Policy> {
             if (d.root || d.tail || d.tail_size) why = "empty list holds nodes";
             return why;
         }
-        if (!d.tail) return "non-empty list without a tail";
+        const leaf* t = d.tail;
+        if (!t) return "non-empty list without a tail";
+        if (t->kind != node_kind::leaf) return "tail is not a leaf";
         if (d.tail_size < 1 || d.tail_size > branches) return "tail count out of 1..32";
-        if (d.tail_size > d.tail->capacity) return "tail count above capacity";
-        if (d.tail_size > d.tail->fill.load()) return "tail count above the constructed fill";
-        if (d.tail->fill.load() > d.tail->capacity) return "tail fill above capacity";
-        if (d.tail->refs.count() < 1) return "tail with no reference";
+        if (d.tail_size > t->capacity) return "tail count above capacity";
+        if (d.tail_size > t->fill.load()) return "tail count above the constructed fill";
+        if (t->fill.load() > t->capacity) return "tail fill above capacity";
+        if (t->refs.count() < 1) return "tail with no reference";
         const std::size_t tree_size = d.tree_size();
-        if (!d.root) return tree_size == 0 ? why : "elements in the tree but no root";
+        const base* root = d.root;
+        if (!root) return tree_size == 0 ? why : "elements in the tree but no root";
         if (tree_size == 0) return "a root over no elements";
         if (d.shift < bits || d.shift % bits != 0) return "bad root shift";
-        if (d.root->refs.count() < 1) return "root with no reference";
-        if (tree_size > ops::child_capacity(d.shift + bits) && !ops::as_inner(d.root)->relaxed)
+        if (root->refs.count() < 1) return "root with no reference";
+        if (root->kind != node_kind::inner) return "root is not an inner node";
+        if (tree_size > ops::child_capacity(d.shift + bits) && !ops::as_inner(root)->relaxed)
             return "regular root holds more than its capacity";
-        node(d.root, d.shift, tree_size, why);
+        node(root, d.shift, tree_size, why);
         return why;
     }
 
@@ -48,6 +52,10 @@ private:
             why = "node with no reference at shift " + std::to_string(s);
             return;
         }
+        if (n->kind != (s == 0 ? node_kind::leaf : node_kind::inner)) {
+            why = "node of the wrong kind at shift " + std::to_string(s);
+            return;
+        }
         if (s == 0) {
             const leaf* l = ops::as_leaf(n);
             if (expected < 1 || expected > branches) why = "leaf count out of 1..32";
@@ -56,7 +64,7 @@ private:
             return;
         }
         const inner* in = ops::as_inner(n);
-        const std::uint32_t filled = in->filled.load();
+        const std::uint32_t filled = in->fill.load();
         if (filled < 1 || filled > branches) {
             why = "inner node with " + std::to_string(filled) + " children";
             return;

@@ -3,9 +3,10 @@
 //
 // It keeps a pointer into the current leaf, so ++ and * cost what they cost on an array;
 // only crossing into the next leaf (once per 32 elements) walks the tree again, in
-// O(log32 n). It holds a copy of the list's root/tail fields, not a pointer to the list
-// object, so it stays valid when the list is moved, as long as some version keeps the
-// nodes alive (like a std::vector iterator and its buffer).
+// O(log32 n). It holds a copy of the list's root/tail fields (a list_view, owning
+// nothing), not a pointer to the list object, so it stays valid when the list is moved,
+// as long as some version keeps the nodes alive (like a std::vector iterator and its
+// buffer).
 
 #include <compare>
 #include <cstddef>
@@ -18,7 +19,7 @@ namespace immutable::detail::rrb {
 template <class T, class Policy>
 class list_iterator {
     using ops = tree_ops<T, Policy>;
-    using data = list_data<T, Policy>;
+    using view = list_view<T, Policy>;
 
 public:
     using iterator_concept = std::random_access_iterator_tag;
@@ -29,7 +30,7 @@ public:
     using reference = const T&;
 
     list_iterator() noexcept = default;
-    list_iterator(const data& d, std::size_t index) noexcept : d_(d) { relocate(index); }
+    list_iterator(const view& d, std::size_t index) noexcept : d_(d) { relocate(index); }
 
     reference operator*() const noexcept { return *ptr_; }
     pointer operator->() const noexcept { return ptr_; }
@@ -88,7 +89,7 @@ private:
         if (index < d_.size) {
             // locate() reads a local copy: were d_'s address passed out, the compiler would
             // keep the whole iterator in memory and store ptr_ on every ++ of a loop.
-            const data d = d_;
+            const view d = d_;
             const chunk_ref<T> c = ops::locate(d, index);
             chunk_begin_ = c.data;
             chunk_end_ = c.data + c.count;
@@ -102,7 +103,7 @@ private:
         }
     }
 
-    data d_{};
+    view d_{};
     const T* ptr_ = nullptr;          // the element
     const T* chunk_begin_ = nullptr;  // its leaf's elements [chunk_begin_, chunk_end_)
     const T* chunk_end_ = nullptr;

@@ -17,8 +17,8 @@
 // those operations happened; a list built by push_back never has one and is indexed by
 // the pure-radix loop.
 //
-// What it costs: 16 bytes of header per leaf, 264 bytes per regular inner node (one per
-// 1024 elements), 520 bytes per relaxed one.
+// What it costs: 12 bytes of header per leaf (16 before 8-byte elements), 272 bytes per
+// regular inner node (one per 1024 elements), 528 bytes per relaxed one.
 
 #include <atomic>
 #include <cstddef>
@@ -29,6 +29,7 @@
 #include <utility>
 
 #include <immutable/detail/config.hpp>
+#include <immutable/detail/ownership.hpp>
 #include <immutable/detail/refcount.hpp>
 #include <immutable/memory.hpp>
 
@@ -81,18 +82,38 @@ private:
     std::conditional_t<concurrent, std::atomic<std::uint32_t>, std::uint32_t> value_;
 };
 
-// Every node starts with its reference count.
+// What a node is, recorded in it so that it can be destroyed from its pointer alone.
+enum class node_kind : std::uint8_t { leaf, inner };
+
+// The header of every node. Both kinds are a row of slots: a leaf's hold elements, an
+// inner node's hold references to children.
+//
+//   struct node_base {
+//       refcount      refs;       // first, as ownership.hpp requires
+//       fill_counter  fill;       // slots [0, fill) are in use
+//       node_kind     kind;       // leaf or inner: what node_family::dispose reads
+//       uint8_t       capacity;   // slots allocated: a leaf's 1..32, an inner node's 32
+//       uint16_t      unused;     // zero
+//   };
+//
+// kind and capacity fill what would otherwise be padding after `fill`: with 4-byte
+// counts the header is 12 bytes, and the elements of a leaf of 8-byte values start at 16.
 template <class Policy>
 struct node_base {
     typename Policy::refcount refs;
+    fill_counter<Policy> fill;
+    node_kind kind;
+    std::uint8_t capacity;
+    std::uint16_t unused = 0; // written, so that making a header takes two stores, not three
+
+    node_base(node_kind k, std::uint32_t cap) noexcept
+        : fill(0), kind(k), capacity(static_cast<std::uint8_t>(cap)) {}
 };
 
 // A leaf: a tree leaf, the tail, or the single node of a small list.
 //
 //   struct leaf_node {
-//       refcount      refs;
-//       fill_counter  fill;       // slots [0, fill) hold constructed elements
-//       uint32_t      capacity;   // slots allocated: 1..32 (only small lists use < 32)
+//       node_base     header;     // fill: slots holding constructed elements
 //       T             elements[capacity];   // at elements_offset()
 //   };
 //
@@ -111,10 +132,7 @@ struct node_base {
 // n+1 elements exists yet, and any other claimant failed its CAS.
 template <class T, class Policy>
 struct leaf_node : node_base<Policy> {
-    fill_counter<Policy> fill;
-    std::uint32_t capacity;
-
-    leaf_node(std::uint32_t filled, std::uint32_t cap) noexcept : fill(filled), capacity(cap) {}
+    explicit leaf_node(std::uint32_t cap) noexcept : node_base<Policy>(node_kind::leaf, cap) {}
 
     static constexpr std::size_t elements_offset() noexcept {
         return (sizeof(leaf_node) + alignof(T) - 1) / alignof(T) * alignof(T);
@@ -134,8 +152,7 @@ struct leaf_node : node_base<Policy> {
 // An inner node: regular (radix) or relaxed (with a size table).
 //
 //   struct inner_node {
-//       refcount      refs;
-//       fill_counter  filled;             // children [0, filled) hold a reference each
+//       node_base     header;             // fill: children [0, fill) hold a reference each
 //       bool          relaxed;
 //       node_base*    children[32];       // leaves when this node's shift is 5
 //       size_t        sizes[32];          // only if relaxed: sizes[j] = elements in children 0..j
@@ -146,24 +163,24 @@ struct leaf_node : node_base<Policy> {
 //   regular: the version uses ceil(size / 2^s) children (children_in()); every child is
 //            regular (or a leaf); all but the last of those hold exactly 2^s elements.
 //            The node may own more children than a version uses: see below.
-//   relaxed: uses all `filled` children; sizes[] is strictly increasing; children may be
+//   relaxed: uses all `fill` children; sizes[] is strictly increasing; children may be
 //            relaxed or regular.
 //
 // Claimed child slots. The tail's slot claiming (see leaf_node) works one level up too:
 // when a full tail moves into a regular tree, the new leaf's path joins the right spine
-// at the node where index tree_size starts a new child. If that node's `filled` equals
+// at the node where index tree_size starts a new child. If that node's `fill` equals
 // the children this version uses, push_back claims the slot with a compare-and-swap and
 // writes the path there, sharing every node above instead of copying the path (and
 // retaining 32 children per copied node). Versions never read a child beyond their own
-// size, and a node releases all `filled` children when it dies. Relaxed nodes are never
-// claimed, so for them `filled` is exact.
+// size, and a node releases all `fill` children when it dies. Relaxed nodes are never
+// claimed, so for them `fill` is exact.
 template <class Policy>
 struct inner_node : node_base<Policy> {
-    fill_counter<Policy> filled;
     bool relaxed;
     node_base<Policy>* children[branches];
 
-    inner_node(std::uint32_t n, bool is_relaxed) noexcept : filled(n), relaxed(is_relaxed) {}
+    explicit inner_node(bool is_relaxed) noexcept
+        : node_base<Policy>(node_kind::inner, branches), relaxed(is_relaxed) {}
 
     static constexpr std::size_t bytes(bool is_relaxed) noexcept {
         return sizeof(inner_node) + (is_relaxed ? branches * sizeof(std::size_t) : 0);
@@ -177,12 +194,42 @@ struct inner_node : node_base<Policy> {
     }
 };
 
-// Allocation, sharing and destruction of nodes; every engine function goes through here.
+// The node family of a list<T, Policy> (see ownership.hpp): both kinds of node behind
+// node_base, told apart by their kind when the last reference goes.
+template <class T, class Policy>
+struct node_family {
+    using node_type = node_base<Policy>;
+    using policy = Policy;
+
+    // Out of line: release<>() inlines the count's decrement into its callers (a dying
+    // node drops up to 32 children, most of them shared and still alive); only the
+    // destruction is a call.
+    IMMUTABLE_NOINLINE static void dispose(node_type* n) noexcept {
+        using memory = node_memory<Policy>;
+        const std::uint32_t fill = n->fill.load();
+        if (n->kind == node_kind::leaf) {
+            auto* l = static_cast<leaf_node<T, Policy>*>(n);
+            std::destroy_n(l->elements(), fill);
+            memory::destroy(l, leaf_node<T, Policy>::bytes(l->capacity));
+        } else {
+            auto* in = static_cast<inner_node<Policy>*>(n);
+            for (std::uint32_t j = 0; j < fill; ++j) release<node_family>(in->children[j]);
+            memory::destroy(in, inner_node<Policy>::bytes(in->relaxed));
+        }
+    }
+};
+
+// Making nodes: every engine function allocates and fills nodes through here, and holds
+// each new node by a handle (`ptr`) until it is linked in, so a throw anywhere releases
+// exactly what was built.
 template <class T, class Policy>
 struct nodes {
     using base = node_base<Policy>;
     using leaf = leaf_node<T, Policy>;
     using inner = inner_node<Policy>;
+    using family = node_family<T, Policy>;
+    using ptr = detail::node_ptr<family>;
+    using memory = node_memory<Policy>;
 
     static_assert(alignof(T) <= alignof(std::max_align_t),
                   "immutable::list: over-aligned element types are not supported");
@@ -192,153 +239,140 @@ struct nodes {
     static inner* as_inner(base* n) noexcept { return static_cast<inner*>(n); }
     static const inner* as_inner(const base* n) noexcept { return static_cast<const inner*>(n); }
 
-    static void retain(const base* n) noexcept { const_cast<base*>(n)->refs.retain(); }
+    // True when the caller's reference to n is the only one: n may be changed in place.
+    static bool owned(const base* n) noexcept { return is_unique<family>(n); }
 
     // ---- leaves ----------------------------------------------------------------------
-    static leaf* allocate_leaf(std::uint32_t cap) {
-        void* p = Policy::allocate(leaf::bytes(cap));
-        return ::new (p) leaf(0, cap);
-    }
-    static void free_leaf_storage(leaf* l) noexcept {
-        const std::uint32_t cap = l->capacity;
-        l->~leaf();
-        Policy::deallocate(l, leaf::bytes(cap));
-    }
-    static void destroy_leaf(leaf* l) noexcept {
-        std::destroy_n(l->elements(), l->fill.load());
-        free_leaf_storage(l);
-    }
-    static void release_leaf(const leaf* l) noexcept {
-        leaf* m = const_cast<leaf*>(l);
-        if (m->refs.release()) destroy_leaf(m);
+    // An empty leaf with `cap` slots.
+    static ptr new_leaf(std::uint32_t cap) {
+        return ptr::adopt(memory::template create<leaf>(leaf::bytes(cap), cap));
     }
 
-    // A fresh leaf holding copies of [src, src + n). Nothing leaks if a copy throws.
-    static leaf* copy_leaf(const T* src, std::uint32_t n, std::uint32_t cap) {
-        leaf* l = allocate_leaf(cap);
-        try {
-            std::uninitialized_copy_n(src, n, l->elements());
-        } catch (...) {
-            free_leaf_storage(l);
-            throw;
-        }
+    // A fresh leaf's elements are made in slot order. If an element's copy can throw, the
+    // fill moves past each finished run, so that when one throws (std::uninitialized_copy_n
+    // destroys the part of its run it made) the leaf's handle destroys exactly the
+    // elements made before; the fill is set once at the end otherwise.
+    static void copy_into(leaf* l, std::uint32_t at, const T* src, std::uint32_t n) {
+        std::uninitialized_copy_n(src, n, l->elements() + at);
+        if constexpr (!std::is_nothrow_copy_constructible_v<T>) l->fill.store(at + n);
+    }
+    template <class U>
+    static void construct_into(leaf* l, std::uint32_t at, U&& value) {
+        ::new (static_cast<void*>(l->elements() + at)) T(std::forward<U>(value));
+        if constexpr (!std::is_nothrow_constructible_v<T, U&&>) l->fill.store(at + 1);
+    }
+
+    // A fresh leaf holding copies of [src, src + n).
+    static ptr copy_leaf(const T* src, std::uint32_t n, std::uint32_t cap) {
+        ptr p = new_leaf(cap);
+        leaf* l = as_leaf(p.get());
+        copy_into(l, 0, src, n);
         l->fill.store(n);
-        return l;
+        return p;
+    }
+    // A fresh leaf holding copies of [a, a + na) followed by copies of [b, b + nb).
+    static ptr copy_leaf_joined(const T* a, std::uint32_t na, const T* b, std::uint32_t nb, std::uint32_t cap) {
+        ptr p = new_leaf(cap);
+        leaf* l = as_leaf(p.get());
+        copy_into(l, 0, a, na);
+        copy_into(l, na, b, nb);
+        l->fill.store(na + nb);
+        return p;
     }
     // A fresh leaf holding copies of [src, src + n) followed by one new element.
     template <class U>
-    static leaf* copy_leaf_push(const T* src, std::uint32_t n, std::uint32_t cap, U&& value) {
-        leaf* l = allocate_leaf(cap);
-        T* dst = l->elements();
-        std::uint32_t done = 0;
-        try {
-            ::new (static_cast<void*>(dst + n)) T(std::forward<U>(value));
-            done = 1;
-            std::uninitialized_copy_n(src, n, dst);
-        } catch (...) {
-            if (done) std::destroy_at(dst + n);
-            free_leaf_storage(l);
-            throw;
-        }
+    static ptr copy_leaf_push(const T* src, std::uint32_t n, std::uint32_t cap, U&& value) {
+        ptr p = new_leaf(cap);
+        leaf* l = as_leaf(p.get());
+        copy_into(l, 0, src, n);
+        construct_into(l, n, std::forward<U>(value));
         l->fill.store(n + 1);
-        return l;
+        return p;
     }
     // A fresh leaf holding copies of [src, src + n) with element `at` replaced by `value`.
     template <class U>
-    static leaf* copy_leaf_set(const T* src, std::uint32_t n, std::uint32_t cap, std::uint32_t at,
-                               U&& value) {
+    static ptr copy_leaf_set(const T* src, std::uint32_t n, std::uint32_t cap, std::uint32_t at, U&& value) {
         return copy_leaf_around(src, at, src + at + 1, n - at - 1, cap, std::forward<U>(value));
     }
     // A fresh leaf: one new element at `at`, the others copied from [src, src + n).
     template <class U>
-    static leaf* copy_leaf_insert(const T* src, std::uint32_t n, std::uint32_t cap,
-                                  std::uint32_t at, U&& value) {
+    static ptr copy_leaf_insert(const T* src, std::uint32_t n, std::uint32_t cap, std::uint32_t at, U&& value) {
         return copy_leaf_around(src, at, src + at, n - at, cap, std::forward<U>(value));
     }
     // A fresh leaf: copies of [before, before + n_before), then value, then copies of
     // [after, after + n_after). Whole runs go through uninitialized_copy_n, which is a
     // memcpy for trivially copyable T.
     template <class U>
-    static leaf* copy_leaf_around(const T* before, std::uint32_t n_before, const T* after,
-                                  std::uint32_t n_after, std::uint32_t cap, U&& value) {
-        leaf* l = allocate_leaf(cap);
-        T* dst = l->elements();
-        std::uint32_t done = 0;
-        bool middle = false;
-        try {
-            ::new (static_cast<void*>(dst + n_before)) T(std::forward<U>(value));
-            middle = true;
-            std::uninitialized_copy_n(before, n_before, dst);
-            done = n_before;
-            std::uninitialized_copy_n(after, n_after, dst + n_before + 1);
-        } catch (...) {
-            std::destroy_n(dst, done);
-            if (middle) std::destroy_at(dst + n_before);
-            free_leaf_storage(l);
-            throw;
-        }
+    static ptr copy_leaf_around(const T* before, std::uint32_t n_before, const T* after, std::uint32_t n_after,
+                                std::uint32_t cap, U&& value) {
+        ptr p = new_leaf(cap);
+        leaf* l = as_leaf(p.get());
+        copy_into(l, 0, before, n_before);
+        construct_into(l, n_before, std::forward<U>(value));
+        copy_into(l, n_before + 1, after, n_after);
         l->fill.store(n_before + 1 + n_after);
-        return l;
+        return p;
     }
 
     // ---- inner nodes -----------------------------------------------------------------
+    // An inner node with no children yet.
+    static ptr new_inner(bool relaxed) { return ptr::adopt(allocate_inner(relaxed)); }
+    // The same without a handle, for a node the caller links into a node it holds at once.
     static inner* allocate_inner(bool relaxed) {
-        void* p = Policy::allocate(inner::bytes(relaxed));
-        return ::new (p) inner(0, relaxed);
+        return memory::template create<inner>(inner::bytes(relaxed), relaxed);
     }
-    static void free_inner(inner* n) noexcept {
-        const bool relaxed = n->relaxed;
-        n->~inner();
-        Policy::deallocate(n, inner::bytes(relaxed));
-    }
+
     // Children of n (at `shift`) that a version holding n_size elements in it uses.
     static std::uint32_t children_in(const inner* n, unsigned shift, std::size_t n_size) noexcept {
-        if (n->relaxed) return n->filled.load();
+        if (n->relaxed) return n->fill.load();
         return static_cast<std::uint32_t>(((n_size - 1) >> shift) + 1);
     }
 
-    // A copy of the first `count` children of `src`, sharing (retaining) them, except
-    // child `skip` which the caller is about to replace (pass branches to retain all).
-    static inner* copy_inner(const inner* src, bool relaxed, std::uint32_t count,
-                             std::uint32_t skip = branches) {
-        inner* n = allocate_inner(relaxed);
-        n->filled.store(count);
+    // A copy of the first `count` children of `src`, sharing them.
+    static ptr copy_inner(const inner* src, bool relaxed, std::uint32_t count) {
+        ptr p = new_inner(relaxed);
+        inner* n = as_inner(p.get());
         for (std::uint32_t j = 0; j < count; ++j) {
             n->children[j] = src->children[j];
-            if (j != skip) retain(src->children[j]);
+            retain<family>(src->children[j]);
         }
-        if (relaxed && src->relaxed) {
-            std::copy_n(src->sizes(), count, n->sizes());
+        finish_copy(n, relaxed, src, count);
+        return p;
+    }
+    // The same with child `at` (< count) replaced by `child`, whose reference the copy
+    // takes once it exists: if the allocation fails, the caller still holds it.
+    static ptr copy_inner(const inner* src, bool relaxed, std::uint32_t count, std::uint32_t at, ptr&& child) {
+        ptr p = new_inner(relaxed);
+        inner* n = as_inner(p.get());
+        for (std::uint32_t j = 0; j < at; ++j) {
+            n->children[j] = src->children[j];
+            retain<family>(src->children[j]);
         }
-        return n;
+        n->children[at] = child.take();
+        for (std::uint32_t j = at + 1; j < count; ++j) {
+            n->children[j] = src->children[j];
+            retain<family>(src->children[j]);
+        }
+        finish_copy(n, relaxed, src, count);
+        return p;
+    }
+    static void finish_copy(inner* n, bool relaxed, const inner* src, std::uint32_t count) noexcept {
+        n->fill.store(count);
+        if (relaxed && src->relaxed) std::copy_n(src->sizes(), count, n->sizes());
+    }
+
+    // Puts `child` (its reference taken) in slot j of `parent`, releasing what was there.
+    static void replace_child(inner* parent, std::uint32_t j, ptr&& child) noexcept {
+        const ptr old = ptr::adopt(std::exchange(parent->children[j], child.take()));
     }
 
     // In a node the caller owns alone: drops children beyond the `used` ones (claimed by
     // versions that are gone), so slots from `used` on can be written again.
-    static void trim_children(inner* n, unsigned shift, std::uint32_t used) noexcept {
-        const std::uint32_t filled = n->filled.load();
-        for (std::uint32_t j = used; j < filled; ++j) release(n->children[j], shift - bits);
-        if (filled > used) n->filled.store(used);
-    }
-
-    // ---- any node ------------------------------------------------------------------
-    // Drops one reference to `n`, a node at `shift` (0 = leaf), destroying it and, in
-    // turn, its children when that was the last.
-    // The decrement inlines into callers (a dying node drops up to 32 children, most of
-    // them shared and still alive); only the destruction is out of line.
-    static void release(const base* n, unsigned shift) noexcept {
-        base* m = const_cast<base*>(n);
-        if (m->refs.release()) destroy(m, shift);
-    }
-    IMMUTABLE_NOINLINE static void destroy(base* m, unsigned shift) noexcept {
-        if (shift == 0) {
-            destroy_leaf(as_leaf(m));
-        } else {
-            inner* in = as_inner(m);
-            const std::uint32_t filled = in->filled.load();
-            for (std::uint32_t j = 0; j < filled; ++j) release(in->children[j], shift - bits);
-            free_inner(in);
-        }
+    static void trim_children(inner* n, std::uint32_t used) noexcept {
+        const std::uint32_t fill = n->fill.load();
+        if (IMMUTABLE_LIKELY(fill <= used)) return;
+        for (std::uint32_t j = used; j < fill; ++j) release<family>(n->children[j]);
+        n->fill.store(used);
     }
 };
 

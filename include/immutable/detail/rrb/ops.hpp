@@ -19,6 +19,7 @@ namespace immutable::detail::rrb {
 
 struct list_access; // debug.hpp: lets tests look inside
 
+// Everything list<T, Policy> does to its data, by name: the public header delegates here.
 template <class T, class Policy>
 struct list_ops : builder_ops<T, Policy> {
     using B = builder_ops<T, Policy>;
@@ -29,19 +30,46 @@ struct list_ops : builder_ops<T, Policy> {
     using typename B::data;
     using typename B::inner;
     using typename B::leaf;
+    using typename B::ptr;
+    using builder = builder_state<T, Policy>;
 
-    // Owns a data while it is being built, releasing it if an exception leaves early.
-    struct holder {
-        data d{};
-        bool writable = false; // see builder_ops::push_back_mut
-        holder() = default;
-        explicit holder(const data& owned) noexcept : d(owned) {}
-        holder(const holder&) = delete;
-        holder& operator=(const holder&) = delete;
-        ~holder() { B::release_data(d); }
-        data take() noexcept { return std::exchange(d, data{}); }
-    };
+    // ---- construction ----------------------------------------------------------------
+    template <class It, class Sentinel>
+    static data from_iterators(It first, Sentinel last) {
+        builder b;
+        b.append(std::move(first), std::move(last));
+        return b.take();
+    }
+    template <class R>
+    static data from_range(R& r) {
+        builder b;
+        b.append_range(r);
+        return b.take();
+    }
+    static data from_copies(std::size_t n, const T& value) {
+        builder b;
+        b.append_copies(n, value);
+        return b.take();
+    }
 
+    // ---- reading -----------------------------------------------------------------------
+    IMMUTABLE_ALWAYS_INLINE static const T& get(const data& d, std::size_t i) noexcept { return B::get(d.view(), i); }
+    static const T& back(const data& d) noexcept { return d.tail->elements()[d.tail_size - 1]; }
+    // The tail node's address offset by the tail count: (tail node, tail count) tells
+    // versions apart by value (the identity rule, tree.hpp). Null when empty.
+    static const void* identity(const data& d) noexcept {
+        if (!d.tail) return nullptr;
+        return reinterpret_cast<const char*>(d.tail) + (d.tail_size - 1);
+    }
+
+    // ---- changes in place, for a list about to be discarded ------------------------------
+    template <class U>
+    static void push_back_in_place(data& d, U&& value) {
+        std::uint32_t room = 0; // not known here: push_back_mut checks the tail's ownership
+        B::push_back_mut(d, room, std::forward<U>(value));
+    }
+
+    // ---- new versions ------------------------------------------------------------------
     static data take(const data& d, std::size_t n) { return S::take(d, n); }
     static data drop(const data& d, std::size_t n) { return S::drop(d, n); }
     static data slice(const data& d, std::size_t first, std::size_t last) { return S::slice(d, first, last); }
@@ -52,107 +80,67 @@ struct list_ops : builder_ops<T, Policy> {
     // root when there is none). Only the left edge is copied, nothing is rebalanced.
     template <class U>
     static data push_front(const data& d, U&& value) {
+        const leaf* t = d.tail;
         if (!d.root) {
             if (d.size == 0) return B::push_back(d, std::forward<U>(value));
             if (d.tail_size < branches) {
-                leaf* t = N::copy_leaf_insert(d.tail->elements(), d.tail_size, B::grown_capacity(d.tail_size + 1), 0,
-                                              std::forward<U>(value));
-                return {nullptr, t, d.size + 1, 0, d.tail_size + 1};
+                return {nullptr,
+                        N::copy_leaf_insert(t->elements(), d.tail_size, B::grown_capacity(d.tail_size + 1), 0,
+                                            std::forward<U>(value)),
+                        d.size + 1, 0, d.tail_size + 1};
             }
-            holder one(B::push_back(data{}, std::forward<U>(value)));
-            return C::concat(one.d, d);
+            const data one = B::push_back(data{}, std::forward<U>(value));
+            return C::concat(one, d);
         }
         // A new tree gets a tail of its own (the identity rule).
-        leaf* t = N::copy_leaf(d.tail->elements(), d.tail_size, d.tail->capacity);
-        data r{nullptr, t, d.size + 1, d.shift, d.tail_size};
-        try {
-            r.root = push_front_into(d.root, d.shift, d.tree_size(), std::forward<U>(value));
-            if (!r.root) {
-                // Every node on the left edge is full: a new root over a fresh path and the
-                // old root.
-                leaf* l = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value));
-                base* path;
-                try {
-                    path = B::make_path(d.shift, l);
-                } catch (...) {
-                    N::release_leaf(l);
-                    throw;
-                }
-                inner* top;
-                try {
-                    top = N::allocate_inner(true);
-                } catch (...) {
-                    B::release(path, d.shift);
-                    throw;
-                }
-                top->children[0] = path;
-                top->children[1] = d.root;
-                B::retain(d.root);
-                top->filled.store(2);
-                top->sizes()[0] = 1;
-                top->sizes()[1] = 1 + d.tree_size();
-                r.root = top;
-                r.shift = d.shift + bits;
-            }
-        } catch (...) {
-            N::release_leaf(t);
-            throw;
+        data r{nullptr, N::copy_leaf(t->elements(), d.tail_size, t->capacity), d.size + 1, d.shift, d.tail_size};
+        ptr root = push_front_into(d.root, d.shift, d.tree_size(), std::forward<U>(value));
+        if (root) {
+            r.adopt_root(std::move(root), d.shift);
+            return r;
         }
+        // Every node on the left edge is full: a new root over a fresh path and the old
+        // root.
+        ptr l = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value));
+        ptr path = B::make_path(d.shift, l);
+        ptr top = N::new_inner(true);
+        inner* in = B::as_inner(top.get());
+        in->children[0] = path.take();
+        in->children[1] = B::shared(d.root);
+        in->fill.store(2);
+        in->sizes()[0] = 1;
+        in->sizes()[1] = 1 + d.tree_size();
+        r.adopt_root(std::move(top), d.shift + bits);
         return r;
     }
 
     // Subtree n (shift s, n_size elements) with `value` in front, or null (value untouched)
     // when every node on n's left edge is full.
     template <class U>
-    static base* push_front_into(const base* n, unsigned s, std::size_t n_size, U&& value) {
+    static ptr push_front_into(const base* n, unsigned s, std::size_t n_size, U&& value) {
         if (s == 0) {
-            if (n_size >= branches) return nullptr;
+            if (n_size >= branches) return {};
             return N::copy_leaf_insert(B::as_leaf(n)->elements(), static_cast<std::uint32_t>(n_size), branches, 0,
                                        std::forward<U>(value));
         }
         const inner* in = B::as_inner(n);
         const std::uint32_t count = N::children_in(in, s, n_size);
-        base* changed = push_front_into(in->children[0], s - bits, B::child_size(in, s, n_size, 0),
-                                        std::forward<U>(value));
-        if (!changed && count == branches) return nullptr;
+        ptr changed =
+            push_front_into(in->children[0], s - bits, B::child_size(in, s, n_size, 0), std::forward<U>(value));
+        if (!changed && count == branches) return {};
         // A regular node stays regular only as the single parent of a regular child.
-        const bool relaxed = in->relaxed || count > 1 || !changed || (s > bits && B::as_inner(changed)->relaxed);
-        inner* c;
-        try {
-            c = N::allocate_inner(relaxed);
-        } catch (...) {
-            if (changed) B::release(changed, s - bits);
-            throw;
-        }
+        const bool relaxed = in->relaxed || count > 1 || !changed || (s > bits && B::as_inner(changed.get())->relaxed);
         const std::uint32_t first = changed ? 1 : 0; // where n's children start in c
-        if (!changed) {
-            base* path;
-            try {
-                leaf* l = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value));
-                try {
-                    path = B::make_path(s - bits, l);
-                } catch (...) {
-                    N::release_leaf(l);
-                    throw;
-                }
-            } catch (...) {
-                N::free_inner(c);
-                throw;
-            }
-            c->children[0] = path;
-        } else {
-            c->children[0] = changed;
-        }
-        for (std::uint32_t j = first; j < count; ++j) {
-            c->children[j + 1 - first] = in->children[j];
-            B::retain(in->children[j]);
-        }
+        if (!changed) changed = front_path(s - bits, std::forward<U>(value));
+        inner* ci = N::allocate_inner(relaxed); // linked below, before anything else can throw
+        ci->children[0] = changed.take();
+        for (std::uint32_t j = first; j < count; ++j) ci->children[j + 1 - first] = B::shared(in->children[j]);
         const std::uint32_t c_count = count + 1 - first;
-        c->filled.store(c_count);
+        ci->fill.store(c_count);
         if (relaxed) {
             // Every child but the first keeps its size; each cumulative size grows by one.
-            std::size_t* sizes = c->sizes();
-            if (!changed) sizes[0] = 0;
+            std::size_t* sizes = ci->sizes();
+            if (first == 0) sizes[0] = 0;
             for (std::uint32_t j = 0; j < count; ++j) {
                 const std::size_t before = in->relaxed ? in->sizes()[j]
                                                        : std::min(B::child_capacity(s) * (j + 1), n_size);
@@ -160,7 +148,13 @@ struct list_ops : builder_ops<T, Policy> {
             }
             for (std::uint32_t j = 0; j < c_count; ++j) ++sizes[j];
         }
-        return c;
+        return ptr::adopt(ci);
+    }
+    // A new leaf holding `value`, under single-child nodes up to `shift`.
+    template <class U>
+    static ptr front_path(unsigned shift, U&& value) {
+        ptr l = N::copy_leaf_push(static_cast<const T*>(nullptr), 0, branches, std::forward<U>(value));
+        return B::make_path(shift, l);
     }
 
     // O(log n): take(i) + [value] + drop(i), or a tail rewrite when i is in the tail.
@@ -169,16 +163,17 @@ struct list_ops : builder_ops<T, Policy> {
         if (i == d.size) return B::push_back(d, std::forward<U>(value));
         const std::size_t tree_size = d.tree_size();
         if (i >= tree_size && d.tail_size < branches) {
-            leaf* t = N::copy_leaf_insert(d.tail->elements(), d.tail_size, d.root ? branches : B::grown_capacity(d.tail_size + 1),
-                                          static_cast<std::uint32_t>(i - tree_size), std::forward<U>(value));
-            if (d.root) B::retain(d.root);
-            return {d.root, t, d.size + 1, d.shift, d.tail_size + 1};
+            const leaf* t = d.tail;
+            const std::uint32_t capacity = d.root ? branches : B::grown_capacity(d.tail_size + 1);
+            ptr l = N::copy_leaf_insert(t->elements(), d.tail_size, capacity,
+                                        static_cast<std::uint32_t>(i - tree_size), std::forward<U>(value));
+            return {ptr::share(d.root), std::move(l), d.size + 1, d.shift, d.tail_size + 1};
         }
         if (i == 0) return push_front(d, std::forward<U>(value));
-        holder front(S::take(d, i));
-        holder grown(B::push_back(front.d, std::forward<U>(value)));
-        holder back(S::drop(d, i));
-        return C::concat(grown.d, back.d);
+        const data front = S::take(d, i);
+        const data grown = B::push_back(front, std::forward<U>(value));
+        const data back = S::drop(d, i);
+        return C::concat(grown, back);
     }
 
     // O(log n): take(i) + drop(i + 1), or a tail rewrite when i is in the tail.
@@ -187,26 +182,15 @@ struct list_ops : builder_ops<T, Policy> {
         if (i == 0) return S::drop(d, 1);
         const std::size_t tree_size = d.tree_size();
         if (i >= tree_size) {
-            const T* e = d.tail->elements();
+            const leaf* t = d.tail;
+            const T* e = t->elements();
             const auto at = static_cast<std::uint32_t>(i - tree_size);
-            leaf* t = N::allocate_leaf(d.tail->capacity);
-            std::uint32_t done = 0;
-            try {
-                std::uninitialized_copy_n(e, at, t->elements());
-                done = at;
-                std::uninitialized_copy_n(e + at + 1, d.tail_size - at - 1, t->elements() + at);
-            } catch (...) {
-                std::destroy_n(t->elements(), done);
-                N::free_leaf_storage(t);
-                throw;
-            }
-            t->fill.store(d.tail_size - 1);
-            if (d.root) B::retain(d.root);
-            return {d.root, t, d.size - 1, d.shift, d.tail_size - 1};
+            ptr l = N::copy_leaf_joined(e, at, e + at + 1, d.tail_size - at - 1, t->capacity);
+            return {ptr::share(d.root), std::move(l), d.size - 1, d.shift, d.tail_size - 1};
         }
-        holder front(S::take(d, i));
-        holder back(S::drop(d, i + 1));
-        return C::concat(front.d, back.d);
+        const data front = S::take(d, i);
+        const data back = S::drop(d, i + 1);
+        return C::concat(front, back);
     }
 };
 
