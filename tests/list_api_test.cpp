@@ -15,10 +15,10 @@
 
 #include <immutable/list.hpp>
 
-#include "support/counting_policy.hpp"
 
 using immutable::list;
-using immutable::test::counting_policy;
+struct api_test_tag {};
+using counting_policy = immutable::counted<immutable::heap_policy, api_test_tag>;
 
 namespace {
 
@@ -135,7 +135,7 @@ TEST(list_api, rvalue_changes_chain_into_new_versions) {
 }
 
 TEST(list_api, nothing_leaks_through_chained_builders) {
-    const auto live = counting_policy::live_nodes.load();
+    const auto live = counting_policy::live_nodes();
     {
         list<int, counting_policy>::builder b;
         for (int i = 0; i < 2000; ++i) b.push_back(i).push_back(i);
@@ -144,5 +144,5 @@ TEST(list_api, nothing_leaks_through_chained_builders) {
         EXPECT_EQ(l.size(), 4000u);
         EXPECT_EQ(std::ranges::distance(b.begin(), b.end()), 4000);
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live);
+    EXPECT_EQ(counting_policy::live_nodes(), live);
 }
