@@ -3,7 +3,7 @@
 //   node.hpp       node layout, ownership, slot moves
 //   search.hpp     searching within a node
 //   iterator.hpp   bidirectional iterator, range view
-//   tree.hpp       the owning handle and read-only queries
+//   tree.hpp       the tree (root handle, height, size) and read-only queries
 //   edit.hpp       insert / replace / erase by path copying
 //   transient.hpp  in-place insert / erase for builders
 //   join.hpp       join, split, append-only output, bulk loading
