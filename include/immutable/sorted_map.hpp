@@ -14,6 +14,7 @@
 #include <functional>
 #include <initializer_list>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -92,8 +93,21 @@ public:
 
     // O(1).
     size_type size() const noexcept { return tree_.size(); }
-    bool empty() const noexcept { return tree_.empty(); }
+    [[nodiscard]] bool empty() const noexcept { return tree_.empty(); }
+    // The most entries a map could hold: every entry takes sizeof(value_type) bytes of some
+    // leaf, and the distance between two iterators must fit a difference_type.
+    static constexpr size_type max_size() noexcept {
+        return static_cast<size_type>(std::numeric_limits<difference_type>::max()) / sizeof(value_type);
+    }
     key_compare key_comp() const { return comp_; }
+
+    // O(1), no allocation: exchanges the contents (and comparators) of two maps.
+    void swap(sorted_map& other) noexcept(std::is_nothrow_swappable_v<Compare>) {
+        tree_.swap(other.tree_);
+        using std::swap;
+        swap(comp_, other.comp_);
+    }
+    friend void swap(sorted_map& a, sorted_map& b) noexcept(std::is_nothrow_swappable_v<Compare>) { a.swap(b); }
 
     // The value for k, or nullptr. O(log n).
     const V* find(const K& k) const {
@@ -110,43 +124,54 @@ public:
     }
 
     // k mapped to v. O(log n), copies one root-to-leaf path. Setting a value equal to the
-    // current one returns this map (same root, no allocation) when V has ==.
-    sorted_map set(K k, V v) const& {
-        set_action act{k, v};
-        return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
+    // current one returns this map (same root, no allocation) when V has ==. The new entry
+    // is constructed from k and v as given (forwarded); a k that is not a K is made into
+    // one first, to compare it.
+    template <class KA = const K&, class VA = const V&>
+        requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
+    [[nodiscard]] sorted_map set(KA&& k, VA&& v) const& {
+        if constexpr (!std::is_same_v<std::remove_cvref_t<KA>, K>) {
+            return set(K(std::forward<KA>(k)), std::forward<VA>(v));
+        } else {
+            set_action<KA, VA> act{std::forward<KA>(k), std::forward<VA>(v)};
+            return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
+        }
     }
     // On a map about to be discarded (m = std::move(m).set(k, v)): the nodes that only this
     // map reaches are changed in place, as a builder changes them, and shared ones are
     // copied, so other versions never change. On a throw the map keeps its contents.
-    sorted_map set(K k, V v) && {
-        set_action act{k, v};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+    template <class KA = const K&, class VA = const V&>
+        requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
+    [[nodiscard]] sorted_map set(KA&& k, VA&& v) && {
+        set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
         return sorted_map(std::move(tree_), comp_);
     }
     // Same as set(kv.first, kv.second).
-    sorted_map insert(value_type kv) const& { return set(std::move(kv.first), std::move(kv.second)); }
-    sorted_map insert(value_type kv) && {
+    [[nodiscard]] sorted_map insert(const value_type& kv) const& { return set(kv.first, kv.second); }
+    [[nodiscard]] sorted_map insert(value_type&& kv) const& { return set(std::move(kv.first), std::move(kv.second)); }
+    [[nodiscard]] sorted_map insert(const value_type& kv) && { return std::move(*this).set(kv.first, kv.second); }
+    [[nodiscard]] sorted_map insert(value_type&& kv) && {
         return std::move(*this).set(std::move(kv.first), std::move(kv.second));
     }
     // k mapped to f(current value), or to f(V{}) when k is absent. O(log n). When V has no
     // default value, a missing key throws std::out_of_range and changes nothing.
     template <class F>
-    sorted_map update(const K& k, F&& f) const& {
+    [[nodiscard]] sorted_map update(const K& k, F&& f) const& {
         update_action<F> act{k, f};
         return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
     }
     template <class F>
-    sorted_map update(const K& k, F&& f) && {
+    [[nodiscard]] sorted_map update(const K& k, F&& f) && {
         update_action<F> act{k, f};
         detail::btree::builder_insert(tree_, k, act, comp_);
         return sorted_map(std::move(tree_), comp_);
     }
     // Without k. O(log n); erasing a missing key returns this map (no allocation).
-    sorted_map erase(const K& k) const& {
+    [[nodiscard]] sorted_map erase(const K& k) const& {
         return sorted_map(detail::btree::erase_from(tree_, k, comp_), comp_);
     }
     // In place where nothing else shares the nodes, as for set() &&.
-    sorted_map erase(const K& k) && {
+    [[nodiscard]] sorted_map erase(const K& k) && {
         detail::btree::builder_erase(tree_, k, comp_);
         return sorted_map(std::move(tree_), comp_);
     }
@@ -275,17 +300,35 @@ private:
 
     sorted_map(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
 
+    // What set() does at k's place: replace the value (unless equal), or make the entry.
+    // Each is called at most once, so k and v are forwarded there.
+    template <class KA, class VA>
     struct set_action {
-        K& k;
-        V& v;
+        KA&& k;
+        VA&& v;
         std::optional<value_type> replace(const value_type& current) {
-            if constexpr (std::equality_comparable<V>) {
+            if constexpr (std::equality_comparable<V> && std::is_same_v<std::remove_cvref_t<VA>, V>) {
                 if (current.second == v) return std::nullopt;
+            } else if constexpr (std::equality_comparable<V>) {
+                V fresh(std::forward<VA>(v));
+                if (current.second == fresh) return std::nullopt;
+                return value_type(current.first, std::move(fresh));
             }
-            return value_type(current.first, std::move(v));
+            return value_type(current.first, std::forward<VA>(v));
         }
-        value_type make() { return value_type(std::move(k), std::move(v)); }
+        value_type make() { return value_type(std::forward<KA>(k), std::forward<VA>(v)); }
     };
+
+    // set() on a tree this map or a builder owns, changing the nodes it owns alone in place.
+    // k and v may refer into this very tree (b.set(k2, *b.find(k1))), whose entries the
+    // in-place edit moves on the way down, so they are copied out first.
+    template <class KA, class VA>
+    static void set_owned(tree_type& t, const Compare& comp, KA&& k, VA&& v) {
+        K key(std::forward<KA>(k));
+        V value(std::forward<VA>(v));
+        set_action<K, V> act{std::move(key), std::move(value)};
+        detail::btree::builder_insert(t, key, act, comp);
+    }
 
     template <class F>
     struct update_action {
@@ -310,7 +353,8 @@ private:
 
 // Batch changes to a map: changes the nodes it owns alone in place, so n changes cost about
 // what n changes to a mutable B-tree cost. build() is O(1) and leaves the builder usable;
-// maps already built never change.
+// maps already built never change. Default-constructible (empty); its iterators see the
+// current contents and are invalidated by any change through it.
 template <class K, class V, class Compare, memory_policy Policy>
 class sorted_map<K, V, Compare, Policy>::builder {
     friend struct detail::btree::access;
@@ -321,12 +365,14 @@ public:
     explicit builder(const Compare& comp) : comp_(comp) {}
 
     // O(log n) each.
-    builder& set(K k, V v) {
-        set_action act{k, v};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+    template <class KA = const K&, class VA = const V&>
+        requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
+    builder& set(KA&& k, VA&& v) {
+        set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
         return *this;
     }
-    builder& insert(value_type kv) { return set(std::move(kv.first), std::move(kv.second)); }
+    builder& insert(const value_type& kv) { return set(kv.first, kv.second); }
+    builder& insert(value_type&& kv) { return set(std::move(kv.first), std::move(kv.second)); }
     template <class F>
     builder& update(const K& k, F&& f) {
         update_action<F> act{k, f};
@@ -344,10 +390,15 @@ public:
     }
     bool contains(const K& k) const { return detail::btree::find_entry(tree_, k, comp_) != nullptr; }
     size_type size() const noexcept { return tree_.size(); }
-    bool empty() const noexcept { return tree_.empty(); }
+    [[nodiscard]] bool empty() const noexcept { return tree_.empty(); }
+
+    // The current contents in key order. Any change through the builder (set, insert,
+    // update, erase) invalidates these iterators: it edits nodes in place.
+    iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height(), tree_.size()); }
+    iterator end() const noexcept { return iterator::end_of(tree_.root(), tree_.height(), tree_.size()); }
 
     // The current contents as a map, sharing every node. O(1).
-    sorted_map build() const { return sorted_map(tree_, comp_); }
+    [[nodiscard]] sorted_map build() const { return sorted_map(tree_, comp_); }
 
 private:
     explicit builder(const sorted_map& m) : tree_(m.tree_), comp_(m.comp_) {}
