@@ -207,6 +207,41 @@ TEST(sorted_map_api, arguments_may_refer_into_the_changed_map) {
         }
         ASSERT_EQ(sorted_test::invariants(m), "");
         ASSERT_TRUE(same_contents(m, model));
+
+        // Keys of the map itself for update() and erase(): refills and merges on the way
+        // down move entries between leaves and shift them within one.
+        auto b2 = m.to_builder();
+        m = smap();
+        for (int r = 0; r < 600; ++r) {
+            const std::size_t i = (static_cast<std::size_t>(r) * 7919u) % b2.size();
+            auto it = b2.begin();
+            std::advance(it, static_cast<std::ptrdiff_t>(i));
+            const std::string key = it->first;
+            if (r % 2 == 0) {
+                b2.erase(it->first);
+                model.erase(key);
+            } else {
+                b2.update(it->first, [](const std::string& v) { return v + "+"; });
+                model[key] += "+";
+            }
+        }
+        m = b2.build();
+        ASSERT_EQ(sorted_test::invariants(m), "");
+        ASSERT_TRUE(same_contents(m, model));
+        b2 = smap::builder();
+        for (int r = 0; r < 300; ++r) {
+            const std::size_t i = (static_cast<std::size_t>(r) * 104729u) % m.size();
+            const std::string key = m.nth(i).first;
+            if (r % 2 == 0) {
+                m = std::move(m).erase(m.nth(i).first);
+                model.erase(key);
+            } else {
+                m = std::move(m).update(m.nth(i).first, [](const std::string& v) { return v + "-"; });
+                model[key] += "-";
+            }
+        }
+        ASSERT_EQ(sorted_test::invariants(m), "");
+        ASSERT_TRUE(same_contents(m, model));
     }
     EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
 }

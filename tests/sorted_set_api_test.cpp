@@ -228,6 +228,38 @@ TEST(sorted_set_api, default_builder_iterates_its_current_content) {
     EXPECT_EQ(contents(s), contents(b)); // build() leaves the builder as it was
 }
 
+// An element of the set itself given to erase(): refills and merges on the way down move
+// elements between leaves and shift them within one, so the engine must not read it after.
+TEST(sorted_set_api, erase_may_take_an_element_of_the_changed_set) {
+    using str_set = immutable::sorted_set<std::string, std::less<std::string>, counting_policy>;
+    using sk = keys<std::string>;
+    const auto live_before = counting_policy::live_nodes.load();
+    {
+        std::set<std::string> model;
+        str_set::builder b;
+        for (int i = 0; i < 2000; ++i) {
+            b.insert(sk::make(i));
+            model.insert(sk::make(i));
+        }
+        for (int r = 0; r < 700; ++r) {
+            auto it = b.begin();
+            std::advance(it, static_cast<std::ptrdiff_t>((static_cast<std::size_t>(r) * 7919u) % b.size()));
+            model.erase(*it);
+            b.erase(*it);
+        }
+        str_set s = b.build();
+        b = str_set::builder();
+        for (int r = 0; r < 700; ++r) {
+            const std::size_t i = (static_cast<std::size_t>(r) * 104729u) % s.size();
+            model.erase(s.nth(i));
+            s = std::move(s).erase(s.nth(i));
+        }
+        ASSERT_EQ(sorted_test::invariants(s), "");
+        ASSERT_TRUE(std::equal(s.begin(), s.end(), model.begin(), model.end()));
+    }
+    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+}
+
 // The builder's iteration against std::set after every step of a random batch, starting
 // from a built set (so the first changes copy shared nodes) and from nothing.
 RC_GTEST_PROP(sorted_set_api, builder_iteration_matches_std_set, ()) {

@@ -162,8 +162,7 @@ public:
     }
     template <class F>
     [[nodiscard]] sorted_map update(const K& k, F&& f) && {
-        update_action<F> act{k, f};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+        update_owned(tree_, comp_, k, f);
         return sorted_map(std::move(tree_), comp_);
     }
     // Without k. O(log n); erasing a missing key returns this map (no allocation).
@@ -319,14 +318,21 @@ private:
         value_type make() { return value_type(std::forward<KA>(k), std::forward<VA>(v)); }
     };
 
-    // set() on a tree this map or a builder owns, changing the nodes it owns alone in place.
-    // k and v may refer into this very tree (b.set(k2, *b.find(k1))), whose entries the
-    // in-place edit moves on the way down, so they are copied out first.
+    // set() and update() on a tree this map or a builder owns, changing the nodes it owns
+    // alone in place. The arguments may refer into this very tree (b.set(k2, *b.find(k1)),
+    // b.update(b.front().first, f)), whose entries the in-place edit moves on the way down,
+    // so they are copied out first.
     template <class KA, class VA>
     static void set_owned(tree_type& t, const Compare& comp, KA&& k, VA&& v) {
         K key(std::forward<KA>(k));
         V value(std::forward<VA>(v));
         set_action<K, V> act{std::move(key), std::move(value)};
+        detail::btree::builder_insert(t, key, act, comp);
+    }
+    template <class F>
+    static void update_owned(tree_type& t, const Compare& comp, const K& k, F& f) {
+        const K key(k);
+        update_action<F> act{key, f};
         detail::btree::builder_insert(t, key, act, comp);
     }
 
@@ -375,8 +381,7 @@ public:
     builder& insert(value_type&& kv) { return set(std::move(kv.first), std::move(kv.second)); }
     template <class F>
     builder& update(const K& k, F&& f) {
-        update_action<F> act{k, f};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+        update_owned(tree_, comp_, k, f);
         return *this;
     }
     builder& erase(const K& k) {
