@@ -15,11 +15,11 @@
 #include <initializer_list>
 #include <iterator>
 #include <limits>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include <immutable/detail/btree/btree.hpp>
+#include <immutable/detail/btree/entry_ops.hpp>
 #include <immutable/detail/deduction.hpp>
 #include <immutable/detail/errors.hpp>
 #include <immutable/detail/synth_three_way.hpp>
@@ -27,22 +27,6 @@
 #include <immutable/memory.hpp>
 
 namespace immutable {
-
-namespace detail::btree {
-template <class K>
-struct map_key_of {
-    template <class E>
-    static const K& get(const E& e) noexcept {
-        return e.first;
-    }
-    // Equivalent keys met while building from a range: the stored key stays, the value is
-    // the later one (as a sequence of set() calls would leave it).
-    template <class Entry, class E>
-    static std::optional<Entry> merge(const Entry& current, const E& later) {
-        return Entry(current.first, later.second);
-    }
-};
-} // namespace detail::btree
 
 template <class K, class V, class Compare = std::less<K>, memory_policy Policy = default_policy>
 class sorted_map {
@@ -130,12 +114,7 @@ public:
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
     [[nodiscard]] sorted_map set(KA&& k, VA&& v) const& {
-        if constexpr (!std::is_same_v<std::remove_cvref_t<KA>, K>) {
-            return set(K(std::forward<KA>(k)), std::forward<VA>(v));
-        } else {
-            set_action<KA, VA> act{std::forward<KA>(k), std::forward<VA>(v)};
-            return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
-        }
+        return sorted_map(detail::btree::map_set(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v)), comp_);
     }
     // On a map about to be discarded (m = std::move(m).set(k, v)): the nodes that only this
     // map reaches are changed in place, as a builder changes them, and shared ones are
@@ -143,7 +122,7 @@ public:
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
     [[nodiscard]] sorted_map set(KA&& k, VA&& v) && {
-        set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
+        detail::btree::map_set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
         return sorted_map(std::move(tree_), comp_);
     }
     // Same as set(kv.first, kv.second).
@@ -157,12 +136,11 @@ public:
     // default value, a missing key throws std::out_of_range and changes nothing.
     template <class F>
     [[nodiscard]] sorted_map update(const K& k, F&& f) const& {
-        update_action<F> act{k, f};
-        return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
+        return sorted_map(detail::btree::map_update(tree_, comp_, k, f), comp_);
     }
     template <class F>
     [[nodiscard]] sorted_map update(const K& k, F&& f) && {
-        update_owned(tree_, comp_, k, f);
+        detail::btree::map_update_owned(tree_, comp_, k, f);
         return sorted_map(std::move(tree_), comp_);
     }
     // Without k. O(log n); erasing a missing key returns this map (no allocation).
@@ -299,60 +277,6 @@ private:
 
     sorted_map(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
 
-    // What set() does at k's place: replace the value (unless equal), or make the entry.
-    // Each is called at most once, so k and v are forwarded there.
-    template <class KA, class VA>
-    struct set_action {
-        KA&& k;
-        VA&& v;
-        std::optional<value_type> replace(const value_type& current) {
-            if constexpr (std::equality_comparable<V> && std::is_same_v<std::remove_cvref_t<VA>, V>) {
-                if (current.second == v) return std::nullopt;
-            } else if constexpr (std::equality_comparable<V>) {
-                V fresh(std::forward<VA>(v));
-                if (current.second == fresh) return std::nullopt;
-                return value_type(current.first, std::move(fresh));
-            }
-            return value_type(current.first, std::forward<VA>(v));
-        }
-        value_type make() { return value_type(std::forward<KA>(k), std::forward<VA>(v)); }
-    };
-
-    // set() and update() on a tree this map or a builder owns, changing the nodes it owns
-    // alone in place. The arguments may refer into this very tree (b.set(k2, *b.find(k1)),
-    // b.update(b.front().first, f)), whose entries the in-place edit moves on the way down,
-    // so they are copied out first.
-    template <class KA, class VA>
-    static void set_owned(tree_type& t, const Compare& comp, KA&& k, VA&& v) {
-        K key(std::forward<KA>(k));
-        V value(std::forward<VA>(v));
-        set_action<K, V> act{std::move(key), std::move(value)};
-        detail::btree::builder_insert(t, key, act, comp);
-    }
-    template <class F>
-    static void update_owned(tree_type& t, const Compare& comp, const K& k, F& f) {
-        const K key(k);
-        update_action<F> act{key, f};
-        detail::btree::builder_insert(t, key, act, comp);
-    }
-
-    template <class F>
-    struct update_action {
-        const K& k;
-        F& f;
-        std::optional<value_type> replace(const value_type& current) {
-            V next = std::invoke(f, std::as_const(current.second));
-            if constexpr (std::equality_comparable<V>) {
-                if (next == current.second) return std::nullopt;
-            }
-            return value_type(current.first, std::move(next));
-        }
-        value_type make() {
-            const V initial = detail::value_for_missing_key<V>("immutable::sorted_map::update");
-            return value_type(k, std::invoke(f, initial));
-        }
-    };
-
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
 };
@@ -374,14 +298,14 @@ public:
     template <class KA = const K&, class VA = const V&>
         requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
     builder& set(KA&& k, VA&& v) {
-        set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
+        detail::btree::map_set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
         return *this;
     }
     builder& insert(const value_type& kv) { return set(kv.first, kv.second); }
     builder& insert(value_type&& kv) { return set(std::move(kv.first), std::move(kv.second)); }
     template <class F>
     builder& update(const K& k, F&& f) {
-        update_owned(tree_, comp_, k, f);
+        detail::btree::map_update_owned(tree_, comp_, k, f);
         return *this;
     }
     builder& erase(const K& k) {

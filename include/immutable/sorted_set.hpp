@@ -14,30 +14,17 @@
 #include <initializer_list>
 #include <iterator>
 #include <limits>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include <immutable/detail/btree/btree.hpp>
+#include <immutable/detail/btree/entry_ops.hpp>
 #include <immutable/detail/errors.hpp>
 #include <immutable/detail/synth_three_way.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
 namespace immutable {
-
-namespace detail::btree {
-template <class T>
-struct set_key_of {
-    static const T& get(const T& e) noexcept { return e; }
-    // Equivalent elements met while building from a range: the first stays (as a sequence
-    // of insert() calls would leave it).
-    template <class Entry, class E>
-    static std::optional<Entry> merge(const Entry&, const E&) {
-        return std::nullopt;
-    }
-};
-} // namespace detail::btree
 
 template <class T, class Compare = std::less<T>, memory_policy Policy = default_policy>
 class sorted_set {
@@ -114,15 +101,13 @@ public:
     // With x. O(log n), copies one root-to-leaf path; this set (no allocation) when x is
     // already present.
     [[nodiscard]] sorted_set insert(T x) const& {
-        insert_action act{x};
-        return sorted_set(detail::btree::insert_into(tree_, x, act, comp_), comp_);
+        return sorted_set(detail::btree::set_insert(tree_, comp_, x), comp_);
     }
     // On a set about to be discarded (s = std::move(s).insert(x)): the nodes that only this
     // set reaches are changed in place, as a builder changes them, and shared ones are
     // copied, so other versions never change. On a throw the set keeps its contents.
     [[nodiscard]] sorted_set insert(T x) && {
-        insert_action act{x};
-        detail::btree::builder_insert(tree_, x, act, comp_);
+        detail::btree::set_insert_owned(tree_, comp_, x);
         return sorted_set(std::move(tree_), comp_);
     }
     // Without x. O(log n); this set (no allocation) when x is absent.
@@ -257,12 +242,6 @@ public:
 private:
     sorted_set(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
 
-    struct insert_action {
-        T& x;
-        std::optional<T> replace(const T&) { return std::nullopt; }
-        T make() { return std::move(x); }
-    };
-
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
 };
@@ -281,8 +260,7 @@ public:
 
     // O(log n) each.
     builder& insert(T x) {
-        insert_action act{x};
-        detail::btree::builder_insert(tree_, x, act, comp_);
+        detail::btree::set_insert_owned(tree_, comp_, x);
         return *this;
     }
     builder& erase(const T& x) {

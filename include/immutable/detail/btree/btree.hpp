@@ -8,6 +8,7 @@
 //   transient.hpp  in-place insert / erase for builders
 //   join.hpp       join, split, append-only output, bulk loading
 //   algebra.hpp    union, intersection, difference
+//   entry_ops.hpp  the map's and the set's entries and changes (includes this file)
 
 #include <algorithm>
 #include <concepts>
