@@ -14,11 +14,12 @@
 #include <functional>
 #include <initializer_list>
 #include <iterator>
-#include <optional>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
 #include <immutable/detail/btree/btree.hpp>
+#include <immutable/detail/btree/entry_ops.hpp>
 #include <immutable/detail/deduction.hpp>
 #include <immutable/detail/errors.hpp>
 #include <immutable/detail/synth_three_way.hpp>
@@ -26,22 +27,6 @@
 #include <immutable/memory.hpp>
 
 namespace immutable {
-
-namespace detail::btree {
-template <class K>
-struct map_key_of {
-    template <class E>
-    static const K& get(const E& e) noexcept {
-        return e.first;
-    }
-    // Equivalent keys met while building from a range: the stored key stays, the value is
-    // the later one (as a sequence of set() calls would leave it).
-    template <class Entry, class E>
-    static std::optional<Entry> merge(const Entry& current, const E& later) {
-        return Entry(current.first, later.second);
-    }
-};
-} // namespace detail::btree
 
 template <class K, class V, class Compare = std::less<K>, memory_policy Policy = default_policy>
 class sorted_map {
@@ -92,8 +77,21 @@ public:
 
     // O(1).
     size_type size() const noexcept { return tree_.size(); }
-    bool empty() const noexcept { return tree_.empty(); }
+    [[nodiscard]] bool empty() const noexcept { return tree_.empty(); }
+    // The most entries a map could hold: every entry takes sizeof(value_type) bytes of some
+    // leaf, and the distance between two iterators must fit a difference_type.
+    static constexpr size_type max_size() noexcept {
+        return static_cast<size_type>(std::numeric_limits<difference_type>::max()) / sizeof(value_type);
+    }
     key_compare key_comp() const { return comp_; }
+
+    // O(1), no allocation: exchanges the contents (and comparators) of two maps.
+    void swap(sorted_map& other) noexcept(std::is_nothrow_swappable_v<Compare>) {
+        tree_.swap(other.tree_);
+        using std::swap;
+        swap(comp_, other.comp_);
+    }
+    friend void swap(sorted_map& a, sorted_map& b) noexcept(std::is_nothrow_swappable_v<Compare>) { a.swap(b); }
 
     // The value for k, or nullptr. O(log n).
     const V* find(const K& k) const {
@@ -110,43 +108,47 @@ public:
     }
 
     // k mapped to v. O(log n), copies one root-to-leaf path. Setting a value equal to the
-    // current one returns this map (same root, no allocation) when V has ==.
-    sorted_map set(K k, V v) const& {
-        set_action act{k, v};
-        return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
+    // current one returns this map (same root, no allocation) when V has ==. The new entry
+    // is constructed from k and v as given (forwarded); a k that is not a K is made into
+    // one first, to compare it.
+    template <class KA = const K&, class VA = const V&>
+        requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
+    [[nodiscard]] sorted_map set(KA&& k, VA&& v) const& {
+        return sorted_map(detail::btree::map_set(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v)), comp_);
     }
     // On a map about to be discarded (m = std::move(m).set(k, v)): the nodes that only this
     // map reaches are changed in place, as a builder changes them, and shared ones are
     // copied, so other versions never change. On a throw the map keeps its contents.
-    sorted_map set(K k, V v) && {
-        set_action act{k, v};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+    template <class KA = const K&, class VA = const V&>
+        requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
+    [[nodiscard]] sorted_map set(KA&& k, VA&& v) && {
+        detail::btree::map_set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
         return sorted_map(std::move(tree_), comp_);
     }
     // Same as set(kv.first, kv.second).
-    sorted_map insert(value_type kv) const& { return set(std::move(kv.first), std::move(kv.second)); }
-    sorted_map insert(value_type kv) && {
+    [[nodiscard]] sorted_map insert(const value_type& kv) const& { return set(kv.first, kv.second); }
+    [[nodiscard]] sorted_map insert(value_type&& kv) const& { return set(std::move(kv.first), std::move(kv.second)); }
+    [[nodiscard]] sorted_map insert(const value_type& kv) && { return std::move(*this).set(kv.first, kv.second); }
+    [[nodiscard]] sorted_map insert(value_type&& kv) && {
         return std::move(*this).set(std::move(kv.first), std::move(kv.second));
     }
     // k mapped to f(current value), or to f(V{}) when k is absent. O(log n). When V has no
     // default value, a missing key throws std::out_of_range and changes nothing.
     template <class F>
-    sorted_map update(const K& k, F&& f) const& {
-        update_action<F> act{k, f};
-        return sorted_map(detail::btree::insert_into(tree_, k, act, comp_), comp_);
+    [[nodiscard]] sorted_map update(const K& k, F&& f) const& {
+        return sorted_map(detail::btree::map_update(tree_, comp_, k, f), comp_);
     }
     template <class F>
-    sorted_map update(const K& k, F&& f) && {
-        update_action<F> act{k, f};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+    [[nodiscard]] sorted_map update(const K& k, F&& f) && {
+        detail::btree::map_update_owned(tree_, comp_, k, f);
         return sorted_map(std::move(tree_), comp_);
     }
     // Without k. O(log n); erasing a missing key returns this map (no allocation).
-    sorted_map erase(const K& k) const& {
+    [[nodiscard]] sorted_map erase(const K& k) const& {
         return sorted_map(detail::btree::erase_from(tree_, k, comp_), comp_);
     }
     // In place where nothing else shares the nodes, as for set() &&.
-    sorted_map erase(const K& k) && {
+    [[nodiscard]] sorted_map erase(const K& k) && {
         detail::btree::builder_erase(tree_, k, comp_);
         return sorted_map(std::move(tree_), comp_);
     }
@@ -275,42 +277,14 @@ private:
 
     sorted_map(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
 
-    struct set_action {
-        K& k;
-        V& v;
-        std::optional<value_type> replace(const value_type& current) {
-            if constexpr (std::equality_comparable<V>) {
-                if (current.second == v) return std::nullopt;
-            }
-            return value_type(current.first, std::move(v));
-        }
-        value_type make() { return value_type(std::move(k), std::move(v)); }
-    };
-
-    template <class F>
-    struct update_action {
-        const K& k;
-        F& f;
-        std::optional<value_type> replace(const value_type& current) {
-            V next = std::invoke(f, std::as_const(current.second));
-            if constexpr (std::equality_comparable<V>) {
-                if (next == current.second) return std::nullopt;
-            }
-            return value_type(current.first, std::move(next));
-        }
-        value_type make() {
-            const V initial = detail::value_for_missing_key<V>("immutable::sorted_map::update");
-            return value_type(k, std::invoke(f, initial));
-        }
-    };
-
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
 };
 
 // Batch changes to a map: changes the nodes it owns alone in place, so n changes cost about
 // what n changes to a mutable B-tree cost. build() is O(1) and leaves the builder usable;
-// maps already built never change.
+// maps already built never change. Default-constructible (empty); its iterators see the
+// current contents and are invalidated by any change through it.
 template <class K, class V, class Compare, memory_policy Policy>
 class sorted_map<K, V, Compare, Policy>::builder {
     friend struct detail::btree::access;
@@ -321,16 +295,17 @@ public:
     explicit builder(const Compare& comp) : comp_(comp) {}
 
     // O(log n) each.
-    builder& set(K k, V v) {
-        set_action act{k, v};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+    template <class KA = const K&, class VA = const V&>
+        requires std::constructible_from<K, KA&&> && std::constructible_from<V, VA&&>
+    builder& set(KA&& k, VA&& v) {
+        detail::btree::map_set_owned(tree_, comp_, std::forward<KA>(k), std::forward<VA>(v));
         return *this;
     }
-    builder& insert(value_type kv) { return set(std::move(kv.first), std::move(kv.second)); }
+    builder& insert(const value_type& kv) { return set(kv.first, kv.second); }
+    builder& insert(value_type&& kv) { return set(std::move(kv.first), std::move(kv.second)); }
     template <class F>
     builder& update(const K& k, F&& f) {
-        update_action<F> act{k, f};
-        detail::btree::builder_insert(tree_, k, act, comp_);
+        detail::btree::map_update_owned(tree_, comp_, k, f);
         return *this;
     }
     builder& erase(const K& k) {
@@ -344,10 +319,15 @@ public:
     }
     bool contains(const K& k) const { return detail::btree::find_entry(tree_, k, comp_) != nullptr; }
     size_type size() const noexcept { return tree_.size(); }
-    bool empty() const noexcept { return tree_.empty(); }
+    [[nodiscard]] bool empty() const noexcept { return tree_.empty(); }
+
+    // The current contents in key order. Any change through the builder (set, insert,
+    // update, erase) invalidates these iterators: it edits nodes in place.
+    iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height(), tree_.size()); }
+    iterator end() const noexcept { return iterator::end_of(tree_.root(), tree_.height(), tree_.size()); }
 
     // The current contents as a map, sharing every node. O(1).
-    sorted_map build() const { return sorted_map(tree_, comp_); }
+    [[nodiscard]] sorted_map build() const { return sorted_map(tree_, comp_); }
 
 private:
     explicit builder(const sorted_map& m) : tree_(m.tree_), comp_(m.comp_) {}

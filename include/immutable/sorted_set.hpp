@@ -13,30 +13,18 @@
 #include <functional>
 #include <initializer_list>
 #include <iterator>
-#include <optional>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
 #include <immutable/detail/btree/btree.hpp>
+#include <immutable/detail/btree/entry_ops.hpp>
 #include <immutable/detail/errors.hpp>
 #include <immutable/detail/synth_three_way.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
 namespace immutable {
-
-namespace detail::btree {
-template <class T>
-struct set_key_of {
-    static const T& get(const T& e) noexcept { return e; }
-    // Equivalent elements met while building from a range: the first stays (as a sequence
-    // of insert() calls would leave it).
-    template <class Entry, class E>
-    static std::optional<Entry> merge(const Entry&, const E&) {
-        return std::nullopt;
-    }
-};
-} // namespace detail::btree
 
 template <class T, class Compare = std::less<T>, memory_policy Policy = default_policy>
 class sorted_set {
@@ -87,9 +75,22 @@ public:
 
     // O(1).
     size_type size() const noexcept { return tree_.size(); }
-    bool empty() const noexcept { return tree_.empty(); }
+    [[nodiscard]] bool empty() const noexcept { return tree_.empty(); }
+    // The most elements a set could hold: every element takes sizeof(T) bytes of some
+    // leaf, and the distance between two iterators must fit a difference_type.
+    static constexpr size_type max_size() noexcept {
+        return static_cast<size_type>(std::numeric_limits<difference_type>::max()) / sizeof(T);
+    }
     key_compare key_comp() const { return comp_; }
     value_compare value_comp() const { return comp_; }
+
+    // O(1), no allocation: exchanges the contents (and comparators) of two sets.
+    void swap(sorted_set& other) noexcept(std::is_nothrow_swappable_v<Compare>) {
+        tree_.swap(other.tree_);
+        using std::swap;
+        swap(comp_, other.comp_);
+    }
+    friend void swap(sorted_set& a, sorted_set& b) noexcept(std::is_nothrow_swappable_v<Compare>) { a.swap(b); }
 
     // O(log n).
     bool contains(const T& x) const { return detail::btree::find_entry(tree_, x, comp_) != nullptr; }
@@ -99,24 +100,22 @@ public:
 
     // With x. O(log n), copies one root-to-leaf path; this set (no allocation) when x is
     // already present.
-    sorted_set insert(T x) const& {
-        insert_action act{x};
-        return sorted_set(detail::btree::insert_into(tree_, x, act, comp_), comp_);
+    [[nodiscard]] sorted_set insert(T x) const& {
+        return sorted_set(detail::btree::set_insert(tree_, comp_, x), comp_);
     }
     // On a set about to be discarded (s = std::move(s).insert(x)): the nodes that only this
     // set reaches are changed in place, as a builder changes them, and shared ones are
     // copied, so other versions never change. On a throw the set keeps its contents.
-    sorted_set insert(T x) && {
-        insert_action act{x};
-        detail::btree::builder_insert(tree_, x, act, comp_);
+    [[nodiscard]] sorted_set insert(T x) && {
+        detail::btree::set_insert_owned(tree_, comp_, x);
         return sorted_set(std::move(tree_), comp_);
     }
     // Without x. O(log n); this set (no allocation) when x is absent.
-    sorted_set erase(const T& x) const& {
+    [[nodiscard]] sorted_set erase(const T& x) const& {
         return sorted_set(detail::btree::erase_from(tree_, x, comp_), comp_);
     }
     // In place where nothing else shares the nodes, as for insert() &&.
-    sorted_set erase(const T& x) && {
+    [[nodiscard]] sorted_set erase(const T& x) && {
         detail::btree::builder_erase(tree_, x, comp_);
         return sorted_set(std::move(tree_), comp_);
     }
@@ -209,15 +208,19 @@ public:
     // Set algebra, O(m log(n/m + 1)) for sizes m <= n; shared subtrees are taken whole
     // (O(1) each), so versions of one set combine in time proportional to their
     // differences. Equivalent elements: the left operand's is kept. The comparator is a's.
-    friend sorted_set operator|(const sorted_set& a, const sorted_set& b) {
+    [[nodiscard]] friend sorted_set operator|(const sorted_set& a, const sorted_set& b) {
         return sorted_set(detail::btree::set_union(a.tree_, b.tree_, a.comp_), a.comp_);
     }
-    friend sorted_set operator&(const sorted_set& a, const sorted_set& b) {
+    [[nodiscard]] friend sorted_set operator&(const sorted_set& a, const sorted_set& b) {
         return sorted_set(detail::btree::set_intersection(a.tree_, b.tree_, a.comp_), a.comp_);
     }
-    friend sorted_set operator-(const sorted_set& a, const sorted_set& b) {
+    [[nodiscard]] friend sorted_set operator-(const sorted_set& a, const sorted_set& b) {
         return sorted_set(detail::btree::set_difference(a.tree_, b.tree_, a.comp_), a.comp_);
     }
+    // The same, replacing this set by the result (this set's comparator is kept).
+    sorted_set& operator|=(const sorted_set& b) { return *this = *this | b; }
+    sorted_set& operator&=(const sorted_set& b) { return *this = *this & b; }
+    sorted_set& operator-=(const sorted_set& b) { return *this = *this - b; }
 
     // O(n), O(1) when both share their root.
     friend bool operator==(const sorted_set& a, const sorted_set& b)
@@ -239,18 +242,13 @@ public:
 private:
     sorted_set(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
 
-    struct insert_action {
-        T& x;
-        std::optional<T> replace(const T&) { return std::nullopt; }
-        T make() { return std::move(x); }
-    };
-
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
 };
 
 // Batch changes to a set, in place on the nodes it owns alone. build() is O(1) and leaves
-// the builder usable; sets already built never change.
+// the builder usable; sets already built never change. Default-constructible (empty); its
+// iterators see the current contents and are invalidated by any change through it.
 template <class T, class Compare, memory_policy Policy>
 class sorted_set<T, Compare, Policy>::builder {
     friend struct detail::btree::access;
@@ -262,8 +260,7 @@ public:
 
     // O(log n) each.
     builder& insert(T x) {
-        insert_action act{x};
-        detail::btree::builder_insert(tree_, x, act, comp_);
+        detail::btree::set_insert_owned(tree_, comp_, x);
         return *this;
     }
     builder& erase(const T& x) {
@@ -274,10 +271,15 @@ public:
     bool contains(const T& x) const { return detail::btree::find_entry(tree_, x, comp_) != nullptr; }
     const T* find(const T& x) const { return detail::btree::find_entry(tree_, x, comp_); }
     size_type size() const noexcept { return tree_.size(); }
-    bool empty() const noexcept { return tree_.empty(); }
+    [[nodiscard]] bool empty() const noexcept { return tree_.empty(); }
+
+    // The current contents in order. Any change through the builder (insert, erase)
+    // invalidates these iterators: it edits nodes in place.
+    iterator begin() const noexcept { return iterator::begin_of(tree_.root(), tree_.height(), tree_.size()); }
+    iterator end() const noexcept { return iterator::end_of(tree_.root(), tree_.height(), tree_.size()); }
 
     // The current contents as a set, sharing every node. O(1).
-    sorted_set build() const { return sorted_set(tree_, comp_); }
+    [[nodiscard]] sorted_set build() const { return sorted_set(tree_, comp_); }
 
 private:
     explicit builder(const sorted_set& s) : tree_(s.tree_), comp_(s.comp_) {}

@@ -36,7 +36,7 @@ void for_each_piece(const tree<P>& a, tree<P> other, const typename P::compare& 
         } else {
             piece = std::move(other);
         }
-        f(tree<P>(node_ref<P>::share(an->children[i]), a.height() - 1u, an->sizes[i]), std::move(piece));
+        f(tree<P>(node_ptr<P>::share(an->children[i]), a.height() - 1u, an->sizes[i]), std::move(piece));
     }
 }
 

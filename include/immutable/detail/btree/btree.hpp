@@ -3,11 +3,12 @@
 //   node.hpp       node layout, ownership, slot moves
 //   search.hpp     searching within a node
 //   iterator.hpp   bidirectional iterator, range view
-//   tree.hpp       the owning handle and read-only queries
+//   tree.hpp       the tree (root handle, height, size) and read-only queries
 //   edit.hpp       insert / replace / erase by path copying
 //   transient.hpp  in-place insert / erase for builders
 //   join.hpp       join, split, append-only output, bulk loading
 //   algebra.hpp    union, intersection, difference
+//   entry_ops.hpp  the map's and the set's entries and changes (includes this file)
 
 #include <algorithm>
 #include <concepts>
@@ -31,6 +32,7 @@ namespace immutable::detail::btree {
 struct access;
 
 // Insert through a builder-owned tree: in place when moves cannot throw, else by copying.
+// k must not refer to an entry of t: the in-place edit moves entries on its way down.
 template <class P, class Action>
 void builder_insert(tree<P>& t, const typename P::key_type& k, Action& act, const typename P::compare& comp) {
     if constexpr (P::can_edit) {
@@ -40,10 +42,13 @@ void builder_insert(tree<P>& t, const typename P::key_type& k, Action& act, cons
     }
 }
 
+// Erase through a builder-owned tree. k may be a key of t itself (b.erase(b.front())), which
+// the in-place edit moves or overwrites on its way down, so that edit searches with a copy.
 template <class P>
 bool builder_erase(tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
     if constexpr (P::can_edit) {
-        return erase_in_place(t, k, comp);
+        const typename P::key_type key(k);
+        return erase_in_place(t, key, comp);
     } else {
         const std::size_t before = t.size();
         t = erase_from(t, k, comp);

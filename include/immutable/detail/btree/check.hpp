@@ -1,5 +1,5 @@
 #pragma once
-// Persistent B+tree: an invariant walker for tests and fuzzing (not used by the library).
+// Persistent B+tree: an invariant checker for tests and fuzzing (not used by the library).
 //
 // Structural invariants hold whatever the comparator does: every leaf at depth `height`,
 // node levels consistent, counts within [min, capacity] (the root: at least 1 entry, or 2
@@ -28,9 +28,9 @@ struct access {
 };
 
 template <class P>
-class invariant_walker {
+class invariant_checker {
 public:
-    invariant_walker(const typename P::compare& comp, bool check_order) : comp_(comp), order_(check_order) {}
+    invariant_checker(const typename P::compare& comp, bool check_order) : comp_(comp), order_(check_order) {}
 
     std::string run(const tree<P>& t) {
         if (t.root() == nullptr) {
@@ -104,7 +104,7 @@ template <class Container>
 std::string check_invariants(const Container& c, bool check_order = true) {
     const auto& t = access::tree_of(c);
     using P = typename std::remove_cvref_t<decltype(t)>::params_type;
-    return invariant_walker<P>(access::compare_of(c), check_order).run(t);
+    return invariant_checker<P>(access::compare_of(c), check_order).run(t);
 }
 
 } // namespace immutable::detail::btree

@@ -31,8 +31,8 @@ namespace immutable::detail::btree {
 // root leaf lost its last entry.
 template <class P>
 struct edit_result {
-    node_ref<P> left;
-    node_ref<P> right;
+    node_ptr<P> left;
+    node_ptr<P> right;
     bool changed = false;
 };
 
@@ -59,7 +59,7 @@ edit_result<P> rebuild_leaf(const leaf_node<P>* src, std::size_t lo, std::size_t
     edit_result<P> out;
     out.changed = true;
     if (total == 0) return out;
-    out.left = node_ref<P>(allocate_leaf<P>());
+    out.left = node_ptr<P>::adopt(allocate_leaf<P>());
     if (total <= P::leaf_capacity) {
         // No split (most changes): the slots before, the new entry, the slots after.
         auto* dst = as_leaf(out.left.get());
@@ -73,7 +73,7 @@ edit_result<P> rebuild_leaf(const leaf_node<P>* src, std::size_t lo, std::size_t
     // ascending insertion leaves well-filled leaves behind.
     const std::size_t split = (lo == src->count) ? total - P::leaf_min : total / 2;
     emit_leaf_items(as_leaf(out.left.get()), src, lo, hi, e, 0, split);
-    out.right = node_ref<P>(allocate_leaf<P>());
+    out.right = node_ptr<P>::adopt(allocate_leaf<P>());
     emit_leaf_items(as_leaf(out.right.get()), src, lo, hi, e, split, total);
     return out;
 }
@@ -81,7 +81,7 @@ edit_result<P> rebuild_leaf(const leaf_node<P>* src, std::size_t lo, std::size_t
 // Appends items [s, t) of the sequence src[0, lo) ++ repl[0, m) ++ src[hi, count).
 template <class P>
 void emit_inner_items(inner_node<P>* dst, const inner_node<P>* src, std::size_t lo, std::size_t hi,
-                      node_ref<P>* repl, const std::size_t* repl_sizes, std::size_t m, std::size_t s,
+                      node_ptr<P>* repl, const std::size_t* repl_sizes, std::size_t m, std::size_t s,
                       std::size_t t) {
     const std::size_t r_end = lo + m;
     if (s < lo) inner_share_range(dst, src, s, t < lo ? t : lo);
@@ -97,12 +97,12 @@ void emit_inner_items(inner_node<P>* dst, const inner_node<P>* src, std::size_t 
 // A copy of src with slots [lo, hi) replaced by the m owned nodes repl (with their sizes);
 // split into two nodes when it overflows.
 template <class P>
-edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size_t hi, node_ref<P>* repl,
+edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size_t hi, node_ptr<P>* repl,
                              const std::size_t* repl_sizes, std::size_t m) {
     const std::size_t total = src->count - (hi - lo) + m;
     edit_result<P> out;
     out.changed = true;
-    out.left = node_ref<P>(allocate_inner<P>(src->level));
+    out.left = node_ptr<P>::adopt(allocate_inner<P>(src->level));
     if constexpr (std::is_trivially_copyable_v<typename P::key_type>) {
         if (m == 1 && hi == lo + 1) {
             // One child replaced (most changes): copy every slot in one run, then put the
@@ -110,7 +110,7 @@ edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size
             auto* n = as_inner(out.left.get());
             inner_copy_except(n, src, lo);
             n->keys()[lo] = min_key(repl[0].get());
-            n->children[lo] = repl[0].release();
+            n->children[lo] = repl[0].take();
             n->sizes[lo] = repl_sizes[0];
             return out;
         }
@@ -120,7 +120,7 @@ edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size
         return out;
     }
     const std::size_t split = (hi == src->count) ? total - P::inner_min : total / 2;
-    out.right = node_ref<P>(allocate_inner<P>(src->level));
+    out.right = node_ptr<P>::adopt(allocate_inner<P>(src->level));
     emit_inner_items(as_inner(out.left.get()), src, lo, hi, repl, repl_sizes, m, 0, split);
     emit_inner_items(as_inner(out.right.get()), src, lo, hi, repl, repl_sizes, m, split, total);
     return out;
@@ -136,9 +136,9 @@ void emit_concat(node<P>* dst, const node<P>* a, const node<P>* b, std::size_t s
 
 // The slots of two adjacent nodes redistributed into one node, or two at least half full.
 template <class P>
-std::pair<node_ref<P>, node_ref<P>> concat_pair(const node<P>* a, const node<P>* b) {
+std::pair<node_ptr<P>, node_ptr<P>> concat_pair(const node<P>* a, const node<P>* b) {
     const std::size_t total = std::size_t(a->count) + b->count;
-    std::pair<node_ref<P>, node_ref<P>> out;
+    std::pair<node_ptr<P>, node_ptr<P>> out;
     out.first = allocate_like(a);
     if (total <= node_capacity(a)) {
         emit_concat(out.first.get(), a, b, 0, total);
@@ -186,10 +186,10 @@ inline constexpr bool bytewise_path = std::is_trivially_copyable_v<typename P::k
 // inner node in one pass with its new child patched in. Only allocations can throw; the
 // part built so far is then released.
 template <class P>
-node_ref<P> copy_path(const tree_path<P>& path, const leaf_node<P>* leaf, std::size_t lo, std::size_t hi,
+node_ptr<P> copy_path(const tree_path<P>& path, const leaf_node<P>* leaf, std::size_t lo, std::size_t hi,
                       const typename P::entry_type& e) {
     using E = typename P::entry_type;
-    node_ref<P> child(allocate_leaf<P>());
+    auto child = node_ptr<P>::adopt(allocate_leaf<P>());
     auto* dst = as_leaf(child.get());
     const std::size_t count = leaf->count;
     std::memcpy(static_cast<void*>(dst->entries()), leaf->entries(), lo * sizeof(E));
@@ -204,8 +204,8 @@ node_ref<P> copy_path(const tree_path<P>& path, const leaf_node<P>* leaf, std::s
         inner_copy_except(n, src, c);
         n->keys()[c] = min_key(child.get());
         n->sizes[c] = src->sizes[c] + grown;
-        n->children[c] = child.release();
-        child = node_ref<P>(n);
+        n->children[c] = child.take();
+        child = node_ptr<P>::adopt(n);
     }
     return child;
 }
@@ -250,7 +250,7 @@ edit_result<P> insert_path(const node<P>* root, const typename P::key_type& k, A
             const std::size_t size = in->sizes[c] + (grew ? 1 : 0);
             r = rebuild_inner(in, c, c + 1, &r.left, &size, 1);
         } else {
-            node_ref<P> parts[2] = {std::move(r.left), std::move(r.right)};
+            node_ptr<P> parts[2] = {std::move(r.left), std::move(r.right)};
             const std::size_t sizes[2] = {subtree_size(parts[0].get()), subtree_size(parts[1].get())};
             r = rebuild_inner(in, c, c + 1, parts, sizes, 2);
         }
@@ -285,7 +285,7 @@ edit_result<P> erase_path(const node<P>* root, const typename P::key_type& k, co
         const node<P>* b = (lo == c) ? in->children[j] : child;
         auto [x, y] = concat_pair(a, b);
         r.left.reset();
-        node_ref<P> parts[2] = {std::move(x), std::move(y)};
+        node_ptr<P> parts[2] = {std::move(x), std::move(y)};
         const std::size_t total = in->sizes[c] - 1 + in->sizes[j];
         std::size_t sizes[2] = {total, 0};
         if (parts[1]) {
@@ -305,7 +305,7 @@ template <class P, class Action>
 tree<P> insert_into(const tree<P>& t, const typename P::key_type& k, Action& act,
                     const typename P::compare& comp) {
     if (t.empty()) {
-        node_ref<P> leaf(allocate_leaf<P>());
+        auto leaf = node_ptr<P>::adopt(allocate_leaf<P>());
         leaf_emplace_back(as_leaf(leaf.get()), act.make());
         return tree<P>(std::move(leaf), 0, 1);
     }
@@ -315,7 +315,7 @@ tree<P> insert_into(const tree<P>& t, const typename P::key_type& k, Action& act
     const std::size_t size = t.size() + (grew ? 1 : 0);
     if (!r.right) return tree<P>(std::move(r.left), t.height(), size);
     check_height(t.height() + 1);
-    node_ref<P> root(allocate_inner<P>(t.height() + 1));
+    auto root = node_ptr<P>::adopt(allocate_inner<P>(t.height() + 1));
     const std::size_t left_size = subtree_size(r.left.get());
     inner_adopt_back(as_inner(root.get()), r.left, left_size);
     inner_adopt_back(as_inner(root.get()), r.right, size - left_size);
@@ -329,10 +329,10 @@ tree<P> erase_from(const tree<P>& t, const typename P::key_type& k, const typena
     edit_result<P> r = erase_path(t.root(), k, comp);
     if (!r.changed) return t;
     if (!r.left) return tree<P>();
-    node_ref<P> root = std::move(r.left);
+    node_ptr<P> root = std::move(r.left);
     unsigned height = t.height();
     while (root->level != 0 && root->count == 1) {
-        root = node_ref<P>::share(as_inner(root.get())->children[0]);
+        root = node_ptr<P>::share(as_inner(root.get())->children[0]);
         --height;
     }
     return tree<P>(std::move(root), height, t.size() - 1);

@@ -28,12 +28,12 @@
 namespace immutable::detail::btree {
 
 template <class P>
-using node_pair = std::pair<node_ref<P>, node_ref<P>>;
+using node_pair = std::pair<node_ptr<P>, node_ptr<P>>;
 
 // Two adjacent nodes of one level made valid siblings: kept as they are when both are at
 // least half full, else merged (into a when a is owned alone) or redistributed.
 template <class P>
-node_pair<P> combine(node_ref<P> a, node_ref<P> b) {
+node_pair<P> combine(node_ptr<P> a, node_ptr<P> b) {
     const std::size_t min = node_min(a.get());
     if (a->count >= min && b->count >= min) return {std::move(a), std::move(b)};
     const std::size_t total = std::size_t(a->count) + b->count;
@@ -43,7 +43,7 @@ node_pair<P> combine(node_ref<P> a, node_ref<P> b) {
         } else {
             append_slots(a.get(), b.get(), 0, b->count);
         }
-        return {std::move(a), node_ref<P>()};
+        return {std::move(a), node_ptr<P>()};
     }
     return concat_pair(a.get(), b.get());
 }
@@ -56,29 +56,29 @@ node_pair<P> from_edit(edit_result<P>&& e) {
 // Hangs r (level <= n's) off the right spine of n. Returns n's replacement, split in two
 // when it overflowed.
 template <class P>
-node_pair<P> join_right(node_ref<P> n, node_ref<P> r) {
+node_pair<P> join_right(node_ptr<P> n, node_ptr<P> r) {
     if (n->level == r->level) return combine(std::move(n), std::move(r));
     auto* in = as_inner(n.get());
     const std::size_t last = in->count - 1u;
     if (!editable(n.get())) {
-        node_pair<P> below = join_right(node_ref<P>::share(in->children[last]), std::move(r));
-        node_ref<P> parts[2] = {std::move(below.first), std::move(below.second)};
+        node_pair<P> below = join_right(node_ptr<P>::share(in->children[last]), std::move(r));
+        node_ptr<P> parts[2] = {std::move(below.first), std::move(below.second)};
         std::size_t sizes[2] = {subtree_size(parts[0].get()), 0};
         if (parts[1]) sizes[1] = subtree_size(parts[1].get());
         return from_edit(rebuild_inner(in, last, last + 1, parts, sizes, parts[1] ? 2 : 1));
     }
     // Take the child's reference out of the slot so it is still owned alone below.
-    node_ref<P> child(std::exchange(in->children[last], nullptr));
+    auto child = node_ptr<P>::adopt(std::exchange(in->children[last], nullptr));
     node_pair<P> below = join_right(std::move(child), std::move(r));
-    in->children[last] = below.first.release();
+    in->children[last] = below.first.take();
     in->sizes[last] = subtree_size(in->children[last]);
-    if (!below.second) return {std::move(n), node_ref<P>()};
+    if (!below.second) return {std::move(n), node_ptr<P>()};
     const std::size_t extra = subtree_size(below.second.get());
     if (in->count < P::inner_capacity) {
         inner_adopt_back(in, below.second, extra);
-        return {std::move(n), node_ref<P>()};
+        return {std::move(n), node_ptr<P>()};
     }
-    node_ref<P> right(allocate_inner<P>(in->level));
+    auto right = node_ptr<P>::adopt(allocate_inner<P>(in->level));
     move_tail(right.get(), n.get(), P::inner_capacity - P::inner_min);
     inner_adopt_back(as_inner(right.get()), below.second, extra);
     return {std::move(n), std::move(right)};
@@ -86,31 +86,31 @@ node_pair<P> join_right(node_ref<P> n, node_ref<P> r) {
 
 // Hangs l (level <= n's) off the left spine of n.
 template <class P>
-node_pair<P> join_left(node_ref<P> l, node_ref<P> n) {
+node_pair<P> join_left(node_ptr<P> l, node_ptr<P> n) {
     if (n->level == l->level) return combine(std::move(l), std::move(n));
     auto* in = as_inner(n.get());
     if (!editable(n.get())) {
-        node_pair<P> below = join_left(std::move(l), node_ref<P>::share(in->children[0]));
-        node_ref<P> parts[2] = {std::move(below.first), std::move(below.second)};
+        node_pair<P> below = join_left(std::move(l), node_ptr<P>::share(in->children[0]));
+        node_ptr<P> parts[2] = {std::move(below.first), std::move(below.second)};
         std::size_t sizes[2] = {subtree_size(parts[0].get()), 0};
         if (parts[1]) sizes[1] = subtree_size(parts[1].get());
         return from_edit(rebuild_inner(in, 0, 1, parts, sizes, parts[1] ? 2 : 1));
     }
-    node_ref<P> child(std::exchange(in->children[0], nullptr));
+    auto child = node_ptr<P>::adopt(std::exchange(in->children[0], nullptr));
     node_pair<P> below = join_left(std::move(l), std::move(child));
-    in->children[0] = below.first.release();
+    in->children[0] = below.first.take();
     in->sizes[0] = subtree_size(in->children[0]);
     in->keys()[0] = min_key(in->children[0]);
-    if (!below.second) return {std::move(n), node_ref<P>()};
+    if (!below.second) return {std::move(n), node_ptr<P>()};
     const std::size_t extra = subtree_size(below.second.get());
     typename P::key_type key(min_key(below.second.get()));
     if (in->count < P::inner_capacity) {
-        inner_insert_in_place(in, 1, std::move(key), below.second.release(), extra);
-        return {std::move(n), node_ref<P>()};
+        inner_insert_in_place(in, 1, std::move(key), below.second.take(), extra);
+        return {std::move(n), node_ptr<P>()};
     }
-    node_ref<P> left(allocate_inner<P>(in->level));
+    auto left = node_ptr<P>::adopt(allocate_inner<P>(in->level));
     move_head(left.get(), n.get(), P::inner_min);
-    inner_insert_in_place(as_inner(left.get()), 1, std::move(key), below.second.release(), extra);
+    inner_insert_in_place(as_inner(left.get()), 1, std::move(key), below.second.take(), extra);
     return {std::move(left), std::move(n)};
 }
 
@@ -131,7 +131,7 @@ tree<P> join(tree<P> a, tree<P> b) {
     }
     if (!top.second) return tree<P>(std::move(top.first), height, size);
     check_height(height + 1);
-    node_ref<P> root(allocate_inner<P>(height + 1));
+    auto root = node_ptr<P>::adopt(allocate_inner<P>(height + 1));
     const std::size_t left_size = subtree_size(top.first.get());
     inner_adopt_back(as_inner(root.get()), top.first, left_size);
     inner_adopt_back(as_inner(root.get()), top.second, size - left_size);
@@ -143,9 +143,9 @@ template <class P>
 tree<P> child_range(const inner_node<P>* in, std::size_t from, std::size_t to) {
     if (from >= to) return tree<P>();
     if (to - from == 1) {
-        return tree<P>(node_ref<P>::share(in->children[from]), in->level - 1u, in->sizes[from]);
+        return tree<P>(node_ptr<P>::share(in->children[from]), in->level - 1u, in->sizes[from]);
     }
-    node_ref<P> n(allocate_inner<P>(in->level));
+    auto n = node_ptr<P>::adopt(allocate_inner<P>(in->level));
     inner_share_range(as_inner(n.get()), in, from, to);
     std::size_t size = 0;
     for (std::size_t i = from; i < to; ++i) size += in->sizes[i];
@@ -158,8 +158,8 @@ tree<P> collapse(tree<P> t) {
     while (!t.empty() && t.root()->level != 0 && t.root()->count == 1) {
         const std::size_t size = t.size();
         const unsigned height = t.height();
-        node_ref<P> root = t.take_root();
-        t = tree<P>(node_ref<P>::share(as_inner(root.get())->children[0]), height - 1u, size);
+        node_ptr<P> root = t.take_root();
+        t = tree<P>(node_ptr<P>::share(as_inner(root.get())->children[0]), height - 1u, size);
     }
     return t;
 }
@@ -174,9 +174,9 @@ tree<P> take_head(node<P>* n, std::size_t i) {
         const std::size_t size = in->sizes[0];
         in->children[0] = nullptr;
         inner_remove_in_place(in, 0);
-        return tree<P>(node_ref<P>(child), n->level - 1u, size);
+        return tree<P>(node_ptr<P>::adopt(child), n->level - 1u, size);
     }
-    node_ref<P> head = allocate_like(n);
+    node_ptr<P> head = allocate_like(n);
     move_head(head.get(), n, i);
     const std::size_t size = subtree_size(head.get());
     return tree<P>(std::move(head), n->level, size);
@@ -186,7 +186,7 @@ tree<P> take_head(node<P>* n, std::size_t i) {
 // owned alone is cut in place, so splitting a fresh remainder again and again (as the set
 // algebra does) costs no copies.
 template <class P>
-std::pair<tree<P>, tree<P>> split_node(node_ref<P> n, std::size_t size, const typename P::key_type& k,
+std::pair<tree<P>, tree<P>> split_node(node_ptr<P> n, std::size_t size, const typename P::key_type& k,
                                        const typename P::compare& comp) {
     using pair_t = std::pair<tree<P>, tree<P>>;
     const unsigned level = n->level;
@@ -199,9 +199,9 @@ std::pair<tree<P>, tree<P>> split_node(node_ref<P> n, std::size_t size, const ty
             tree<P> head = take_head(n.get(), i);
             return pair_t(std::move(head), tree<P>(std::move(n), 0, size - i));
         }
-        node_ref<P> left(allocate_leaf<P>());
+        auto left = node_ptr<P>::adopt(allocate_leaf<P>());
         leaf_copy_back(as_leaf(left.get()), leaf, 0, i);
-        node_ref<P> right(allocate_leaf<P>());
+        auto right = node_ptr<P>::adopt(allocate_leaf<P>());
         leaf_copy_back(as_leaf(right.get()), leaf, i, leaf->count);
         return pair_t(tree<P>(std::move(left), 0, i), tree<P>(std::move(right), 0, leaf->count - i));
     }
@@ -213,7 +213,7 @@ std::pair<tree<P>, tree<P>> split_node(node_ref<P> n, std::size_t size, const ty
         tree<P> head = take_head(n.get(), i);
         if (cut_before) return pair_t(std::move(head), collapse(tree<P>(std::move(n), level, size - head.size())));
         const std::size_t child_size = in->sizes[0];
-        node_ref<P> child(std::exchange(in->children[0], nullptr));
+        auto child = node_ptr<P>::adopt(std::exchange(in->children[0], nullptr));
         inner_remove_in_place(in, 0);
         tree<P> tail;
         if (in->count > 0) tail = collapse(tree<P>(std::move(n), level, size - head.size() - child_size));
@@ -223,7 +223,7 @@ std::pair<tree<P>, tree<P>> split_node(node_ref<P> n, std::size_t size, const ty
         return pair_t(std::move(lower), std::move(upper));
     }
     if (cut_before) return pair_t(child_range(in, 0, i), child_range(in, i, in->count));
-    auto [left, right] = split_node(node_ref<P>::share(in->children[i]), in->sizes[i], k, comp);
+    auto [left, right] = split_node(node_ptr<P>::share(in->children[i]), in->sizes[i], k, comp);
     tree<P> lower = join(child_range(in, 0, i), std::move(left));
     tree<P> upper = join(std::move(right), child_range(in, i + 1, in->count));
     return pair_t(std::move(lower), std::move(upper));
@@ -246,9 +246,10 @@ std::pair<tree<P>, tree<P>> split_lower(tree<P> t, const typename P::key_type& k
 template <class P>
 class tree_output {
 public:
+    // Inline: the set algebra's leaf merges call this once per entry.
     template <class... Args>
-    void emit(Args&&... args) {
-        if (!leaf_) leaf_ = node_ref<P>(allocate_leaf<P>());
+    IMMUTABLE_ALWAYS_INLINE void emit(Args&&... args) {
+        if (!leaf_) start_leaf();
         leaf_emplace_back(as_leaf(leaf_.get()), std::forward<Args>(args)...);
         if (leaf_->count == P::leaf_capacity) flush();
     }
@@ -264,14 +265,16 @@ public:
     }
 
 private:
-    void flush() {
+    IMMUTABLE_NOINLINE void start_leaf() { leaf_ = node_ptr<P>::adopt(allocate_leaf<P>()); }
+
+    IMMUTABLE_NOINLINE void flush() {
         if (!leaf_) return;
         const std::size_t n = leaf_->count;
         acc_ = join(std::move(acc_), tree<P>(std::move(leaf_), 0, n));
     }
 
     tree<P> acc_;
-    node_ref<P> leaf_;
+    node_ptr<P> leaf_;
 };
 
 // A tree of the entries in [first, last), which must be sorted. A run of equivalent keys

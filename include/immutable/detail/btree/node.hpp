@@ -30,6 +30,7 @@
 
 #include <immutable/detail/config.hpp>
 #include <immutable/detail/copies_as_bytes.hpp>
+#include <immutable/detail/ownership.hpp>
 #include <immutable/memory.hpp>
 
 // Target node sizes in bytes. The defaults come from the measurement in docs/sorted_map.md;
@@ -109,8 +110,14 @@ struct params {
 //     uint16_t count;                entries (leaf) or children (inner), 1..capacity in a tree
 //     uint8_t  level;                0 for a leaf, height above the leaves otherwise
 // };
+// node<P> is also the node family of ownership.hpp: the level tells dispose() whether a
+// pointer is a leaf or an inner node.
 template <class P>
 struct node {
+    using node_type = node;
+    using policy = typename P::policy;
+    static void dispose(node* n) noexcept;
+
     typename P::refcount refs;
     std::uint16_t count = 0;
     std::uint8_t level = 0;
@@ -170,6 +177,27 @@ IMMUTABLE_ALWAYS_INLINE const inner_node<P>* as_inner(const node<P>* n) noexcept
     return static_cast<const inner_node<P>*>(n);
 }
 
+// Destroys a node whose last reference went away: its entries (leaf) or keys and child
+// references (inner), then its memory. The recursion is bounded by the height.
+template <class P>
+void node<P>::dispose(node* n) noexcept {
+    using memory = node_memory<typename P::policy>;
+    if (n->level == 0) {
+        auto* leaf = as_leaf(n);
+        std::destroy_n(leaf->entries(), leaf->count);
+        memory::destroy(leaf, sizeof(leaf_node<P>));
+    } else {
+        auto* inner = as_inner(n);
+        const std::size_t count = inner->count;
+        for (std::size_t i = 0; i < count; ++i) {
+            // A slot is empty only while an edit has taken its child out.
+            if (node* child = inner->children[i]; child != nullptr) release<node>(child);
+        }
+        std::destroy_n(inner->keys(), count);
+        memory::destroy(inner, sizeof(inner_node<P>));
+    }
+}
+
 // Subtree sizes, for nth/rank and the iterator's rank. The child holding the entry of rank
 // `rest` within `in` (rest is made relative to that child), or in->count when rest is not
 // below the node's total.
@@ -189,99 +217,29 @@ IMMUTABLE_ALWAYS_INLINE std::size_t entries_before(const inner_node<P>* in, std:
     return before;
 }
 
+// The one owning handle (ownership.hpp) for this engine's nodes: node<P> is their family.
+template <class P>
+using node_ptr = detail::node_ptr<node<P>>;
+
 template <class P>
 leaf_node<P>* allocate_leaf() {
-    void* mem = P::policy::allocate(sizeof(leaf_node<P>));
-    return ::new (mem) leaf_node<P>();
+    return node_memory<typename P::policy>::template create<leaf_node<P>>(sizeof(leaf_node<P>));
 }
 
 template <class P>
 inner_node<P>* allocate_inner(unsigned level) {
-    void* mem = P::policy::allocate(sizeof(inner_node<P>));
-    return ::new (mem) inner_node<P>(level);
-}
-
-template <class P>
-IMMUTABLE_ALWAYS_INLINE void retain(const node<P>* n) noexcept {
-    const_cast<node<P>*>(n)->refs.retain();
-}
-
-template <class P>
-void release(node<P>* n) noexcept;
-
-// Destroys the constructed part of a node whose last reference went away. Children are
-// released (recursion depth is bounded by the height).
-template <class P>
-void destroy(node<P>* n) noexcept {
-    if (n->level == 0) {
-        auto* leaf = as_leaf(n);
-        std::destroy_n(leaf->entries(), leaf->count);
-        leaf->~leaf_node<P>();
-        P::policy::deallocate(leaf, sizeof(leaf_node<P>));
-    } else {
-        auto* inner = as_inner(n);
-        const std::size_t count = inner->count;
-        // The release is written out (not a call to release()) so that a child still shared
-        // with another version costs one decrement here, not a function call.
-        for (std::size_t i = 0; i < count; ++i) {
-            node<P>* child = inner->children[i];
-            if (child != nullptr && child->refs.release()) destroy(child);
-        }
-        std::destroy_n(inner->keys(), count);
-        inner->~inner_node<P>();
-        P::policy::deallocate(inner, sizeof(inner_node<P>));
-    }
-}
-
-template <class P>
-void release(node<P>* n) noexcept {
-    if (n->refs.release()) destroy(n);
+    return node_memory<typename P::policy>::template create<inner_node<P>>(sizeof(inner_node<P>), level);
 }
 
 // May `n` be changed in place? Only when the caller's reference is the only one.
 template <class P>
 IMMUTABLE_ALWAYS_INLINE bool editable(const node<P>* n) noexcept {
     if constexpr (P::can_edit) {
-        return n->refs.unique();
+        return is_unique<node<P>>(n);
     } else {
         return false;
     }
 }
-
-// An owned reference to a node: released on destruction unless handed over.
-template <class P>
-class node_ref {
-public:
-    node_ref() noexcept = default;
-    explicit node_ref(node<P>* n) noexcept : p_(n) {}
-    node_ref(const node_ref&) = delete;
-    node_ref& operator=(const node_ref&) = delete;
-    node_ref(node_ref&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-    node_ref& operator=(node_ref&& o) noexcept {
-        if (this != &o) {
-            reset();
-            p_ = std::exchange(o.p_, nullptr);
-        }
-        return *this;
-    }
-    ~node_ref() { reset(); }
-
-    static node_ref share(const node<P>* n) noexcept {
-        if (n != nullptr) retain(n);
-        return node_ref(const_cast<node<P>*>(n));
-    }
-
-    node<P>* get() const noexcept { return p_; }
-    node<P>* operator->() const noexcept { return p_; }
-    explicit operator bool() const noexcept { return p_ != nullptr; }
-    [[nodiscard]] node<P>* release() noexcept { return std::exchange(p_, nullptr); }
-    void reset() noexcept {
-        if (p_ != nullptr) btree::release(std::exchange(p_, nullptr));
-    }
-
-private:
-    node<P>* p_ = nullptr;
-};
 
 template <class P>
 IMMUTABLE_ALWAYS_INLINE const typename P::key_type& entry_key(const typename P::entry_type& e) noexcept {
@@ -349,7 +307,7 @@ void leaf_copy_back(leaf_node<P>* leaf, const leaf_node<P>* src, std::size_t fro
 template <class P>
 IMMUTABLE_ALWAYS_INLINE void inner_share_back(inner_node<P>* n, const inner_node<P>* src, std::size_t i) {
     std::construct_at(n->keys() + n->count, src->keys()[i]);
-    retain(src->children[i]);
+    retain<node<P>>(src->children[i]);
     n->children[n->count] = src->children[i];
     n->sizes[n->count] = src->sizes[i];
     ++n->count;
@@ -374,7 +332,7 @@ void inner_share_range(inner_node<P>* n, const inner_node<P>* src, std::size_t f
         // Copying a path is mostly this: three block copies and a retain per child.
         const std::size_t at = n->count;
         inner_copy_slots(n, at, src, from, to - from);
-        for (std::size_t i = from; i < to; ++i) retain(src->children[i]);
+        for (std::size_t i = from; i < to; ++i) retain<node<P>>(src->children[i]);
         n->count = static_cast<std::uint16_t>(at + (to - from));
     } else {
         for (std::size_t i = from; i < to; ++i) inner_share_back(n, src, i);
@@ -396,7 +354,7 @@ void inner_copy_except(inner_node<P>* n, const inner_node<P>* src, std::size_t u
         keys[i] = src_keys[i];
         n->children[i] = child;
         n->sizes[i] = src->sizes[i];
-        if (i != unshared) retain(child);
+        if (i != unshared) retain<node<P>>(child);
     }
     n->count = static_cast<std::uint16_t>(count);
 }
@@ -404,22 +362,22 @@ void inner_copy_except(inner_node<P>* n, const inner_node<P>* src, std::size_t u
 // Appends an owned child; its key is copied from the child's first key. On a throwing key
 // copy the child reference stays with the caller.
 template <class P>
-IMMUTABLE_ALWAYS_INLINE void inner_adopt_back(inner_node<P>* n, node_ref<P>& child, std::size_t size) {
+IMMUTABLE_ALWAYS_INLINE void inner_adopt_back(inner_node<P>* n, node_ptr<P>& child, std::size_t size) {
     std::construct_at(n->keys() + n->count, min_key(child.get()));
-    n->children[n->count] = child.release();
+    n->children[n->count] = child.take();
     n->sizes[n->count] = size;
     ++n->count;
 }
 
 // A copy of a whole node (children retained).
 template <class P>
-node_ref<P> copy_node(const node<P>* n) {
+node_ptr<P> copy_node(const node<P>* n) {
     if (n->level == 0) {
-        node_ref<P> out(allocate_leaf<P>());
+        auto out = node_ptr<P>::adopt(allocate_leaf<P>());
         leaf_copy_back(as_leaf(out.get()), as_leaf(n), 0, n->count);
         return out;
     }
-    node_ref<P> out(allocate_inner<P>(n->level));
+    auto out = node_ptr<P>::adopt(allocate_inner<P>(n->level));
     inner_share_range(as_inner(out.get()), as_inner(n), 0, n->count);
     return out;
 }
@@ -435,9 +393,9 @@ void append_slots(node<P>* dst, const node<P>* src, std::size_t from, std::size_
 }
 
 template <class P>
-node_ref<P> allocate_like(const node<P>* n) {
-    if (n->level == 0) return node_ref<P>(allocate_leaf<P>());
-    return node_ref<P>(allocate_inner<P>(n->level));
+node_ptr<P> allocate_like(const node<P>* n) {
+    if (n->level == 0) return node_ptr<P>::adopt(allocate_leaf<P>());
+    return node_ptr<P>::adopt(allocate_inner<P>(n->level));
 }
 
 // ---- in-place edits of nodes owned alone (P::can_edit: moves cannot throw) ---------------

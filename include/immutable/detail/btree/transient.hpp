@@ -33,18 +33,26 @@ std::size_t slot_size(const node<P>* n, std::size_t i) noexcept {
     return n->level == 0 ? 1 : as_inner(n)->sizes[i];
 }
 
-// Replaces *slot by a node the caller owns alone (a copy when it is shared).
+// Replaces the child in `slot` of an inner node by one the caller owns alone (a copy when
+// it is shared).
 template <class P>
 void make_editable_slot(node<P>*& slot) {
     if (editable(slot)) return;
-    node_ref<P> copy = copy_node(slot);
-    release(std::exchange(slot, copy.release()));
+    node_ptr<P> copy = copy_node(slot);
+    release<node<P>>(std::exchange(slot, copy.take()));
+}
+
+// The same for the root of a tree.
+template <class P>
+void make_editable_root(tree<P>& t) {
+    if (editable(t.root())) return;
+    t.root_ptr() = copy_node(t.root());
 }
 
 // A split of a full node prepared up to the point where only nothrow steps remain.
 template <class P>
 struct prepared_split {
-    node_ref<P> right;
+    node_ptr<P> right;
     std::optional<typename P::key_type> separator; // the first key of the right half
     std::size_t at = 0;
 };
@@ -65,7 +73,7 @@ void commit_split(inner_node<P>* parent, std::size_t i, prepared_split<P>& p) no
     move_tail(p.right.get(), child, p.at);
     const std::size_t right_size = subtree_size(p.right.get());
     parent->sizes[i] -= right_size;
-    inner_insert_in_place(parent, i + 1, std::move(*p.separator), p.right.release(), right_size);
+    inner_insert_in_place(parent, i + 1, std::move(*p.separator), p.right.take(), right_size);
 }
 
 // Where to split a full node on the way to key k: in the middle, except past the last key
@@ -80,24 +88,24 @@ template <class P, class Action>
 void insert_in_place(tree<P>& t, const typename P::key_type& k, Action& act, const typename P::compare& comp) {
     static_assert(P::can_edit);
     if (t.empty()) {
-        node_ref<P> leaf(allocate_leaf<P>());
+        auto leaf = node_ptr<P>::adopt(allocate_leaf<P>());
         leaf_emplace_back(as_leaf(leaf.get()), act.make());
         t = tree<P>(std::move(leaf), 0, 1);
         return;
     }
-    make_editable_slot(t.root_slot());
+    make_editable_root(t);
     node<P>* root = t.root();
     if (root->count == node_capacity(root)) {
         check_height(t.height() + 1);
         prepared_split<P> ps = prepare_split(root, split_point(root, k, comp));
-        node_ref<P> top(allocate_inner<P>(t.height() + 1));
+        auto top = node_ptr<P>::adopt(allocate_inner<P>(t.height() + 1));
         auto* in = as_inner(top.get());
         std::construct_at(in->keys(), min_key(root));
-        in->children[0] = root;
+        in->children[0] = t.root_ptr().take();
         in->sizes[0] = t.size();
         in->count = 1;
         commit_split(in, 0, ps);
-        t.root_slot() = top.release();
+        t.root_ptr() = std::move(top);
         t.set_shape(t.height() + 1, t.size());
     }
 
@@ -183,7 +191,7 @@ void refill_child(inner_node<P>* in, std::size_t i) {
     node<P>* b = in->children[j + 1];
     move_tail(a, b, 0);
     in->sizes[j] += in->sizes[j + 1];
-    release(b);
+    release<node<P>>(b);
     inner_remove_in_place(in, j + 1);
 }
 
@@ -191,7 +199,7 @@ template <class P>
 bool erase_in_place(tree<P>& t, const typename P::key_type& k, const typename P::compare& comp) {
     static_assert(P::can_edit);
     if (find_entry(t, k, comp) == nullptr) return false;
-    make_editable_slot(t.root_slot());
+    make_editable_root(t);
 
     inner_node<P>* path[max_inner_levels];
     std::size_t index[max_inner_levels];
@@ -204,12 +212,11 @@ bool erase_in_place(tree<P>& t, const typename P::key_type& k, const typename P:
         if (in->children[i]->count <= node_min(in->children[i])) {
             refill_child(in, i);
             if (in->count == 1 && n == t.root()) {
-                // The root's last two children merged: the merged child becomes the root.
-                node<P>* only = std::exchange(in->children[0], nullptr);
-                release(in);
-                t.root_slot() = only;
+                // The root's last two children merged: the merged child becomes the root
+                // (and the old root, its slot emptied, is released).
+                t.root_ptr() = node_ptr<P>::adopt(std::exchange(in->children[0], nullptr));
                 t.set_shape(t.height() - 1, t.size());
-                n = only;
+                n = t.root();
                 continue;
             }
             i = inner_route(in, k, comp);
@@ -241,9 +248,7 @@ bool erase_in_place(tree<P>& t, const typename P::key_type& k, const typename P:
     for (unsigned d = refresh_from; d < depth; ++d) path[d]->keys()[index[d]] = std::move(*new_keys[d]);
     if (leaf->count == 0) {
         // Only the root leaf can empty (every other leaf was refilled on the way down).
-        release(t.root());
-        t.root_slot() = nullptr;
-        t.set_shape(0, 0);
+        t = tree<P>();
         return true;
     }
     t.set_shape(t.height(), t.size() - 1);

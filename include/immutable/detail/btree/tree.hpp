@@ -1,5 +1,5 @@
 #pragma once
-// Persistent B+tree: the owning handle (root, height, size) shared by sorted_map,
+// Persistent B+tree: the tree (root handle, height, size) shared by sorted_map,
 // sorted_set and their builders, and the read-only queries on it.
 
 #include <cstddef>
@@ -13,21 +13,18 @@
 namespace immutable::detail::btree {
 
 // An owned tree or subtree: root (null when empty), its level, and its entry count.
-// Copying retains the root, so a copy is O(1) and shares every node.
+// Copying shares the root, so a copy is O(1) and shares every node.
 template <class P>
 class tree {
 public:
     using params_type = P;
 
     tree() noexcept = default;
-    tree(node_ref<P> root, unsigned height, std::size_t size) noexcept
-        : root_(root.release()), height_(height), size_(size) {}
-    tree(const tree& o) noexcept : root_(o.root_), height_(o.height_), size_(o.size_) {
-        if (root_ != nullptr) retain(root_);
-    }
+    tree(node_ptr<P> root, unsigned height, std::size_t size) noexcept
+        : root_(std::move(root)), height_(height), size_(size) {}
+    tree(const tree& o) noexcept : root_(node_ptr<P>::share(o.root_.get())), height_(o.height_), size_(o.size_) {}
     tree(tree&& o) noexcept
-        : root_(std::exchange(o.root_, nullptr)), height_(std::exchange(o.height_, 0u)),
-          size_(std::exchange(o.size_, 0)) {}
+        : root_(std::move(o.root_)), height_(std::exchange(o.height_, 0u)), size_(std::exchange(o.size_, 0)) {}
     tree& operator=(const tree& o) noexcept {
         tree(o).swap(*this);
         return *this;
@@ -36,37 +33,35 @@ public:
         tree(std::move(o)).swap(*this);
         return *this;
     }
-    ~tree() {
-        if (root_ != nullptr) release(root_);
-    }
 
     void swap(tree& o) noexcept {
-        std::swap(root_, o.root_);
+        root_.swap(o.root_);
         std::swap(height_, o.height_);
         std::swap(size_, o.size_);
     }
 
-    node<P>* root() const noexcept { return root_; }
+    node<P>* root() const noexcept { return root_.get(); }
     unsigned height() const noexcept { return height_; }
     std::size_t size() const noexcept { return size_; }
-    bool empty() const noexcept { return root_ == nullptr; }
+    bool empty() const noexcept { return !root_; }
 
     // Hands the root reference over (the tree becomes empty).
-    node_ref<P> take_root() noexcept {
+    node_ptr<P> take_root() noexcept {
         height_ = 0;
         size_ = 0;
-        return node_ref<P>(std::exchange(root_, nullptr));
+        return std::move(root_);
     }
 
-    // Engine access for in-place edits of a tree owned alone.
-    node<P>*& root_slot() noexcept { return root_; }
+    // Engine access for in-place edits of a tree owned alone: the root handle, to replace
+    // the root, and the shape to record afterwards.
+    node_ptr<P>& root_ptr() noexcept { return root_; }
     void set_shape(unsigned height, std::size_t size) noexcept {
         height_ = height;
         size_ = size;
     }
 
 private:
-    node<P>* root_ = nullptr;
+    node_ptr<P> root_;
     unsigned height_ = 0;
     std::size_t size_ = 0;
 };
