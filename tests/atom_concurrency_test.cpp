@@ -365,6 +365,9 @@ void old_versions_are_released_after_one_read_per_reader() {
             }
             sync.arrive_and_wait();
             sync.arrive_and_wait();
+            // A reader may have dropped the last reference to a version this thread made:
+            // it waits for this thread, its owner, to take it back (docs/memory.md).
+            immutable::reclaim_deferred();
             EXPECT_EQ(counted_policy::live_nodes() - start, alone) << "round " << round;
         }
         for (auto& t : threads) t.join();
@@ -482,6 +485,9 @@ TEST(atom_map_concurrency, counter_increments_apply_exactly_once) {
         EXPECT_EQ(final_value.at(total_key), std::int64_t{writers} * increments);
         for (int w = 0; w < writers; ++w) EXPECT_EQ(final_value.at(w), increments);
     }
+    // Nodes of the first version, made here and dropped last by a writer, wait for this
+    // thread to take them back (docs/memory.md).
+    immutable::reclaim_deferred();
     EXPECT_EQ(counted_policy::live_nodes(), start);
 }
 

@@ -14,8 +14,8 @@ using immutable::test::throwing_value;
 static_assert(immutable::memory_policy<immutable::heap_policy>);
 static_assert(immutable::memory_policy<immutable::single_thread_heap_policy>);
 
-TEST(refcount, atomic_counts_and_reports_last_release) {
-    immutable::test::expect_refcount_contract<immutable::detail::atomic_refcount>();
+TEST(refcount, biased_counts_and_reports_last_release) {
+    immutable::test::expect_refcount_contract<immutable::detail::biased_refcount>();
 }
 
 TEST(refcount, plain_counts_and_reports_last_release) {

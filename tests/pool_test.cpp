@@ -96,7 +96,7 @@ static_assert(immutable::memory_policy<immutable::pooled_policy>);
 static_assert(immutable::memory_policy<immutable::single_thread_pooled_policy>);
 static_assert(immutable::memory_policy<immutable::counted<immutable::heap_policy>>);
 static_assert(immutable::memory_policy<immutable::counted<immutable::pooled_policy>>);
-static_assert(std::is_same_v<immutable::pooled_policy::refcount, immutable::detail::atomic_refcount>);
+static_assert(std::is_same_v<immutable::pooled_policy::refcount, immutable::detail::biased_refcount>);
 static_assert(std::is_same_v<immutable::single_thread_pooled_policy::refcount,
                              immutable::detail::plain_refcount>);
 static_assert(std::is_same_v<immutable::counted<immutable::single_thread_pooled_policy>::refcount,

@@ -1,7 +1,7 @@
-// Atomic reference counts change with plain instructions while the process has a single
-// thread and with locked ones after the first thread starts (detail/refcount.hpp). These
-// tests build versions in the first mode, hand them to eight threads that copy, derive and
-// drop versions in the second, and check that every count came back: each node is freed
+// Versions built before the process starts any thread, then shared by eight threads that
+// copy, derive and drop versions. The library changes behaviour at the first thread (the
+// list's claimed tail slot takes a compare-and-swap from then on, detail/refcount.hpp), so
+// these tests check that every count came back across that switch: each node is freed
 // exactly once when the last version goes, and the shared versions are unchanged.
 // Run under ThreadSanitizer by the tsan preset, which also checks the hand-over itself.
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@
 #include "support/failing_policy.hpp"
 #include "support/refcount_contract.hpp"
 
-using immutable::detail::atomic_refcount;
+using immutable::detail::biased_refcount;
 using immutable::detail::process_is_single_threaded;
 using immutable::test::counted_policy;
 
@@ -29,7 +29,7 @@ using M = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>, st
 using S = immutable::sorted_map<std::int64_t, std::int64_t, std::less<std::int64_t>, counted_policy>;
 
 // The counter's own contract, in whichever mode the process is in when it runs.
-void exercise_counter() { immutable::test::expect_refcount_contract<atomic_refcount>(); }
+void exercise_counter() { immutable::test::expect_refcount_contract<biased_refcount>(); }
 
 } // namespace
 

@@ -19,11 +19,11 @@
 #include <immutable/sorted_map.hpp>
 
 #include "sorted_test_util.hpp"
-#include "support/counting_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+struct api_test_tag {};
+using counting_policy = immutable::counted<immutable::heap_policy, api_test_tag>;
 using sorted_test::keys;
 
 using map_t = immutable::sorted_map<int, int>;
@@ -147,10 +147,10 @@ TEST(sorted_map_api, set_takes_anything_a_key_or_value_can_be_made_from) {
 
     // Setting an equal value given as another type changes nothing and allocates nothing.
     const immutable::sorted_map<int, std::string, std::less<int>, counting_policy> c{{1, "one"}, {2, "two"}};
-    const auto allocs = counting_policy::allocations.load();
+    const auto allocs = counting_policy::stats().allocations;
     auto same = c.set(1, "one");
     EXPECT_EQ(same.identity(), c.identity());
-    EXPECT_EQ(counting_policy::allocations.load(), allocs);
+    EXPECT_EQ(counting_policy::stats().allocations, allocs);
     auto changed = c.set(1, "uno");
     EXPECT_NE(changed.identity(), c.identity());
     EXPECT_EQ(changed.at(1), "uno");
@@ -178,7 +178,7 @@ TEST(sorted_map_api, insert_forwards_the_pair) {
 TEST(sorted_map_api, arguments_may_refer_into_the_changed_map) {
     using smap = immutable::sorted_map<std::string, std::string, std::less<std::string>, counting_policy>;
     using sk = keys<std::string>;
-    const auto live_before = counting_policy::live_nodes.load();
+    const auto live_before = counting_policy::live_nodes();
     {
         std::map<std::string, std::string> model;
         smap::builder b;
@@ -243,7 +243,7 @@ TEST(sorted_map_api, arguments_may_refer_into_the_changed_map) {
         ASSERT_EQ(sorted_test::invariants(m), "");
         ASSERT_TRUE(same_contents(m, model));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+    EXPECT_EQ(counting_policy::live_nodes(), live_before);
 }
 
 TEST(sorted_map_api, default_builder_iterates_its_current_content) {
@@ -265,7 +265,7 @@ RC_GTEST_PROP(sorted_map_api, builder_iteration_matches_std_map, ()) {
     const auto batch = *rc::gen::container<std::vector<int>>(rc::gen::inRange(-200, 200));
     const auto start = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 200));
     const bool from_map = *rc::gen::arbitrary<bool>();
-    const auto live_before = counting_policy::live_nodes.load();
+    const auto live_before = counting_policy::live_nodes();
     {
         std::map<int, int> origin_model;
         fat_map origin;
@@ -297,7 +297,7 @@ RC_GTEST_PROP(sorted_map_api, builder_iteration_matches_std_map, ()) {
         RC_ASSERT(sorted_test::invariants(b) == "");
         RC_ASSERT((contents(origin) == std::vector<std::pair<int, int>>(origin_model.begin(), origin_model.end())));
     }
-    RC_ASSERT(counting_policy::live_nodes.load() == live_before);
+    RC_ASSERT(counting_policy::live_nodes() == live_before);
 }
 
 } // namespace

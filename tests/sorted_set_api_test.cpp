@@ -19,11 +19,11 @@
 #include <immutable/sorted_set.hpp>
 
 #include "sorted_test_util.hpp"
-#include "support/counting_policy.hpp"
 
 namespace {
 
-using immutable::test::counting_policy;
+struct api_test_tag {};
+using counting_policy = immutable::counted<immutable::heap_policy, api_test_tag>;
 using sorted_test::keys;
 
 using set_t = immutable::sorted_set<int>;
@@ -148,7 +148,7 @@ template <class T>
 void run_compound_model(const std::vector<algebra_op>& ops) {
     using sset = immutable::sorted_set<T, std::less<T>, counting_policy>;
     using model_t = std::set<int>;
-    const auto live_before = counting_policy::live_nodes.load();
+    const auto live_before = counting_policy::live_nodes();
     {
         auto apply = [](sset& s, model_t& m, const std::vector<int>& batch) {
             for (int step : batch) {
@@ -206,7 +206,7 @@ void run_compound_model(const std::vector<algebra_op>& ops) {
         // Persistence: no compound assignment changed an older version.
         for (const auto& [vs, vm] : versions) RC_ASSERT(contents(vs) == std::vector<int>(vm.begin(), vm.end()));
     }
-    RC_ASSERT(counting_policy::live_nodes.load() == live_before);
+    RC_ASSERT(counting_policy::live_nodes() == live_before);
 }
 
 RC_GTEST_PROP(sorted_set_api, compound_algebra_matches_std_algorithms, ()) {
@@ -233,7 +233,7 @@ TEST(sorted_set_api, default_builder_iterates_its_current_content) {
 TEST(sorted_set_api, erase_may_take_an_element_of_the_changed_set) {
     using str_set = immutable::sorted_set<std::string, std::less<std::string>, counting_policy>;
     using sk = keys<std::string>;
-    const auto live_before = counting_policy::live_nodes.load();
+    const auto live_before = counting_policy::live_nodes();
     {
         std::set<std::string> model;
         str_set::builder b;
@@ -257,7 +257,7 @@ TEST(sorted_set_api, erase_may_take_an_element_of_the_changed_set) {
         ASSERT_EQ(sorted_test::invariants(s), "");
         ASSERT_TRUE(std::equal(s.begin(), s.end(), model.begin(), model.end()));
     }
-    EXPECT_EQ(counting_policy::live_nodes.load(), live_before);
+    EXPECT_EQ(counting_policy::live_nodes(), live_before);
 }
 
 // The builder's iteration against std::set after every step of a random batch, starting
@@ -267,7 +267,7 @@ RC_GTEST_PROP(sorted_set_api, builder_iteration_matches_std_set, ()) {
     using fk = keys<sorted_test::fat_key>;
     const auto batch = *rc::gen::container<std::vector<int>>(rc::gen::inRange(-200, 200));
     const auto start = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 200));
-    const auto live_before = counting_policy::live_nodes.load();
+    const auto live_before = counting_policy::live_nodes();
     {
         std::set<int> model(start.begin(), start.end());
         std::vector<sorted_test::fat_key> items;
@@ -293,7 +293,7 @@ RC_GTEST_PROP(sorted_set_api, builder_iteration_matches_std_set, ()) {
         std::set<int> origin_model(start.begin(), start.end());
         RC_ASSERT(contents(origin) == std::vector<int>(origin_model.begin(), origin_model.end()));
     }
-    RC_ASSERT(counting_policy::live_nodes.load() == live_before);
+    RC_ASSERT(counting_policy::live_nodes() == live_before);
 }
 
 } // namespace

@@ -54,10 +54,8 @@ void prepare_process() {
 }
 
 deferred_peak_scope::deferred_peak_scope(benchmark::State& state) : state_(state) {
-    // deferred_release_stats() offers no reset: lower the process-wide peak to what waits now
-    // through the counter it reads, so that report() sees this row's peak only.
-    auto& counters = immutable::detail::biased::deferral;
-    counters.peak.store(counters.queued.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    // The peak is process-wide: start it afresh so that report() sees this row's peak only.
+    immutable::reset_deferred_peak();
 }
 
 void deferred_peak_scope::report() {

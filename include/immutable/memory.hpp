@@ -2,7 +2,7 @@
 // Memory policies: where nodes come from and how their reference counts are kept.
 //
 // Every container takes a policy as its last template argument. A policy is a type with
-//   using refcount = detail::atomic_refcount or detail::plain_refcount;
+//   using refcount = detail::biased_refcount or detail::plain_refcount;
 //   static void* allocate(std::size_t bytes);               // aligned for std::max_align_t
 //   static void deallocate(void* p, std::size_t bytes) noexcept;  // bytes as allocated
 // Engines allocate every node (header plus trailing elements) with one allocate() call.
@@ -40,7 +40,7 @@ inline void sized_delete(void* p, std::size_t bytes) noexcept {
 } // namespace detail
 
 struct heap_policy {
-    using refcount = detail::atomic_refcount;
+    using refcount = detail::biased_refcount;
     static void* allocate(std::size_t bytes) { return ::operator new(bytes); }
     static void deallocate(void* p, std::size_t bytes) noexcept { detail::sized_delete(p, bytes); }
 };
@@ -61,7 +61,7 @@ using default_policy = heap_policy;
 inline std::int64_t reclaim_deferred() noexcept { return detail::biased_refcount::drain_this_thread(); }
 
 // How many nodes wait for their owner thread right now, over all threads, and the most
-// that ever did in this process.
+// that did at once since the process started or since reset_deferred_peak().
 struct deferred_stats {
     std::int64_t queued = 0;
     std::int64_t peak_queued = 0;
@@ -69,6 +69,11 @@ struct deferred_stats {
 inline deferred_stats deferred_release_stats() noexcept {
     return {detail::biased::deferral.queued.load(std::memory_order_relaxed),
             detail::biased::deferral.peak.load(std::memory_order_relaxed)};
+}
+// Starts a new peak from the number waiting now (to measure one phase of a program).
+inline void reset_deferred_peak() noexcept {
+    detail::biased::deferral.peak.store(detail::biased::deferral.queued.load(std::memory_order_relaxed),
+                                        std::memory_order_relaxed);
 }
 
 // The requirements above as a concept, so a wrong policy fails with one readable line.

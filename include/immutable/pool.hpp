@@ -109,7 +109,7 @@ private:
 // destruction or thread exit are always safe (it shows as still reachable, not as a leak).
 template <class Tag>
 struct basic_pooled_policy {
-    using refcount = detail::atomic_refcount;
+    using refcount = detail::biased_refcount;
 
     static void* allocate(std::size_t bytes) {
         if (void* p = cache_.try_allocate(bytes)) return p;
@@ -184,7 +184,7 @@ using pooled_policy = basic_pooled_policy<default_pool_tag>;
 // The pool must outlive every container using it.
 template <node_pool& Pool>
 struct node_pool_policy {
-    using refcount = detail::atomic_refcount;
+    using refcount = detail::biased_refcount;
     static void* allocate(std::size_t bytes) { return Pool.allocate(bytes); }
     static void deallocate(void* p, std::size_t bytes) noexcept { Pool.deallocate(p, bytes); }
     static memory_stats stats() noexcept { return Pool.stats(); }

@@ -660,6 +660,9 @@ inline result soak_run::run() {
         });
     }
     world_.reset(); // every atom, channel and the versions they hold
+    // Nodes this thread made whose last references the workers dropped wait for this
+    // thread, their owner, to take them back (docs/memory.md): it does so now.
+    immutable::reclaim_deferred();
     {
         std::size_t i = 0;
         auto count = [&]<class... Lanes>(std::tuple<Lanes...>*) {

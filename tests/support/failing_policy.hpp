@@ -37,7 +37,7 @@ private:
     static inline std::atomic<std::int64_t> countdown_{-1};
 };
 
-using failing_heap_policy = basic_failing_heap_policy<detail::atomic_refcount>;
+using failing_heap_policy = basic_failing_heap_policy<detail::biased_refcount>;
 
 // The policy of the container tests: shareable across threads, failable through
 // failing_heap_policy::fail_after, and counted (live_nodes(), live_bytes(), stats()).

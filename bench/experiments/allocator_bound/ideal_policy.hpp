@@ -75,7 +75,7 @@ struct basic_ideal_policy {
 };
 
 // Atomic reference counts (like heap_policy / pooled_policy): isolates the allocator.
-using ideal_policy = basic_ideal_policy<immutable::detail::atomic_refcount>;
+using ideal_policy = basic_ideal_policy<immutable::detail::biased_refcount>;
 // Plain counts + the ideal allocator: the floor with neither allocator nor atomics.
 using ideal_plain_policy = basic_ideal_policy<immutable::detail::plain_refcount>;
 
