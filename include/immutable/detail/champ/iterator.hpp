@@ -35,7 +35,7 @@ public:
         path_[0] = root;
         next_child_[0] = 0;
         unsigned ne = root->entry_count();
-        cur_ = root->entries();
+        cur_ = root->entry_begin();
         end_ = cur_ + ne;
         if (ne == 0) next_node();
     }
@@ -73,7 +73,7 @@ private:
                 next_child_[depth_] = 0;
                 unsigned ne = child->entry_count();
                 if (ne != 0) {
-                    cur_ = child->entries();
+                    cur_ = child->entry_begin();
                     end_ = cur_ + ne;
                     return;
                 }
