@@ -17,7 +17,7 @@
 // Exceptions: if a copy of K or V, the hash, the equality or an allocation throws, every
 // existing map is unchanged and nothing leaks (builders too: strong guarantee).
 // Iteration order: deterministic for a given content and hash, otherwise unspecified.
-// Size: at most 2^32 - 1 entries (node counts are 32-bit).
+// Size: at most 2^32 - 1 entries (a collision node counts its entries in 32 bits).
 
 #include <concepts>
 #include <cstddef>

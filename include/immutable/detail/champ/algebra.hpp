@@ -10,10 +10,19 @@
 // its root and allocates nothing.
 //
 // Where the inputs hold equal elements, union and intersection keep the left operand's.
-// Whether an output equals an input is decided by counts alone: a union contains both
-// inputs and an intersection or difference lies inside its left input, so equal size
-// means equal content.
+// Whether an output equals an input follows from what the walk saw below it (`overlap`):
+// a union equals a when b holds nothing a lacks, an intersection equals a when a holds
+// nothing b lacks, a difference equals a when the two hold nothing in common.
+//
+// The size of the result. Nodes do not count the entries below them, so the walk counts
+// the elements one input holds and the other lacks (`census`): |a \ b| or |b \ a|, one of
+// the two, since their difference is |a| - |b|. Then |a | b| = |a| + |b \ a|,
+// |a & b| = |a| - |a \ b| and |a - b| = |a \ b|. A subtree taken or dropped whole on the
+// counted side is walked to count it; counting the smaller input's side keeps those walks
+// within min(|a \ b|, |b \ a|) elements (plus what the lockstep walk visits anyway), so
+// two sets derived from one another by k changes still cost about k × path.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -43,12 +52,110 @@ struct algebra {
         bool unchanged(const entry_type&) const noexcept { return true; }
     };
 
+    // What the walk saw in a pair of subtrees a and b (a from the left input).
+    struct overlap {
+        bool a_extra = false; // a holds an element b lacks
+        bool b_extra = false; // b holds an element a lacks
+        bool common = false;  // they hold an element in common
+    };
+
+    static overlap identical() noexcept {
+        overlap o;
+        o.common = true;
+        return o;
+    }
+
     // What an operation left in one subtree: nothing, one entry (to be inlined by the
-    // parent; it points into an input trie), or a node (one owned reference).
+    // parent; it points into an input trie), or a node (one owned reference); and what it
+    // saw there.
     struct result {
         enum kind_t { empty, single, tree } kind = empty;
         const entry_type* entry = nullptr;
         node_type* node = nullptr;
+        overlap seen{};
+    };
+
+    // Counts, over the whole walk, the elements one input holds and the other lacks: those
+    // of the smaller input (see the top of this file).
+    class census {
+    public:
+        census(std::size_t size_a, std::size_t size_b) noexcept
+            : size_a_(size_a), size_b_(size_b), count_a_(size_a < size_b) {}
+
+        void a_extra(std::size_t n) noexcept {
+            if (count_a_) n_ += n;
+        }
+        void b_extra(std::size_t n) noexcept {
+            if (!count_a_) n_ += n;
+        }
+        // All of subtree t but `except` of its elements.
+        void a_extra_tree(const node_type* t, std::size_t except) noexcept {
+            if (count_a_) n_ += base::count_entries(t) - except;
+        }
+        void b_extra_tree(const node_type* t, std::size_t except) noexcept {
+            if (!count_a_) n_ += base::count_entries(t) - except;
+        }
+        // Whatever n holds in `slots` (entries and subtrees) and the other input lacks.
+        void extra_slots(bool in_a, const node_type* n, bitmap_type slots) noexcept {
+            if (in_a != count_a_) return;
+            n_ += popcount(static_cast<bitmap_type>(n->datamap & slots));
+            for (bitmap_type kids = n->nodemap & slots; kids != 0; kids &= kids - 1) {
+                bitmap_type bit = kids & (~kids + 1);
+                n_ += base::count_entries(n->children()[shape_type::index(n->nodemap, bit)]);
+            }
+        }
+
+        // Once the walk is done: |a \ b| and |b \ a|.
+        std::size_t a_extras() const noexcept { return count_a_ ? n_ : n_ + size_a_ - size_b_; }
+        std::size_t b_extras() const noexcept { return count_a_ ? n_ + size_b_ - size_a_ : n_; }
+
+    private:
+        std::size_t size_a_;
+        std::size_t size_b_;
+        bool count_a_;
+        std::size_t n_ = 0;
+    };
+
+    // The bookkeeping of one pair of nodes: what the walk saw there, counted in the census.
+    struct tally {
+        census& c;
+        overlap seen{};
+
+        // n elements of a that b lacks (of b that a lacks).
+        void a_only(std::size_t n) noexcept {
+            if (n != 0) seen.a_extra = true;
+            c.a_extra(n);
+        }
+        void b_only(std::size_t n) noexcept {
+            if (n != 0) seen.b_extra = true;
+            c.b_extra(n);
+        }
+        // All elements of subtree t but `except` of them (t holds at least two).
+        void a_only_tree(const node_type* t, std::size_t except = 0) noexcept {
+            seen.a_extra = true;
+            c.a_extra_tree(t, except);
+        }
+        void b_only_tree(const node_type* t, std::size_t except = 0) noexcept {
+            seen.b_extra = true;
+            c.b_extra_tree(t, except);
+        }
+        // The slots that only a (only b) fills.
+        void a_only_slots(const node_type* a, bitmap_type slots) noexcept {
+            if (slots == 0) return;
+            seen.a_extra = true;
+            c.extra_slots(true, a, slots);
+        }
+        void b_only_slots(const node_type* b, bitmap_type slots) noexcept {
+            if (slots == 0) return;
+            seen.b_extra = true;
+            c.extra_slots(false, b, slots);
+        }
+        void common() noexcept { seen.common = true; }
+        void add(const overlap& below) noexcept {
+            seen.a_extra |= below.a_extra;
+            seen.b_extra |= below.b_extra;
+            seen.common |= below.common;
+        }
     };
 
     // The slots of one output node, gathered in slot order before the node is allocated.
@@ -63,12 +170,10 @@ struct algebra {
         void add_entry(bitmap_type bit, const entry_type* e) noexcept {
             datamap_ |= bit;
             entries_[ne_++] = e;
-            ++count_;
         }
         void add_child(bitmap_type bit, node_type* owned) noexcept {
             nodemap_ |= bit;
             children_[nc_++] = owned;
-            count_ += owned->count;
         }
         void add_result(bitmap_type bit, const result& r) noexcept {
             if (r.kind == result::single) {
@@ -77,23 +182,22 @@ struct algebra {
                 add_child(bit, r.node);
             }
         }
-        std::uint32_t count() const noexcept { return count_; }
 
-        // Below the root, a lone entry goes up to the parent instead of into a node.
-        result finish(unsigned shift) {
-            if (count_ == 0) return {};
-            if (count_ == 1 && shift > 0) return {result::single, entries_[0]};
-            maker m(datamap_, nodemap_, count_, ne_);
+        // Below the root, a lone entry goes up to the parent instead of into a node (a
+        // child holds at least two entries).
+        result finish(unsigned shift, const overlap& seen) {
+            if (ne_ == 0 && nc_ == 0) return {result::empty, nullptr, nullptr, seen};
+            if (ne_ == 1 && nc_ == 0 && shift > 0) return {result::single, entries_[0], nullptr, seen};
+            maker m(datamap_, nodemap_, ne_);
             for (unsigned i = 0; i < ne_; ++i) m.copy_one(*entries_[i]);
             if (nc_ != 0) std::memcpy(m.children(), children_, nc_ * sizeof(node_type*));
             nc_ = 0;
-            return {result::tree, nullptr, m.finish()};
+            return {result::tree, nullptr, m.finish(), seen};
         }
 
     private:
         bitmap_type datamap_ = 0;
         bitmap_type nodemap_ = 0;
-        std::uint32_t count_ = 0;
         unsigned ne_ = 0;
         unsigned nc_ = 0;
         const entry_type* entries_[width];
@@ -104,7 +208,9 @@ struct algebra {
         retain<node_type>(n);
         return const_cast<node_type*>(n);
     }
-    static result share_result(const node_type* n) noexcept { return {result::tree, nullptr, share(n)}; }
+    static result share_result(const node_type* n, const overlap& seen) noexcept {
+        return {result::tree, nullptr, share(n), seen};
+    }
 
     static const entry_type* find_below(const node_type* n, unsigned shift, const entry_type& e) {
         const auto& k = Traits::key(e);
@@ -128,48 +234,74 @@ struct algebra {
 
     // ---- union -------------------------------------------------------------------------
 
-    // Both non-null, rooted at `shift`. Returns one owned reference.
-    static node_type* unite(const node_type* a, const node_type* b, unsigned shift) {
-        if (a == b) return share(a);
-        if (shift >= max_shift) return unite_collision(a, b);
+    // Both non-null, rooted at `shift`. Returns a tree (one owned reference).
+    static result unite(const node_type* a, const node_type* b, unsigned shift, census& c) {
+        if (a == b) return share_result(a, identical());
+        if (shift >= max_shift) return unite_collision(a, b, c);
         slots out;
+        tally t{c};
         bitmap_type all = a->datamap | a->nodemap | b->datamap | b->nodemap;
         while (all != 0) {
             bitmap_type bit = all & (~all + 1);
             all &= all - 1;
             slot_view s(a, b, bit);
             if (s.eb == nullptr && s.cb == nullptr) { // only in a
-                if (s.ea) out.add_entry(bit, s.ea); else out.add_child(bit, share(s.ca));
+                if (s.ea) {
+                    out.add_entry(bit, s.ea);
+                    t.a_only(1);
+                } else {
+                    out.add_child(bit, share(s.ca));
+                    t.a_only_tree(s.ca);
+                }
             } else if (s.ea == nullptr && s.ca == nullptr) { // only in b
-                if (s.eb) out.add_entry(bit, s.eb); else out.add_child(bit, share(s.cb));
+                if (s.eb) {
+                    out.add_entry(bit, s.eb);
+                    t.b_only(1);
+                } else {
+                    out.add_child(bit, share(s.cb));
+                    t.b_only_tree(s.cb);
+                }
             } else if (s.ea && s.eb) {
                 if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) {
                     out.add_entry(bit, s.ea);
+                    t.common();
                 } else {
                     copy_entry second{*s.eb};
                     out.add_child(bit, base::make_two(shift + bits, *s.ea, Traits::hash(Traits::key(*s.ea)),
                                                       second, Traits::hash(Traits::key(*s.eb))));
+                    t.a_only(1);
+                    t.b_only(1);
                 }
             } else if (s.ea) { // a's entry against b's subtree
                 if (find_below(s.cb, shift + bits, *s.ea) != nullptr) {
                     out.add_child(bit, share(s.cb));
+                    t.common();
+                    t.b_only_tree(s.cb, 1);
                 } else {
                     out.add_child(bit, insert_copy(s.cb, shift + bits, *s.ea));
+                    t.a_only(1);
+                    t.b_only_tree(s.cb);
                 }
             } else if (s.eb) { // a's subtree against b's entry
                 if (find_below(s.ca, shift + bits, *s.eb) != nullptr) {
                     out.add_child(bit, share(s.ca));
+                    t.common();
+                    t.a_only_tree(s.ca, 1);
                 } else {
                     out.add_child(bit, insert_copy(s.ca, shift + bits, *s.eb));
+                    t.a_only_tree(s.ca);
+                    t.b_only(1);
                 }
             } else {
-                out.add_child(bit, unite(s.ca, s.cb, shift + bits));
+                result r = unite(s.ca, s.cb, shift + bits, c);
+                out.add_child(bit, r.node);
+                t.add(r.seen);
             }
         }
-        // The union contains both inputs, so it equals one exactly when the counts agree.
-        if (out.count() == a->count) return share(a);
-        if (out.count() == b->count) return share(b);
-        return out.finish(shift).node;
+        // The union contains both inputs: it equals one when the other holds nothing more.
+        if (!t.seen.b_extra) return share_result(a, t.seen);
+        if (!t.seen.a_extra) return share_result(b, t.seen);
+        return out.finish(shift, t.seen);
     }
 
     static node_type* insert_copy(const node_type* n, unsigned shift, const entry_type& e) {
@@ -179,99 +311,171 @@ struct algebra {
         return base::insert(n, shift, Traits::hash(k), k, ctor, added);
     }
 
-    static node_type* unite_collision(const node_type* a, const node_type* b) {
-        std::vector<const entry_type*> extra;
-        for (unsigned i = 0; i < b->count; ++i) {
-            const entry_type& y = b->entries()[i];
-            if (base::find_in_collision(a, Traits::key(y)) == nullptr) extra.push_back(&y);
+    static result unite_collision(const node_type* a, const node_type* b, census& c) {
+        unsigned na = a->collision_size();
+        unsigned nb = b->collision_size();
+        const entry_type* eb = b->collision_entries();
+        std::vector<const entry_type*> extra; // b's elements that a lacks
+        for (unsigned i = 0; i < nb; ++i) {
+            if (base::find_in_collision(a, Traits::key(eb[i])) == nullptr) extra.push_back(eb + i);
         }
-        if (extra.empty()) return share(a);
-        if (a->count + extra.size() == b->count) return share(b); // a is inside b
-        auto total = static_cast<unsigned>(a->count + extra.size());
-        maker m(0, 0, total, total);
-        m.copy(a->entries(), a->count);
+        auto in_both = static_cast<unsigned>(nb - extra.size());
+        tally t{c};
+        t.a_only(na - in_both);
+        t.b_only(extra.size());
+        if (in_both != 0) t.common();
+        if (extra.empty()) return share_result(a, t.seen);
+        if (na == in_both) return share_result(b, t.seen); // a is inside b
+        auto total = static_cast<unsigned>(na + extra.size());
+        maker m(collision_node, total);
+        m.copy(a->collision_entries(), na);
         for (const entry_type* e : extra) m.copy_one(*e);
-        return m.finish();
+        return {result::tree, nullptr, m.finish(), t.seen};
     }
 
     // ---- intersection --------------------------------------------------------------------
 
-    static result intersect(const node_type* a, const node_type* b, unsigned shift) {
-        if (a == b) return share_result(a);
-        if (shift >= max_shift) return filter_collision(a, b, true);
+    static result intersect(const node_type* a, const node_type* b, unsigned shift, census& c) {
+        if (a == b) return share_result(a, identical());
+        if (shift >= max_shift) return filter_collision(a, b, true, c);
         slots out;
-        bitmap_type both = (a->datamap | a->nodemap) & (b->datamap | b->nodemap);
+        tally t{c};
+        bitmap_type in_a = a->datamap | a->nodemap;
+        bitmap_type in_b = b->datamap | b->nodemap;
+        t.a_only_slots(a, in_a & ~in_b);
+        t.b_only_slots(b, in_b & ~in_a);
+        bitmap_type both = in_a & in_b;
         while (both != 0) {
             bitmap_type bit = both & (~both + 1);
             both &= both - 1;
             slot_view s(a, b, bit);
             if (s.ea && s.eb) {
-                if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) out.add_entry(bit, s.ea);
+                if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) {
+                    out.add_entry(bit, s.ea);
+                    t.common();
+                } else {
+                    t.a_only(1);
+                    t.b_only(1);
+                }
             } else if (s.ea) {
-                if (find_below(s.cb, shift + bits, *s.ea) != nullptr) out.add_entry(bit, s.ea);
+                if (find_below(s.cb, shift + bits, *s.ea) != nullptr) {
+                    out.add_entry(bit, s.ea);
+                    t.common();
+                    t.b_only_tree(s.cb, 1);
+                } else {
+                    t.a_only(1);
+                    t.b_only_tree(s.cb);
+                }
             } else if (s.eb) {
-                if (const entry_type* found = find_below(s.ca, shift + bits, *s.eb)) out.add_entry(bit, found);
+                if (const entry_type* found = find_below(s.ca, shift + bits, *s.eb)) {
+                    out.add_entry(bit, found);
+                    t.common();
+                    t.a_only_tree(s.ca, 1);
+                } else {
+                    t.a_only_tree(s.ca);
+                    t.b_only(1);
+                }
             } else {
-                out.add_result(bit, intersect(s.ca, s.cb, shift + bits));
+                result r = intersect(s.ca, s.cb, shift + bits, c);
+                out.add_result(bit, r);
+                t.add(r.seen);
             }
         }
-        // The intersection lies inside both inputs: equal to one exactly when counts agree.
-        if (out.count() == a->count) return share_result(a);
-        if (out.count() == b->count) return share_result(b);
-        return out.finish(shift);
+        // The intersection lies inside both inputs: it equals one that holds nothing more.
+        if (!t.seen.a_extra) return share_result(a, t.seen);
+        if (!t.seen.b_extra) return share_result(b, t.seen);
+        return out.finish(shift, t.seen);
     }
 
     // ---- difference ----------------------------------------------------------------------
 
-    static result subtract(const node_type* a, const node_type* b, unsigned shift) {
-        if (a == b) return {};
-        if (shift >= max_shift) return filter_collision(a, b, false);
+    static result subtract(const node_type* a, const node_type* b, unsigned shift, census& c) {
+        if (a == b) return {result::empty, nullptr, nullptr, identical()};
+        if (shift >= max_shift) return filter_collision(a, b, false, c);
         slots out;
+        tally t{c};
         bitmap_type in_a = a->datamap | a->nodemap;
+        t.b_only_slots(b, (b->datamap | b->nodemap) & ~in_a);
         while (in_a != 0) {
             bitmap_type bit = in_a & (~in_a + 1);
             in_a &= in_a - 1;
             slot_view s(a, b, bit);
             if (s.eb == nullptr && s.cb == nullptr) {
-                if (s.ea) out.add_entry(bit, s.ea); else out.add_child(bit, share(s.ca));
+                if (s.ea) {
+                    out.add_entry(bit, s.ea);
+                    t.a_only(1);
+                } else {
+                    out.add_child(bit, share(s.ca));
+                    t.a_only_tree(s.ca);
+                }
             } else if (s.ea && s.eb) {
-                if (!Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) out.add_entry(bit, s.ea);
+                if (Traits::equal(Traits::key(*s.ea), Traits::key(*s.eb))) {
+                    t.common();
+                } else {
+                    out.add_entry(bit, s.ea);
+                    t.a_only(1);
+                    t.b_only(1);
+                }
             } else if (s.ea) {
-                if (find_below(s.cb, shift + bits, *s.ea) == nullptr) out.add_entry(bit, s.ea);
+                if (find_below(s.cb, shift + bits, *s.ea) == nullptr) {
+                    out.add_entry(bit, s.ea);
+                    t.a_only(1);
+                    t.b_only_tree(s.cb);
+                } else {
+                    t.common();
+                    t.b_only_tree(s.cb, 1);
+                }
             } else if (s.eb) {
                 const auto& k = Traits::key(*s.eb);
                 auto r = base::erase(s.ca, shift + bits, Traits::hash(k), k);
                 using er = typename base::erase_result;
                 if (r.kind == er::unchanged) {
                     out.add_child(bit, share(s.ca));
-                } else if (r.kind == er::replaced) {
-                    out.add_child(bit, r.node);
+                    t.a_only_tree(s.ca);
+                    t.b_only(1);
                 } else {
-                    out.add_entry(bit, r.entry); // single: a child never empties
+                    if (r.kind == er::replaced) {
+                        out.add_child(bit, r.node);
+                    } else {
+                        out.add_entry(bit, r.entry); // single: a child never empties
+                    }
+                    t.common();
+                    t.a_only_tree(s.ca, 1);
                 }
             } else {
-                out.add_result(bit, subtract(s.ca, s.cb, shift + bits));
+                result r = subtract(s.ca, s.cb, shift + bits, c);
+                out.add_result(bit, r);
+                t.add(r.seen);
             }
         }
-        if (out.count() == a->count) return share_result(a); // nothing removed
-        return out.finish(shift);
+        if (!t.seen.common) return share_result(a, t.seen); // nothing removed
+        return out.finish(shift, t.seen);
     }
 
     // Collision nodes: keep a's entries that are (keep_found) or are not (!keep_found) in b.
-    static result filter_collision(const node_type* a, const node_type* b, bool keep_found) {
+    static result filter_collision(const node_type* a, const node_type* b, bool keep_found, census& c) {
+        unsigned na = a->collision_size();
+        unsigned nb = b->collision_size();
+        const entry_type* ea = a->collision_entries();
         std::vector<const entry_type*> kept;
-        for (unsigned i = 0; i < a->count; ++i) {
-            const entry_type& x = a->entries()[i];
-            if ((base::find_in_collision(b, Traits::key(x)) != nullptr) == keep_found) kept.push_back(&x);
+        unsigned in_both = 0;
+        for (unsigned i = 0; i < na; ++i) {
+            bool found = base::find_in_collision(b, Traits::key(ea[i])) != nullptr;
+            if (found) ++in_both;
+            if (found == keep_found) kept.push_back(ea + i);
         }
-        if (kept.empty()) return {};
-        if (kept.size() == a->count) return share_result(a);
-        if (keep_found && kept.size() == b->count) return share_result(b); // b is inside a
-        if (kept.size() == 1) return {result::single, kept[0]};
+        tally t{c};
+        t.a_only(na - in_both);
+        t.b_only(nb - in_both);
+        if (in_both != 0) t.common();
+        if (kept.empty()) return {result::empty, nullptr, nullptr, t.seen};
+        if (kept.size() == na) return share_result(a, t.seen);
+        if (keep_found && kept.size() == nb) return share_result(b, t.seen); // b is inside a
+        if (kept.size() == 1) return {result::single, kept[0], nullptr, t.seen};
         auto total = static_cast<unsigned>(kept.size());
-        maker m(0, 0, total, total);
+        maker m(collision_node, total);
         for (const entry_type* e : kept) m.copy_one(*e);
-        return {result::tree, nullptr, m.finish()};
+        return {result::tree, nullptr, m.finish(), t.seen};
     }
 };
 
@@ -281,19 +485,25 @@ template <class Traits>
 trie<Traits> union_of(const trie<Traits>& a, const trie<Traits>& b) {
     if (a.empty()) return b;
     if (b.empty()) return a;
-    return trie<Traits>::adopt(algebra<Traits>::unite(a.root(), b.root(), 0));
+    typename algebra<Traits>::census c(a.size(), b.size());
+    auto r = algebra<Traits>::unite(a.root(), b.root(), 0, c);
+    return trie<Traits>::adopt(r.node, a.size() + c.b_extras());
 }
 
 template <class Traits>
 trie<Traits> intersection_of(const trie<Traits>& a, const trie<Traits>& b) {
     if (a.empty() || b.empty()) return trie<Traits>();
-    return trie<Traits>::adopt(algebra<Traits>::intersect(a.root(), b.root(), 0).node);
+    typename algebra<Traits>::census c(a.size(), b.size());
+    auto r = algebra<Traits>::intersect(a.root(), b.root(), 0, c);
+    return trie<Traits>::adopt(r.node, a.size() - c.a_extras());
 }
 
 template <class Traits>
 trie<Traits> difference_of(const trie<Traits>& a, const trie<Traits>& b) {
     if (a.empty() || b.empty()) return a;
-    return trie<Traits>::adopt(algebra<Traits>::subtract(a.root(), b.root(), 0).node);
+    typename algebra<Traits>::census c(a.size(), b.size());
+    auto r = algebra<Traits>::subtract(a.root(), b.root(), 0, c);
+    return trie<Traits>::adopt(r.node, c.a_extras());
 }
 
 } // namespace immutable::detail::champ

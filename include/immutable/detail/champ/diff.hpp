@@ -119,18 +119,18 @@ private:
     template <class Added, class Removed, class Changed>
     static void walk_collision(const node_type* a, const node_type* b, Added& added,
                                Removed& removed, Changed& changed) {
-        for (unsigned i = 0; i < a->count; ++i) {
-            const entry_type& x = a->entries()[i];
-            const entry_type* y = base::find_in_collision(b, Traits::key(x));
+        const entry_type* ea = a->collision_entries();
+        for (unsigned i = 0, na = a->collision_size(); i < na; ++i) {
+            const entry_type* y = base::find_in_collision(b, Traits::key(ea[i]));
             if (y == nullptr) {
-                removed(x);
-            } else if (!Traits::same_mapped(x, *y)) {
-                changed(x, *y);
+                removed(ea[i]);
+            } else if (!Traits::same_mapped(ea[i], *y)) {
+                changed(ea[i], *y);
             }
         }
-        for (unsigned i = 0; i < b->count; ++i) {
-            const entry_type& y = b->entries()[i];
-            if (base::find_in_collision(a, Traits::key(y)) == nullptr) added(y);
+        const entry_type* eb = b->collision_entries();
+        for (unsigned i = 0, nb = b->collision_size(); i < nb; ++i) {
+            if (base::find_in_collision(a, Traits::key(eb[i])) == nullptr) added(eb[i]);
         }
     }
 };

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <new>
 
 #include <immutable/detail/champ/node.hpp>
 #include <immutable/detail/config.hpp>
@@ -31,13 +32,7 @@ public:
     // Positioned on the first entry below `root` (or at the end when root is null).
     explicit iterator(const node_type* root) noexcept {
         if (root == nullptr) return;
-        depth_ = 0;
-        path_[0] = root;
-        next_child_[0] = 0;
-        unsigned ne = root->entry_count();
-        cur_ = root->entries();
-        end_ = cur_ + ne;
-        if (ne == 0) next_node();
+        if (!push(root)) next_node(); // the root is a bitmap node
     }
 
     reference operator*() const noexcept { return *cur_; }
@@ -60,21 +55,19 @@ private:
 
     void next_node() noexcept {
         while (depth_ >= 0) {
-            const node_type* top = path_[depth_];
-            unsigned count = top->child_count();
-            if (next_child_[depth_] < count) {
-                const node_type* const* kids = top->children();
+            if (next_child_[depth_] < child_count_[depth_]) {
+                const node_type* const* kids = path_[depth_]->children();
                 const node_type* child = kids[next_child_[depth_]++];
                 // Nodes sit at unrelated addresses: ask for the next sibling now, so its
                 // miss overlaps with the walk through this child's subtree.
-                if (next_child_[depth_] < count) IMMUTABLE_PREFETCH(kids[next_child_[depth_]]);
-                ++depth_;
-                path_[depth_] = child;
-                next_child_[depth_] = 0;
-                unsigned ne = child->entry_count();
-                if (ne != 0) {
-                    cur_ = child->entries();
-                    end_ = cur_ + ne;
+                if (next_child_[depth_] < child_count_[depth_]) {
+                    IMMUTABLE_PREFETCH(kids[next_child_[depth_]]);
+                }
+                if (push(child)) return;
+                // Neither inline entries nor children: a collision node (node.hpp).
+                if (IMMUTABLE_UNLIKELY(child_count_[depth_] == 0)) {
+                    cur_ = child->collision_entries();
+                    end_ = cur_ + child->collision_size();
                     return;
                 }
             } else {
@@ -84,11 +77,27 @@ private:
         cur_ = end_ = nullptr;
     }
 
+    // Makes n the deepest node on the path and its inline entries the current run; false
+    // when it has none. Each level keeps its child count: a popcount per node rather than
+    // one per visit of each of its children.
+    bool push(const node_type* n) noexcept {
+        ++depth_;
+        path_[depth_] = n;
+        next_child_[depth_] = 0;
+        unsigned children = popcount(n->nodemap);
+        child_count_[depth_] = static_cast<std::uint8_t>(children);
+        cur_ = std::launder(reinterpret_cast<const value_type*>(reinterpret_cast<const char*>(n) +
+                                                                node_type::entries_offset(children)));
+        end_ = cur_ + popcount(n->datamap);
+        return cur_ != end_;
+    }
+
     const value_type* cur_ = nullptr;
     const value_type* end_ = nullptr;
     int depth_ = -1;
     const node_type* path_[max_levels] = {};
-    std::uint8_t next_child_[max_levels] = {};
+    std::uint8_t next_child_[max_levels] = {};  // the next child to visit, per level
+    std::uint8_t child_count_[max_levels] = {}; // and how many there are
 };
 
 } // namespace immutable::detail::champ

@@ -149,21 +149,30 @@ struct shape {
 //
 //   struct node {
 //       Policy::refcount refs;      // intrusive count of owners (parents, maps, builders)
-//       uint32_t count;             // entries in this whole subtree
 //       bitmap   datamap;           // slots holding an inline entry
 //       bitmap   nodemap;           // slots holding a child (datamap & nodemap == 0)
 //       node*    children[popcount(nodemap)];      // in slot order
 //       Entry    entries[popcount(datamap)];       // in slot order, aligned for Entry
 //   };
 //
-// A collision node has datamap == nodemap == 0, no children, and `count` entries in any
-// order; only the level below the last bitmap level has them. Invariants kept by every
-// operation (tests/map_*: check_invariants):
-//   - the root is null when empty, otherwise any non-empty node;
+// A collision node sits at the level below the last bitmap level. It has datamap ==
+// nodemap == 0, which no bitmap node has (the root holds something, every other node at
+// least two entries), so it is known from the node alone: dispose needs that, it may run
+// on another thread (ownership.hpp). Its entry count takes the place of the first child
+// pointer, and its entries follow, in any order:
+//
+//       uint32_t size;              // in a pointer-sized slot
+//       Entry    entries[size];
+//
+// Nodes do not count the entries below them: the trie's handle holds the total, and code
+// that needs "this subtree holds one (two) entries" reads it from the bitmaps, since a
+// child always holds at least two. Invariants kept by every operation (tests/map_*:
+// check_invariants):
+//   - the root is null when empty, otherwise a non-empty bitmap node;
 //   - every other node holds at least two entries in its subtree (a subtree left with
 //     one entry is inlined into its parent), so the shape depends only on the content;
 //   - a collision node holds at least two entries, all with the same full hash;
-//   - count equals the number of entries below, and fits in 32 bits.
+//   - the handle's size equals the number of entries, and fits in 32 bits.
 template <class Traits>
 struct node {
     using entry_type = typename Traits::entry_type;
@@ -175,12 +184,10 @@ struct node {
     using cache_type = block_cache<policy>;
 
     typename policy::refcount refs;
-    std::uint32_t count;
     bitmap_type datamap;
     bitmap_type nodemap;
 
-    node(std::uint32_t count_, bitmap_type datamap_, bitmap_type nodemap_) noexcept
-        : count(count_), datamap(datamap_), nodemap(nodemap_) {}
+    node(bitmap_type datamap_, bitmap_type nodemap_) noexcept : datamap(datamap_), nodemap(nodemap_) {}
 
     static_assert(alignof(entry_type) <= alignof(std::max_align_t),
                   "over-aligned entries are not supported by the node allocator");
@@ -199,8 +206,8 @@ struct node {
 
     bool is_collision() const noexcept { return (datamap | nodemap) == 0; }
     unsigned child_count() const noexcept { return popcount(nodemap); }
-    unsigned entry_count() const noexcept { return is_collision() ? count : popcount(datamap); }
-    std::size_t bytes() const noexcept { return byte_size(child_count(), entry_count()); }
+    // Pointer-sized slots between the header and the entries.
+    unsigned child_slots() const noexcept { return is_collision() ? 1 : child_count(); }
 
     node** children() noexcept {
         return std::launder(reinterpret_cast<node**>(reinterpret_cast<char*>(this) + children_offset));
@@ -209,6 +216,7 @@ struct node {
         return std::launder(
             reinterpret_cast<node* const*>(reinterpret_cast<const char*>(this) + children_offset));
     }
+    // The entries of a bitmap node.
     entry_type* entries() noexcept {
         return std::launder(reinterpret_cast<entry_type*>(reinterpret_cast<char*>(this) +
                                                           entries_offset(child_count())));
@@ -218,21 +226,47 @@ struct node {
             reinterpret_cast<const char*>(this) + entries_offset(child_count())));
     }
 
-    // Allocates a node with one reference (the caller's) and the given header; no entry or
-    // child is set. Builders pass their block cache (block_cache.hpp), which hands out a
-    // block it kept when it has one of the size; everything else passes null.
-    static node* allocate(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count,
-                          unsigned entries, cache_type* cache = nullptr) {
-        std::size_t size = byte_size(popcount(nodemap), entries);
-        if (cache != nullptr) {
-            if (void* block = cache->take(size)) return ::new (block) node(count, datamap, nodemap);
-        }
-        return memory::template create<node>(size, count, datamap, nodemap);
+    // The entries of a collision node, and how many.
+    entry_type* collision_entries() noexcept {
+        return std::launder(
+            reinterpret_cast<entry_type*>(reinterpret_cast<char*>(this) + entries_offset(1)));
+    }
+    const entry_type* collision_entries() const noexcept {
+        return std::launder(reinterpret_cast<const entry_type*>(
+            reinterpret_cast<const char*>(this) + entries_offset(1)));
+    }
+    unsigned collision_size() const noexcept {
+        return *std::launder(reinterpret_cast<const std::uint32_t*>(
+            reinterpret_cast<const char*>(this) + children_offset));
+    }
+
+    // The entries of any node, for code that does not know its depth (dispose, iteration).
+    unsigned entry_count() const noexcept {
+        return is_collision() ? collision_size() : popcount(datamap);
+    }
+    const entry_type* entry_begin() const noexcept {
+        return is_collision() ? collision_entries() : entries();
+    }
+    entry_type* entry_begin() noexcept { return is_collision() ? collision_entries() : entries(); }
+
+    // Allocates a bitmap node with one reference (the caller's) and the given bitmaps; no
+    // entry or child is set. Builders pass their block cache (block_cache.hpp), which hands
+    // out a block it kept when it has one of the size; everything else passes null.
+    static node* allocate(bitmap_type datamap, bitmap_type nodemap, unsigned entries,
+                          cache_type* cache = nullptr) {
+        return make(byte_size(popcount(nodemap), entries), datamap, nodemap, cache);
+    }
+
+    // The same for a collision node of `entries` entries (its size is set, not its entries).
+    static node* allocate_collision(unsigned entries, cache_type* cache = nullptr) {
+        node* n = make(byte_size(1, entries), 0, 0, cache);
+        ::new (static_cast<void*>(n->children())) std::uint32_t(entries);
+        return n;
     }
 
     // Frees a node whose entries are already destroyed; its children are not touched.
     static void deallocate(node* n, unsigned entries, cache_type* cache = nullptr) noexcept {
-        std::size_t size = byte_size(n->child_count(), entries);
+        std::size_t size = byte_size(n->child_slots(), entries);
         if (cache != nullptr) {
             std::destroy_at(n);
             cache->give(n, size);
@@ -249,7 +283,7 @@ struct node {
     static IMMUTABLE_NOINLINE void dispose(node* n) noexcept {
         unsigned entries = n->entry_count();
         if constexpr (!std::is_trivially_destructible_v<entry_type>) {
-            std::destroy_n(n->entries(), entries);
+            std::destroy_n(n->entry_begin(), entries);
         }
         node** kids = n->children();
         unsigned c = n->child_count();
@@ -257,7 +291,21 @@ struct node {
         for (unsigned i = 0; i < c; ++i) release<node>(kids[i]);
         deallocate(n, entries);
     }
+
+private:
+    static node* make(std::size_t size, bitmap_type datamap, bitmap_type nodemap, cache_type* cache) {
+        if (cache != nullptr) {
+            if (void* block = cache->take(size)) return ::new (block) node(datamap, nodemap);
+        }
+        return memory::template create<node>(size, datamap, nodemap);
+    }
 };
+
+// Asks node_maker for a collision node.
+struct collision_node_t {
+    explicit collision_node_t() = default;
+};
+inline constexpr collision_node_t collision_node{};
 
 // A node being filled: entries are constructed left to right; if construction throws,
 // the destructor destroys the entries built so far and frees the memory, leaving no
@@ -270,15 +318,17 @@ public:
     using bitmap_type = typename node_type::bitmap_type;
     using cache_type = typename node_type::cache_type;
 
-    node_maker(bitmap_type datamap, bitmap_type nodemap, std::uint32_t count, unsigned entries,
-               cache_type* cache = nullptr)
-        : n_(node_type::allocate(datamap, nodemap, count, entries, cache)), cache_(cache),
-          capacity_(entries), out_(n_->entries()) {}
+    node_maker(bitmap_type datamap, bitmap_type nodemap, unsigned entries, cache_type* cache = nullptr)
+        : n_(node_type::allocate(datamap, nodemap, entries, cache)), cache_(cache), capacity_(entries),
+          out_(n_->entries()) {}
+    node_maker(collision_node_t, unsigned entries, cache_type* cache = nullptr)
+        : n_(node_type::allocate_collision(entries, cache)), cache_(cache), capacity_(entries),
+          out_(n_->collision_entries()) {}
     node_maker(const node_maker&) = delete;
     node_maker& operator=(const node_maker&) = delete;
     ~node_maker() {
         if (n_ != nullptr) {
-            std::destroy_n(n_->entries(), built_);
+            std::destroy_n(out_, built_);
             node_type::deallocate(n_, capacity_, cache_);
         }
     }

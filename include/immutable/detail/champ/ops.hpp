@@ -11,6 +11,7 @@
 // copy; a freshly built child is held by a node_ptr until its parent is complete. The
 // input trie is only read, so it is unchanged whatever throws.
 
+#include <cstddef>
 #include <cstdint>
 #include <new>
 
@@ -33,18 +34,6 @@ struct ops {
     static constexpr unsigned none = ~0u;
 
     // ---- lookup --------------------------------------------------------------------
-
-    // A one-entry map (its root, which has no children) answers by comparing the key with
-    // its entry, without hashing: for a string key the hash costs several times the
-    // comparison. Measured and rejected: scanning roots of up to 8 inline entries this way
-    // (half the instructions for 8 strings, but slower: the scan's branches mispredict).
-    // Q is the key type, or any type a transparent Hash and Equal accept (map::find).
-    template <class Q>
-    static const entry_type* find(const node_type* n, const Q& k) {
-        if (n == nullptr) return nullptr;
-        if (n->count == 1) return single_entry(n, k);
-        return find(n, Traits::hash(k), k);
-    }
 
     // The entry of a one-entry root if its key equals k, else null.
     template <class Q>
@@ -108,26 +97,36 @@ struct ops {
 
     template <class Q>
     static const entry_type* find_in_collision(const node_type* n, const Q& k) {
-        const entry_type* e = n->entries();
-        for (unsigned i = 0; i < n->count; ++i) {
+        const entry_type* e = n->collision_entries();
+        for (unsigned i = 0, ne = n->collision_size(); i < ne; ++i) {
             if (Traits::equal(Traits::key(e[i]), k)) return e + i;
         }
         return nullptr;
     }
 
     static unsigned collision_index(const node_type* n, const key_type& k) {
-        const entry_type* e = n->entries();
-        for (unsigned i = 0; i < n->count; ++i) {
+        const entry_type* e = n->collision_entries();
+        for (unsigned i = 0, ne = n->collision_size(); i < ne; ++i) {
             if (Traits::equal(Traits::key(e[i]), k)) return i;
         }
         return none;
     }
 
+    // The number of entries below n: a walk over the whole subtree.
+    static std::size_t count_entries(const node_type* n) noexcept {
+        if (n->is_collision()) return n->collision_size();
+        std::size_t total = popcount(n->datamap);
+        for (unsigned i = 0, nc = n->child_count(); i < nc; ++i) {
+            total += count_entries(n->children()[i]);
+        }
+        return total;
+    }
+
     // ---- node copies with one change (each: one allocation) ----------------------------
 
     static node_type* copy_replace_entry(const node_type* n, unsigned i, auto& ctor) {
-        unsigned ne = n->entry_count();
-        maker m(n->datamap, n->nodemap, n->count, ne);
+        unsigned ne = popcount(n->datamap);
+        maker m(n->datamap, n->nodemap, ne);
         m.copy(n->entries(), i);
         m.construct(ctor);
         m.copy(n->entries() + i + 1, ne - i - 1);
@@ -138,7 +137,7 @@ struct ops {
     static node_type* copy_insert_entry(const node_type* n, bitmap_type bit, auto& ctor) {
         unsigned ne = popcount(n->datamap);
         unsigned i = shape_type::index(n->datamap, bit);
-        maker m(n->datamap | bit, n->nodemap, n->count + 1, ne + 1);
+        maker m(n->datamap | bit, n->nodemap, ne + 1);
         m.copy(n->entries(), i);
         m.construct(ctor);
         m.copy(n->entries() + i, ne - i);
@@ -147,10 +146,9 @@ struct ops {
     }
 
     // The entry at slot `bit` (position i) moves down into the new child `sub`.
-    static node_type* copy_entry_to_child(const node_type* n, bitmap_type bit, unsigned i, ptr& sub,
-                                          std::uint32_t count) {
+    static node_type* copy_entry_to_child(const node_type* n, bitmap_type bit, unsigned i, ptr& sub) {
         unsigned ne = popcount(n->datamap);
-        maker m(n->datamap & ~bit, n->nodemap | bit, count, ne - 1);
+        maker m(n->datamap & ~bit, n->nodemap | bit, ne - 1);
         m.copy(n->entries(), i);
         m.copy(n->entries() + i + 1, ne - i - 1);
         unsigned ci = shape_type::index(n->nodemap, bit);
@@ -159,10 +157,9 @@ struct ops {
         return m.finish();
     }
 
-    static node_type* copy_replace_child(const node_type* n, unsigned ci, ptr& child,
-                                         std::uint32_t count) {
+    static node_type* copy_replace_child(const node_type* n, unsigned ci, ptr& child) {
         unsigned ne = popcount(n->datamap);
-        maker m(n->datamap, n->nodemap, count, ne);
+        maker m(n->datamap, n->nodemap, ne);
         m.copy(n->entries(), ne);
         copy_children(n, m.children(), ci, ci);
         m.children()[ci] = child.take();
@@ -170,8 +167,8 @@ struct ops {
     }
 
     static node_type* copy_remove_entry(const node_type* n, bitmap_type bit, unsigned i) {
-        unsigned ne = n->entry_count();
-        maker m(n->datamap & ~bit, n->nodemap, n->count - 1, ne - 1);
+        unsigned ne = popcount(n->datamap);
+        maker m(n->datamap & ~bit, n->nodemap, ne - 1);
         m.copy(n->entries(), i);
         m.copy(n->entries() + i + 1, ne - i - 1);
         copy_children(n, m.children(), none, none);
@@ -184,11 +181,31 @@ struct ops {
         unsigned ne = popcount(n->datamap);
         bitmap_type datamap = n->datamap | bit;
         unsigned i = shape_type::index(datamap, bit);
-        maker m(datamap, n->nodemap & ~bit, n->count - 1, ne + 1);
+        maker m(datamap, n->nodemap & ~bit, ne + 1);
         m.copy(n->entries(), i);
         m.copy_one(e);
         m.copy(n->entries() + i, ne - i);
         copy_children(n, m.children(), ci, none);
+        return m.finish();
+    }
+
+    // Stands for "no new entry" in copy_collision.
+    struct no_entry {
+        void construct(entry_type*) const noexcept {}
+    };
+
+    // A collision node with n's entries, except that entry `skip` is left out (none: all
+    // kept) and ctor's entry goes at position `at` (none: no new entry).
+    template <class Ctor>
+    static node_type* copy_collision(const node_type* n, unsigned skip, unsigned at, Ctor* ctor) {
+        unsigned ne = n->collision_size();
+        const entry_type* e = n->collision_entries();
+        maker m(collision_node, ne - (skip != none ? 1 : 0) + (ctor != nullptr ? 1 : 0));
+        for (unsigned i = 0; i <= ne; ++i) {
+            if (i == at && ctor != nullptr) m.construct(*ctor);
+            if (i == ne) break;
+            if (i != skip) m.copy_one(e[i]);
+        }
         return m.finish();
     }
 
@@ -198,7 +215,7 @@ struct ops {
     static node_type* make_two(unsigned shift, const entry_type& e1, std::uint64_t h1, auto& ctor,
                                std::uint64_t h2, cache_type* cache = nullptr) {
         if (shift >= max_shift) {
-            maker m(0, 0, 2, 2, cache);
+            maker m(collision_node, 2, cache);
             m.copy_one(e1);
             m.construct(ctor);
             return m.finish();
@@ -207,11 +224,11 @@ struct ops {
         bitmap_type b2 = shape_type::bit_at(h2, shift);
         if (b1 == b2) {
             ptr sub = ptr::adopt(make_two(shift + bits, e1, h1, ctor, h2, cache));
-            maker m(0, b1, 2, 0, cache);
+            maker m(0, b1, 0, cache);
             m.children()[0] = sub.take();
             return m.finish();
         }
-        maker m(b1 | b2, 0, 2, 2, cache);
+        maker m(b1 | b2, 0, 2, cache);
         if (b1 < b2) {
             m.copy_one(e1);
             m.construct(ctor);
@@ -223,7 +240,7 @@ struct ops {
     }
 
     static node_type* make_one(auto& ctor, std::uint64_t h) {
-        maker m(shape_type::bit_at(h, 0), 0, 1, 1);
+        maker m(shape_type::bit_at(h, 0), 0, 1);
         m.construct(ctor);
         return m.finish();
     }
@@ -246,14 +263,14 @@ struct ops {
             }
             ptr sub = ptr::adopt(make_two(shift + bits, e, Traits::hash(Traits::key(e)), ctor, h));
             added = true;
-            return copy_entry_to_child(n, bit, i, sub, n->count + 1);
+            return copy_entry_to_child(n, bit, i, sub);
         }
         if (n->nodemap & bit) {
             unsigned ci = shape_type::index(n->nodemap, bit);
             node_type* c = insert(n->children()[ci], shift + bits, h, k, ctor, added);
             if (c == nullptr) return nullptr;
             ptr child = ptr::adopt(c);
-            return copy_replace_child(n, ci, child, n->count + (added ? 1 : 0));
+            return copy_replace_child(n, ci, child);
         }
         added = true;
         return copy_insert_entry(n, bit, ctor);
@@ -263,14 +280,11 @@ struct ops {
     static node_type* insert_collision(const node_type* n, const key_type& k, Ctor& ctor, bool& added) {
         unsigned i = collision_index(n, k);
         if (i != none) {
-            if (ctor.unchanged(n->entries()[i])) return nullptr;
-            return copy_replace_entry(n, i, ctor);
+            if (ctor.unchanged(n->collision_entries()[i])) return nullptr;
+            return copy_collision(n, i, i, &ctor);
         }
         added = true;
-        maker m(0, 0, n->count + 1, n->count + 1);
-        m.copy(n->entries(), n->count);
-        m.construct(ctor);
-        return m.finish();
+        return copy_collision(n, none, n->collision_size(), &ctor);
     }
 
     // ---- erase ---------------------------------------------------------------------
@@ -281,22 +295,30 @@ struct ops {
         const entry_type* entry = nullptr; // single: the one entry left, inside the old trie
     };
 
+    // Of a bitmap node: its subtree holds exactly two entries. A child holds at least two,
+    // so these are two inline entries and no child.
+    static bool holds_two_entries(const node_type* n) noexcept {
+        return n->nodemap == 0 && popcount(n->datamap) == 2;
+    }
+
     // Removes `k`. A non-root subtree left with one entry reports `single` instead of
     // allocating a one-entry node, and its parent inlines that entry (canonical form).
     static erase_result erase(const node_type* n, unsigned shift, std::uint64_t h, const key_type& k) {
         if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
             unsigned i = collision_index(n, k);
             if (i == none) return {erase_result::unchanged};
-            if (n->count == 2) return {erase_result::single, nullptr, n->entries() + (1 - i)};
-            return {erase_result::replaced, copy_remove_entry(n, 0, i)};
+            if (n->collision_size() == 2) {
+                return {erase_result::single, nullptr, n->collision_entries() + (1 - i)};
+            }
+            return {erase_result::replaced, copy_collision(n, i, none, static_cast<no_entry*>(nullptr))};
         }
         bitmap_type bit = shape_type::bit_at(h, shift);
         if (n->datamap & bit) {
             unsigned i = shape_type::index(n->datamap, bit);
             if (!Traits::equal(Traits::key(n->entries()[i]), k)) return {erase_result::unchanged};
-            if (n->count == 1) return {erase_result::empty};
+            if (n->nodemap == 0 && n->datamap == bit) return {erase_result::empty}; // a one-entry root
             // Below the root a subtree of two holds both inline (a child would hold >= 2).
-            if (shift > 0 && n->count == 2) {
+            if (shift > 0 && holds_two_entries(n)) {
                 return {erase_result::single, nullptr, n->entries() + (1 - i)};
             }
             return {erase_result::replaced, copy_remove_entry(n, bit, i)};
@@ -309,10 +331,11 @@ struct ops {
                 return r;
             case erase_result::replaced: {
                 ptr child = ptr::adopt(r.node);
-                return {erase_result::replaced, copy_replace_child(n, ci, child, n->count - 1)};
+                return {erase_result::replaced, copy_replace_child(n, ci, child)};
             }
             case erase_result::single:
-                if (shift > 0 && n->count == 2) return r; // keep pulling the entry up
+                // The child held two entries: so did n if that child is all it has.
+                if (shift > 0 && n->datamap == 0 && n->nodemap == bit) return r; // keep pulling the entry up
                 return {erase_result::replaced, copy_child_to_entry(n, bit, ci, *r.entry)};
             case erase_result::empty:
                 break; // a child never empties: it held at least two entries
@@ -329,12 +352,11 @@ struct ops {
     static bool equal(const node_type* a, const node_type* b) {
         if (a == b) return true;
         if (a == nullptr || b == nullptr) return false;
-        if (a->count != b->count || a->datamap != b->datamap || a->nodemap != b->nodemap) {
-            return false;
-        }
+        if (a->datamap != b->datamap || a->nodemap != b->nodemap) return false;
         if (a->is_collision()) {
-            for (unsigned i = 0; i < a->count; ++i) {
-                const entry_type& x = a->entries()[i];
+            if (a->collision_size() != b->collision_size()) return false;
+            for (unsigned i = 0, ne = a->collision_size(); i < ne; ++i) {
+                const entry_type& x = a->collision_entries()[i];
                 const entry_type* y = find_in_collision(b, Traits::key(x));
                 if (y == nullptr || !Traits::same_mapped(x, *y)) return false;
             }
@@ -357,7 +379,7 @@ struct ops {
     // Calls f(entry) for every entry below n, in iteration order.
     template <class F>
     static void for_each(const node_type* n, F& f) {
-        const entry_type* e = n->entries();
+        const entry_type* e = n->entry_begin();
         for (unsigned i = 0, ne = n->entry_count(); i < ne; ++i) f(e[i]);
         for (unsigned i = 0, nc = n->child_count(); i < nc; ++i) for_each(n->children()[i], f);
     }

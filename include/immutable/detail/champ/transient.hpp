@@ -45,10 +45,7 @@ struct transient_ops {
     static constexpr unsigned none = base::none;
     static constexpr bool nothrow_move = std::is_nothrow_move_constructible_v<entry_type>;
 
-    // Stands for "no new entry" in relocate_entries.
-    struct no_entry {
-        void construct(entry_type*) const noexcept {}
-    };
+    using no_entry = typename base::no_entry; // "no new entry" in relocate_entries
 
     // The node edits an insert makes are forced inline: the insert loop is compiled a second
     // time for POPCNT (below), and only code inlined into that copy counts bits with the
@@ -56,10 +53,10 @@ struct transient_ops {
     // builder insert's instructions.
 
     // Destroys the (possibly moved-from) entries of a node whose children were handed over
-    // to its replacement, and frees it.
-    IMMUTABLE_ALWAYS_INLINE static void free_moved(node_type* n, unsigned entries,
+    // to its replacement, and frees it. `src`: its entries.
+    IMMUTABLE_ALWAYS_INLINE static void free_moved(node_type* n, entry_type* src, unsigned entries,
                                                    cache_type* cache) noexcept {
-        std::destroy_n(n->entries(), entries);
+        std::destroy_n(src, entries);
         node_type::deallocate(n, entries, cache);
     }
 
@@ -68,11 +65,10 @@ struct transient_ops {
         if (count != 0) std::memcpy(out, from->children(), count * sizeof(node_type*));
     }
 
-    // The entries of `n` without position `skip`, and with ctor's new entry at `gap`
+    // The `ne` entries at `src` without position `skip`, and with ctor's new entry at `gap`
     // (either may be `none`).
-    IMMUTABLE_ALWAYS_INLINE static void relocate_entries(maker& m, node_type* n, unsigned ne,
+    IMMUTABLE_ALWAYS_INLINE static void relocate_entries(maker& m, entry_type* src, unsigned ne,
                                                          unsigned skip, unsigned gap, auto* ctor) {
-        entry_type* src = n->entries();
         unsigned total = ne - (skip != none ? 1 : 0) + (ctor != nullptr ? 1 : 0);
         if constexpr (copies_as_bytes<entry_type>) {
             if (ctor != nullptr) ctor->construct(m.slot(gap)); // the only step that can throw
@@ -123,28 +119,34 @@ struct transient_ops {
                                                          cache_type* cache) {
         unsigned ne = popcount(n->datamap);
         unsigned i = shape_type::index(n->datamap, bit);
-        maker m(n->datamap | bit, n->nodemap, n->count + 1, ne + 1, cache);
-        relocate_entries(m, n, ne, none, i, &ctor);
+        maker m(n->datamap | bit, n->nodemap, ne + 1, cache);
+        entry_type* src = n->entries();
+        relocate_entries(m, src, ne, none, i, &ctor);
         move_children(n, m.children(), n->child_count());
         node_type* out = m.finish();
-        free_moved(n, ne, cache);
+        free_moved(n, src, ne, cache);
         return out;
     }
 
-    static node_type* grow_collision(node_type* n, auto& ctor, cache_type* cache) {
-        unsigned ne = n->count;
-        maker m(0, 0, ne + 1, ne + 1, cache);
-        relocate_entries(m, n, ne, none, ne, &ctor);
+    // A collision node without its entry `skip` (none: all kept), with ctor's entry at the
+    // end (null: no new entry).
+    static node_type* rebuild_collision(node_type* n, unsigned skip, auto* ctor, cache_type* cache) {
+        unsigned ne = n->collision_size();
+        unsigned total = ne - (skip != none ? 1 : 0) + (ctor != nullptr ? 1 : 0);
+        maker m(collision_node, total, cache);
+        entry_type* src = n->collision_entries();
+        relocate_entries(m, src, ne, skip, ctor != nullptr ? ne : none, ctor);
         node_type* out = m.finish();
-        free_moved(n, ne, cache);
+        free_moved(n, src, ne, cache);
         return out;
     }
 
     IMMUTABLE_ALWAYS_INLINE static node_type* entry_to_child(node_type* n, bitmap_type bit,
                                                              unsigned i, ptr& sub, cache_type* cache) {
         unsigned ne = popcount(n->datamap);
-        maker m(n->datamap & ~bit, n->nodemap | bit, n->count + 1, ne - 1, cache);
-        relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
+        maker m(n->datamap & ~bit, n->nodemap | bit, ne - 1, cache);
+        entry_type* src = n->entries();
+        relocate_entries(m, src, ne, i, none, static_cast<no_entry*>(nullptr));
         unsigned ci = shape_type::index(n->nodemap, bit);
         unsigned nc = n->child_count();
         node_type** kids = m.children();
@@ -153,17 +155,18 @@ struct transient_ops {
         kids[ci] = sub.take();
         for (unsigned j = ci; j < nc; ++j) kids[j + 1] = old[j];
         node_type* out = m.finish();
-        free_moved(n, ne, cache);
+        free_moved(n, src, ne, cache);
         return out;
     }
 
     static node_type* remove_entry(node_type* n, bitmap_type bit, unsigned i, cache_type* cache) {
-        unsigned ne = n->entry_count();
-        maker m(n->datamap & ~bit, n->nodemap, n->count - 1, ne - 1, cache);
-        relocate_entries(m, n, ne, i, none, static_cast<no_entry*>(nullptr));
+        unsigned ne = popcount(n->datamap);
+        maker m(n->datamap & ~bit, n->nodemap, ne - 1, cache);
+        entry_type* src = n->entries();
+        relocate_entries(m, src, ne, i, none, static_cast<no_entry*>(nullptr));
         move_children(n, m.children(), n->child_count());
         node_type* out = m.finish();
-        free_moved(n, ne, cache);
+        free_moved(n, src, ne, cache);
         return out;
     }
 
@@ -173,12 +176,13 @@ struct transient_ops {
         unsigned ne = popcount(n->datamap);
         bitmap_type datamap = n->datamap | bit;
         unsigned i = shape_type::index(datamap, bit);
-        maker m(datamap, n->nodemap & ~bit, n->count - 1, ne + 1, cache);
+        maker m(datamap, n->nodemap & ~bit, ne + 1, cache);
         struct copy_ctor {
             const entry_type& e;
             void construct(entry_type* p) const { ::new (static_cast<void*>(p)) entry_type(e); }
         } ctor{e};
-        relocate_entries(m, n, ne, none, i, &ctor);
+        entry_type* src = n->entries();
+        relocate_entries(m, src, ne, none, i, &ctor);
         node_type* child = n->children()[ci];
         node_type** kids = m.children();
         node_type** old = n->children();
@@ -187,26 +191,27 @@ struct transient_ops {
             if (j != ci) kids[k++] = old[j];
         }
         node_type* out = m.finish();
-        free_moved(n, ne, cache);
+        free_moved(n, src, ne, cache);
         release<node_type>(child); // after the copy of e: e lives in the child's subtree
         return out;
     }
 
     // ---- insert: `root` is owned by the builder --------------------------------------
     // Inserts or replaces the entry for `k` (hash h) below an owned root. Returns the new
-    // root (often `root` itself), or nullptr when nothing changes.
+    // root (often `root` itself), or nullptr when nothing changes; sets `added` when k was
+    // absent.
     //
-    // A loop rather than a recursion: it walks down while the next node is owned too,
-    // remembering the path, makes the one change at the bottom (the only step that can
-    // throw), and only then stores the changed node in its parent and counts the new entry
-    // on the path. Nothing above the bottom is written before the change succeeded.
+    // A loop rather than a recursion: it walks down while the next node is owned too, makes
+    // the one change at the bottom (the only step that can throw), and only then stores the
+    // changed node in its parent. Nothing above the bottom is written before the change
+    // succeeded.
     template <class Ctor>
     static node_type* insert(node_type* root, std::uint64_t h, const key_type& k, Ctor& ctor,
-                             cache_type* cache) {
+                             cache_type* cache, bool& added) {
 #if defined(IMMUTABLE_CHAMP_POPCNT_DISPATCH)
-        if (cpu_has_popcnt()) return insert_with_popcnt(root, h, k, ctor, cache);
+        if (cpu_has_popcnt()) return insert_with_popcnt(root, h, k, ctor, cache, added);
 #endif
-        return insert_portable(root, h, k, ctor, cache);
+        return insert_portable(root, h, k, ctor, cache, added);
     }
 
     // Out of line like the POPCNT copy, so that the dispatch above stays a test and a
@@ -214,8 +219,8 @@ struct transient_ops {
     template <class Ctor>
     IMMUTABLE_NOINLINE static node_type* insert_portable(node_type* root, std::uint64_t h,
                                                          const key_type& k, Ctor& ctor,
-                                                         cache_type* cache) {
-        return insert_loop(root, h, k, ctor, cache);
+                                                         cache_type* cache, bool& added) {
+        return insert_loop(root, h, k, ctor, cache, added);
     }
 
 #if defined(IMMUTABLE_CHAMP_POPCNT_DISPATCH)
@@ -225,17 +230,15 @@ struct transient_ops {
     template <class Ctor>
     __attribute__((target("popcnt"))) IMMUTABLE_NOINLINE static node_type*
     insert_with_popcnt(node_type* root, std::uint64_t h, const key_type& k, Ctor& ctor,
-                       cache_type* cache) {
-        return insert_loop(root, h, k, ctor, cache);
+                       cache_type* cache, bool& added) {
+        return insert_loop(root, h, k, ctor, cache, added);
     }
 #endif
 
     template <class Ctor>
     static IMMUTABLE_ALWAYS_INLINE node_type* insert_loop(node_type* root, std::uint64_t h,
                                                           const key_type& k, Ctor& ctor,
-                                                          cache_type* cache) {
-        node_type* path[shape_type::max_depth + 1]; // owned nodes above `n`
-        unsigned depth = 0;
+                                                          cache_type* cache, bool& added) {
         node_type** slot = nullptr; // where `n` is stored in its parent (null: n is the root)
         node_type* n = root;
         node_type* out;             // what replaces `n`
@@ -243,11 +246,12 @@ struct transient_ops {
             if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
                 unsigned i = base::collision_index(n, k);
                 if (i == none) {
-                    out = grow_collision(n, ctor, cache);
+                    out = rebuild_collision(n, none, &ctor, cache);
                     break;
                 }
-                if (ctor.unchanged(n->entries()[i])) return nullptr;
-                ctor.assign(n->entries()[i]);
+                entry_type& e = n->collision_entries()[i];
+                if (ctor.unchanged(e)) return nullptr;
+                ctor.assign(e);
                 return root;
             }
             bitmap_type bit = shape_type::bit_at(h, shift);
@@ -268,26 +272,21 @@ struct transient_ops {
                 node_type* child = *cs;
                 base::prefetch_node_body(child);
                 if (is_unique<node_type>(child)) {
-                    path[depth++] = n;
                     slot = cs;
                     n = child;
                     continue;
                 }
                 // The first shared node: copied with the persistent algorithm.
-                bool added = false;
                 node_type* c = base::insert(child, shift + bits, h, k, ctor, added);
                 if (c == nullptr) return nullptr;
                 release<node_type>(child);
                 *cs = c;
-                if (!added) return root;
-                ++n->count;
-                out = n;
-                break;
+                return root;
             }
             out = grow_entry(n, bit, ctor, cache);
             break;
         }
-        for (unsigned d = 0; d < depth; ++d) ++path[d]->count;
+        added = true;
         if (slot == nullptr) return out;
         *slot = out;
         return root;
@@ -301,15 +300,17 @@ struct transient_ops {
         if (IMMUTABLE_UNLIKELY(shift >= max_shift)) {
             unsigned i = base::collision_index(n, k);
             if (i == none) return {erase_result::unchanged};
-            if (n->count == 2) return {erase_result::single, nullptr, n->entries() + (1 - i)};
-            return {erase_result::replaced, remove_entry(n, 0, i, cache)};
+            if (n->collision_size() == 2) {
+                return {erase_result::single, nullptr, n->collision_entries() + (1 - i)};
+            }
+            return {erase_result::replaced, rebuild_collision(n, i, static_cast<no_entry*>(nullptr), cache)};
         }
         bitmap_type bit = shape_type::bit_at(h, shift);
         if (n->datamap & bit) {
             unsigned i = shape_type::index(n->datamap, bit);
             if (!Traits::equal(Traits::key(n->entries()[i]), k)) return {erase_result::unchanged};
-            if (n->count == 1) return {erase_result::empty};
-            if (shift > 0 && n->count == 2) {
+            if (n->nodemap == 0 && n->datamap == bit) return {erase_result::empty}; // a one-entry root
+            if (shift > 0 && base::holds_two_entries(n)) {
                 return {erase_result::single, nullptr, n->entries() + (1 - i)};
             }
             return {erase_result::replaced, remove_entry(n, bit, i, cache)};
@@ -326,10 +327,9 @@ struct transient_ops {
             case erase_result::replaced:
                 if (!owned) release<node_type>(child);
                 n->children()[ci] = r.node;
-                --n->count;
                 return {erase_result::replaced, n};
             case erase_result::single:
-                if (shift > 0 && n->count == 2) return r;
+                if (shift > 0 && n->datamap == 0 && n->nodemap == bit) return r; // n held two entries too
                 return {erase_result::replaced, child_to_entry(n, bit, ci, *r.entry, cache)};
             case erase_result::empty:
                 break;
