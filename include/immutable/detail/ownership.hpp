@@ -47,6 +47,11 @@ IMMUTABLE_ALWAYS_INLINE void retain(const family_node_t<Family>* n) noexcept {
 // Gives up one reference to `n`; destroys the node when it was the last.
 template <class Family>
 IMMUTABLE_ALWAYS_INLINE void release(const family_node_t<Family>* n) noexcept {
+    // A count that hands its node to another thread finds the node from the count's own
+    // address (biased/refcount.hpp), so the count must head a standard-layout node.
+    static_assert(std::is_standard_layout_v<family_node_t<Family>> &&
+                      offsetof(family_node_t<Family>, refs) == 0,
+                  "a node family's node_type starts with its `refs` and is standard-layout");
     auto* m = const_cast<family_node_t<Family>*>(n);
     if (m->refs.template release<Family>(m)) Family::dispose(m);
 }
