@@ -175,7 +175,7 @@ private:
 
 struct default_pool_tag {};
 
-// Atomic reference counts, nodes from the process-wide default pool.
+// Thread-safe (biased) reference counts, nodes from the process-wide default pool.
 using pooled_policy = basic_pooled_policy<default_pool_tag>;
 
 // A policy that allocates from a node_pool object of static storage duration:

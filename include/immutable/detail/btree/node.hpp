@@ -16,7 +16,8 @@
 // subtree is always its own first key); the sizes give nth() and rank() in O(log n).
 //
 // Cost: one key copy per inner slot, and copying an inner node retains every child (one
-// atomic increment each with the default policy).
+// count increment each; with the default policy a locked one only for children another
+// thread made).
 
 #include <algorithm>
 #include <cstddef>

@@ -39,8 +39,8 @@ inline constexpr unsigned bits = 5;
 inline constexpr std::uint32_t branches = 1u << bits; // children per inner node, elements per leaf
 inline constexpr std::size_t mask = branches - 1;
 
-// The count of constructed slots of a leaf. Atomic when the policy's reference counts are
-// (the slot-claiming push_back below races between threads), a plain integer otherwise.
+// The count of constructed slots of a leaf. Atomic when the policy's reference counts may
+// be shared between threads (the slot-claiming push_back below races between threads), a plain integer otherwise.
 template <class Policy>
 class fill_counter {
     static constexpr bool concurrent =
