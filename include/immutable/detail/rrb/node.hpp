@@ -40,7 +40,8 @@ inline constexpr std::uint32_t branches = 1u << bits; // children per inner node
 inline constexpr std::size_t mask = branches - 1;
 
 // The count of constructed slots of a leaf. Atomic when the policy's reference counts may
-// be shared between threads (the slot-claiming push_back below races between threads), a plain integer otherwise.
+// be shared between threads (the slot-claiming push_back below races between threads), a
+// plain integer otherwise.
 template <class Policy>
 class fill_counter {
     static constexpr bool concurrent =
