@@ -278,7 +278,7 @@ public:
     }
 
     // O(1): the map shares the builder's nodes; the builder copies before its next write.
-    map build() const { return map(trie_); }
+    [[nodiscard]] map build() const { return map(trie_); }
 
     // The current content. Any change through the builder invalidates its iterators
     // (and the pointers find returned).

@@ -225,7 +225,7 @@ public:
     }
 
     // O(1): the set shares the builder's nodes; the builder copies before its next write.
-    set build() const { return set(trie_); }
+    [[nodiscard]] set build() const { return set(trie_); }
 
     // The current content. Any change through the builder invalidates its iterators.
     iterator begin() const noexcept { return iterator(trie_.root()); }
