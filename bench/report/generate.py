@@ -279,7 +279,7 @@ def one_thread_comparison(doc, grouped, one_thread):
 
 
 def issue_targets(doc, context, benchmarks):
-    """Each target of the issues that this run can judge: the measured figure beside its bound."""
+    """Each of the library's performance goals that this run can judge: the figure beside its bound."""
     def find_median(name):
         bench = benchmarks.get(name)
         return None if bench is None else median_time(bench)
@@ -295,19 +295,19 @@ def issue_targets(doc, context, benchmarks):
             if value is None and not any(name.startswith(target.operation + "/") for name in benchmarks):
                 continue  # the operation is not part of this run (a filtered run)
             shown = "" if value is None else (fmt_ratio(value) if target.kind == "ratio" else f"{value:.3g}")
-            rows.append((f"#{target.issue}", target.what, fmt_size(n), bound, target.bracket, shown, verdict))
+            rows.append((targets.CONTAINERS[target.issue], target.what, fmt_size(n), bound, target.bracket, shown, verdict))
     if not rows:
         return
-    doc.heading(2, "Issue targets")
-    doc.paragraph("The speed and memory targets of the project's issues that this run can judge: our "
-                  "median divided by the peer's, both from this run, against the issue's bound "
-                  "(a counter's median for bytes per entry). `immer` is the figure the issue quotes for "
-                  "arximboldi/immer. A ratio within a few percent of its bound can land either side "
+    doc.heading(2, "Performance goals")
+    doc.paragraph("The library's speed and memory goals that this run can judge: our "
+                  "median divided by the peer's, both from this run, against the goal's bound "
+                  "(a counter's median for bytes per entry). `immer` is an earlier measurement of "
+                  "arximboldi/immer on the same ratio. A ratio within a few percent of its bound can land either side "
                   "from run to run on a shared machine. Targets against immer itself need immer built "
                   "beside ours: docs/benchmarks/targets.md.")
     if context.get("reference_counts"):
         doc.paragraph(f"Reference counts in this run: {context['reference_counts']}.")
-    doc.table(("issue", "target", "N", "bound", "immer", "measured", "verdict"), rows,
+    doc.table(("container", "goal", "N", "bound", "immer", "measured", "verdict"), rows,
               align=["l", "l", "r", "r", "r", "r", "l"])
 
 
