@@ -16,6 +16,8 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/map.hpp>
 
+#include "support/no_leaks_test.hpp"
+
 
 namespace {
 
@@ -44,14 +46,7 @@ static_assert(std::is_nothrow_copy_constructible_v<int_map> && std::is_nothrow_m
 static_assert(std::is_nothrow_copy_assignable_v<int_map> && std::is_nothrow_move_assignable_v<int_map>);
 
 // Every node made is freed again by the end of each test.
-class map_api : public ::testing::Test {
-protected:
-    void SetUp() override { nodes_ = counting_policy::live_nodes(); }
-    void TearDown() override { EXPECT_EQ(counting_policy::live_nodes(), nodes_) << "nodes leaked"; }
-
-private:
-    std::int64_t nodes_ = 0;
-};
+class map_api : public immutable::test::no_leaks_test<counting_policy> {};
 
 template <class Range>
 std::map<int, int> content(const Range& r) {

@@ -16,6 +16,8 @@
 #include <immutable/detail/champ/invariants.hpp>
 #include <immutable/set.hpp>
 
+#include "support/no_leaks_test.hpp"
+
 
 namespace {
 
@@ -38,14 +40,7 @@ static_assert(std::is_nothrow_copy_constructible_v<int_set> && std::is_nothrow_m
 static_assert(std::is_nothrow_copy_assignable_v<int_set> && std::is_nothrow_move_assignable_v<int_set>);
 
 // Every node made is freed again by the end of each test.
-class set_api : public ::testing::Test {
-protected:
-    void SetUp() override { nodes_ = counting_policy::live_nodes(); }
-    void TearDown() override { EXPECT_EQ(counting_policy::live_nodes(), nodes_) << "nodes leaked"; }
-
-private:
-    std::int64_t nodes_ = 0;
-};
+class set_api : public immutable::test::no_leaks_test<counting_policy> {};
 
 template <class Range>
 std::set<int> content(const Range& r) {
