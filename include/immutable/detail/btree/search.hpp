@@ -1,9 +1,6 @@
 #pragma once
 // Persistent B+tree: searching inside one node.
 //
-// Vector compares for 64-bit integer keys (simd_search.hpp) are built in but off: measured
-// slower than the scan below up to 100k entries and no better beyond. When
-// IMMUTABLE_BTREE_SIMD selects them, they replace it.
 // For the standard orders on built-in keys a node is scanned linearly, stopping at the
 // first key that is not below the target. The exit branch mispredicts about once per node,
 // but the scan has no chain of dependent loads, so the processor runs ahead into the next
@@ -15,10 +12,8 @@
 // results, never an out-of-bounds access.
 
 #include <cstddef>
-#include <type_traits>
 
 #include <immutable/detail/btree/node.hpp>
-#include <immutable/detail/btree/simd_search.hpp>
 
 namespace immutable::detail::btree {
 
@@ -31,15 +26,7 @@ namespace immutable::detail::btree {
 
 // The searches take the target as any type Q the comparator accepts: the key type, or, for
 // a transparent comparator (std::less<>), what the user looks up with (a std::string_view
-// among std::string keys). Vector compares serve the key type only.
-
-// Are the keys of inner nodes / of leaves searched with vector compares (simd_search.hpp)?
-template <class P>
-inline constexpr bool simd_inner = simd::key_supported<typename P::key_type, typename P::compare>;
-template <class P>
-inline constexpr std::size_t simd_leaf_stride = simd::entry_stride<typename P::entry_type, typename P::key_type>();
-template <class P>
-inline constexpr bool simd_leaf = simd_inner<P> && simd_leaf_stride<P> != 0;
+// among std::string keys).
 
 // Number of keys in a[0, n) for which below(a[i]) holds, assuming they form a prefix
 // (sorted keys). Whatever `below` answers, the result is in [0, n].
@@ -78,10 +65,7 @@ IMMUTABLE_ALWAYS_INLINE std::size_t cheap_leaf_prefix(const leaf_node<P>* leaf, 
 template <class P, class Q>
 IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, const Q& k,
                                                      const typename P::compare& comp) {
-    if constexpr (simd_leaf<P> && std::is_same_v<Q, typename P::key_type>) {
-        // The first entry's key is at the start of the storage (the entry, or pair::first).
-        return simd::count_below<typename P::compare, simd_leaf_stride<P>>(leaf->storage, leaf->count, k);
-    } else if constexpr (P::linear_search) {
+    if constexpr (P::linear_search) {
         return cheap_leaf_prefix(leaf, [&](const typename P::key_type& x) { return comp(x, k); });
     } else {
         const auto* e = leaf->entries();
@@ -103,9 +87,7 @@ IMMUTABLE_ALWAYS_INLINE std::size_t leaf_lower_bound(const leaf_node<P>* leaf, c
 template <class P, class Q>
 IMMUTABLE_ALWAYS_INLINE std::size_t leaf_upper_bound(const leaf_node<P>* leaf, const Q& k,
                                                      const typename P::compare& comp) {
-    if constexpr (simd_leaf<P> && std::is_same_v<Q, typename P::key_type>) {
-        return simd::count_not_above<typename P::compare, simd_leaf_stride<P>>(leaf->storage, leaf->count, k);
-    } else if constexpr (P::linear_search) {
+    if constexpr (P::linear_search) {
         return cheap_leaf_prefix(leaf, [&](const typename P::key_type& x) { return !comp(k, x); });
     } else {
         const auto* e = leaf->entries();
@@ -130,10 +112,7 @@ IMMUTABLE_ALWAYS_INLINE std::size_t inner_route(const inner_node<P>* n, const Q&
                                                 const typename P::compare& comp) {
     const auto* keys = n->keys();
     const std::size_t count = n->count;
-    if constexpr (simd_inner<P> && std::is_same_v<Q, typename P::key_type>) {
-        return simd::count_not_above<typename P::compare, sizeof(typename P::key_type)>(
-            n->key_storage + sizeof(typename P::key_type), count - 1, k);
-    } else if constexpr (P::linear_search) {
+    if constexpr (P::linear_search) {
         return cheap_prefix(keys + 1, count - 1, [&](const typename P::key_type& x) { return !comp(k, x); });
     } else {
         std::size_t lo = 1, len = count - 1;
