@@ -100,9 +100,7 @@ inline bool cpu_has_popcnt() noexcept {
 // again). Needed because a hash may vary only in high bits (libstdc++'s std::hash for
 // integers is the identity: multiples of 1024, pointers, timestamps): those keys would
 // otherwise share their first levels and build long single-child chains. Every step is
-// invertible, so two distinct hash values never become a full collision. Measured and
-// not kept: a multiply and a byte swap for std::hash of integers (find at a million
-// entries 145 -> 140 instructions, time within noise, but every trie shape changes).
+// invertible, so two distinct hash values never become a full collision.
 IMMUTABLE_ALWAYS_INLINE std::uint64_t mix_hash(std::uint64_t h) noexcept {
     h ^= h >> 32;
     h *= 0x9e3779b97f4a7c15ull;

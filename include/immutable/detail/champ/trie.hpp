@@ -63,9 +63,7 @@ public:
 
     // The entry whose key equals k, or null. A one-entry trie (its root, which has no
     // children) answers by comparing the key with its entry, without hashing: for a string
-    // key the hash costs several times the comparison. Measured and rejected: scanning
-    // roots of up to 8 inline entries this way (half the instructions for 8 strings, but
-    // slower: the scan's branches mispredict). Q is the key type, or any type a
+    // key the hash costs several times the comparison. Q is the key type, or any type a
     // transparent Hash and Equal accept (map::find).
     template <class Q>
     [[nodiscard]] const entry_type* find(const Q& k) const {
