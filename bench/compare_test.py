@@ -181,6 +181,26 @@ class CompareCli(unittest.TestCase):
         self.assertEqual(code, 0, out)
         self.assertIn("1 compared", out)
 
+    def test_compressed_report_and_its_one_thread_rerun_are_read(self):
+        report = os.path.join(self.dir.name, "compressed")
+        os.makedirs(report)
+        entries = run_entries("a/b/c/1", noisy(100.0, 0.02, 5, 17))
+        slower = run_entries("a/b/c/1", noisy(150.0, 0.02, 5, 18))
+        benchdata.save_compressed(os.path.join(report, "results.json.xz"),
+                                  {"context": {}, "benchmarks": entries,
+                                   benchdata.ONE_THREAD_KEY: {"context": {}, "benchmarks": slower}})
+        code, out = self.compare(report, os.path.join(report, "results.json.xz"))
+        self.assertEqual(code, 0, out)
+        self.assertIn("1 compared", out)
+        code, out = self.compare(report, os.path.join(report, "results.json.xz#one_thread"))
+        self.assertEqual(code, 1, out)
+        self.assertIn("FAIL: a/b/c/1", out)
+        broken = self.write("broken.json.xz", [])
+        with open(broken, "wb") as f:
+            f.write(b"not xz")
+        code, out = self.compare(broken, report)
+        self.assertEqual(code, 2, out)
+
 
 class MannWhitney(unittest.TestCase):
     def test_exact_p_values_match_hand_computation(self):

@@ -9,6 +9,7 @@ those are split off here so that the report can group by container, operation an
 """
 
 import json
+import lzma
 import re
 
 # Multipliers from a time_unit to nanoseconds.
@@ -207,9 +208,22 @@ def load_json_text(text):
     return data
 
 
+# The compressed file a report keeps (run.py): the merged results.json, xz-compressed, with
+# the one-thread rerun's merged document under this key when there was one.
+COMPRESSED_SUFFIX = ".xz"
+ONE_THREAD_KEY = "one_thread"
+
+
 def load(path):
-    with open(path, encoding="utf-8") as f:
+    opener = lzma.open if path.endswith(COMPRESSED_SUFFIX) else open
+    with opener(path, "rt", encoding="utf-8") as f:
         return load_json_text(f.read())
+
+
+def save_compressed(path, data):
+    """Writes data as compact, xz-compressed JSON (what a report commits: one small file)."""
+    with lzma.open(path, "wt", encoding="utf-8", preset=9 | lzma.PRESET_EXTREME) as f:
+        json.dump(data, f, separators=(",", ":"))
 
 
 def collect(data, binary=None):
@@ -248,7 +262,12 @@ def collect(data, binary=None):
     return benchmarks
 
 
-def load_benchmarks(path):
-    """(context, {name: Benchmark}) from a Google Benchmark JSON file or a merged results.json."""
+def load_benchmarks(path, part=None):
+    """(context, {name: Benchmark}) from a Google Benchmark JSON file, a merged results.json or
+    a report's results.json.xz; part=ONE_THREAD_KEY reads the one-thread rerun kept in the last."""
     data = load(path)
+    if part is not None:
+        if part not in data:
+            raise KeyError(f"{path}: no {part} results in this file")
+        data = data[part]
     return data.get("context", {}), collect(data)

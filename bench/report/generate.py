@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Writes the benchmark report (index.md, index.html, PNG figures) from results.json.
+"""Writes the benchmark report (index.md, index.html, PNG figures) from a run's results.
 
-    /usr/bin/python3 bench/report/generate.py report/raw/results.json --out report
+    /usr/bin/python3 bench/report/generate.py report/results.json.xz --out report
 
-results.json is the merged Google Benchmark output that bench/report/run.py writes; any
-single Google Benchmark JSON file works too (without the per-binary table). The one-thread
-rerun of the update rows is read from one_thread/results.json beside it when present.
+results.json.xz is what bench/report/run.py keeps (the merged Google Benchmark output and
+the one-thread rerun of the update rows); its uncompressed raw/results.json, or any single
+Google Benchmark JSON file, works too (without the per-binary table). Beside an
+uncompressed file the one-thread rerun is read from one_thread/results.json when present.
 """
 
 import argparse
@@ -17,6 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 import benchdata  # noqa: E402
+import budget  # noqa: E402
 import targets  # noqa: E402
 from document import Document  # noqa: E402
 
@@ -150,7 +152,12 @@ def run_information(doc, context, benchmarks):
     add("Google Benchmark", "benchmark_version")
     add("build and run time", "total_run_time")
     load = context.get("load_avg")
-    if isinstance(load, list) and load:
+    if context.get("load_at_start") is not None:
+        rows.append(("load average at start (1 min)", f"{float(context['load_at_start']):.2f}"))
+        rows.append(("waited for the load to settle", f"{context.get('settle_wait_s', 0)}s "
+                     f"(at most {context.get('settle_limit_s', 0)}s)"))
+        rows.append(("load average when the runs began", f"{float(context['load_at_runs']):.2f}"))
+    elif isinstance(load, list) and load:
         rows.append(("load average at start (1 min)", f"{load[0]:.2f}"))
     rows.append(("benchmarks", str(len(benchmarks))))
     doc.table(("", ""), rows, align=["l", "l"])
@@ -159,10 +166,20 @@ def run_information(doc, context, benchmarks):
         notes.append("Debian's libbenchmark reports itself as a debug build; that adds a constant "
                      "overhead to the timing loop of every implementation alike, not to the code measured.")
     cores = context.get("machine_cores") or context.get("num_cpus")
-    if isinstance(load, list) and load and cores and float(load[0]) > 0.5 * float(cores):
-        notes.append(f"The machine was busy when this started (load average {load[0]:.1f} on {cores} "
-                     f"cores): other processes competed for the cores, so expect noisy times; "
-                     f"compare CPU and wall time in the table of binaries.")
+    runs_load = context.get("load_at_runs")
+    if runs_load is None and isinstance(load, list) and load:
+        runs_load = load[0]
+    if runs_load is not None and cores and float(runs_load) > 0.5 * float(cores):
+        waited = context.get("settle_wait_s")
+        waited_text = f" even after waiting {waited}s for it to settle" if waited else ""
+        notes.append(f"**The machine was busy while this ran**{waited_text}: load average "
+                     f"{float(runs_load):.1f} on {cores} cores when the runs began, so other processes "
+                     f"took CPU time from the benchmarks. Times are noisy and the slower ones are "
+                     f"inflated; ratios between implementations measured in the same run hold better "
+                     f"than absolute times. Compare CPU and wall time in the table of binaries.")
+    elif context.get("settle_wait_s"):
+        notes.append(f"The machine was busy at start (load average {float(context['load_at_start']):.1f}); "
+                     f"the run waited {context['settle_wait_s']}s for it to settle before measuring.")
     if context.get("commit_dirty") == "yes":
         notes.append("The work tree had uncommitted changes when this ran.")
     if context.get("truncated"):
@@ -183,13 +200,14 @@ def how_to_read(doc):
         "`allocs/op` and `bytes/op` count calls to `operator new` and the bytes requested per "
         "operation (one counting hook for every implementation); `bytes/elem` is the memory a "
         "whole container of N elements keeps allocated, divided by N.",
-        "Every row is measured in a process that has started a thread, as almost every program "
-        "has (the *Run* table names the mode); *Updates with threads started and in a one-thread "
+        "The *reference counts* row of the *Run* table says what kind of process every row was "
+        "measured in (by default one that has started a thread, as almost every program has); "
+        "when the run has a one-thread rerun, *Updates with threads started and in a one-thread "
         "process* sets our update rows beside a process that never starts one.",
         "Figures: time per operation against N on log-log axes (one line per implementation; "
         "ours solid, peers dashed), bytes per element against N, and throughput against threads.",
         "To tell whether a change made something slower, do not eyeball two reports: use "
-        "`bench/compare` on their `raw/results.json` (docs/benchmarks/README.md).",
+        "`bench/compare` on their `results.json.xz` (docs/benchmarks/README.md).",
     ])
 
 
@@ -270,7 +288,7 @@ def one_thread_comparison(doc, grouped, one_thread):
                   "time in the one-thread process: 1.00× means the update costs the same in both, 1.30× "
                   "that it takes 30 % longer in a program that has started threads. The two runs are "
                   "minutes apart: on a busy machine (see *Run*) noise alone moves a ratio by tens of "
-                  "percent; `bench/compare raw/results.json raw/one_thread/results.json` tests each row "
+                  "percent; `bench/compare results.json.xz results.json.xz#one_thread` tests each row "
                   "on its repetitions.")
     for container, rows in tables:
         doc.heading(3, f"{container}: with threads started and in one thread", anchor=slug("one-thread", container))
@@ -466,17 +484,19 @@ def thread_section(doc, out_dir, container, operation, threaded, styles, cores, 
         by_case.setdefault(case_key(bench), {})[bench.implementation] = bench
     doc.paragraph(f"Throughput against threads (operations per second summed over all threads, "
                   f"from the median time). This machine has **{cores} cores**; rows with more "
-                  f"threads than cores are oversubscribed and measure contention, not scaling.")
+                  f"threads than cores are oversubscribed and measure contention, not scaling: they "
+                  f"are in a table of their own below the others, and shaded in the figure.")
     header = ["N", "threads", "implementation", "ops/s (all threads)", "per thread"]
     header += [f"vs {p}" for p in peers] if ours else []
     deferred = any(b.counter_max(DEFERRED_PEAK) is not None for b in threaded)
     if deferred:
         header.append(COUNTER_HEADERS[DEFERRED_PEAK])
-    rows = []
+    rows, oversubscribed_rows = [], []
     for case in sorted(by_case, key=lambda k: (k[0], k[1], k[2])):
         impls = by_case[case]
         threads = case[2]
-        thread_text = f"{threads}" + (" (oversubscribed)" if cores and threads > cores else "")
+        oversubscribed = bool(cores and threads > cores)
+        thread_text = f"{threads}" + (" (oversubscribed)" if oversubscribed else "")
         for impl in ours + peers:
             bench = impls.get(impl)
             if bench is None or bench.time_stats("real") is None:
@@ -487,16 +507,25 @@ def thread_section(doc, out_dir, container, operation, threaded, styles, cores, 
             if ours:
                 for peer in peers:
                     if impl in ours and peer in impls and impls[peer].time_stats("real"):
-                        # A throughput ratio: above 1.00× ours does more work per second.
-                        row.append(fmt_ratio(rate / (1e9 / impls[peer].time_stats("real")[0])))
+                        # Time per operation, ours ÷ the peer's, as everywhere in the report:
+                        # below 1.00× ours is faster (completes more operations per second).
+                        row.append(fmt_ratio(bench.time_stats("real")[0] / impls[peer].time_stats("real")[0]))
                     else:
                         row.append("")
             if deferred:
                 row.append(fmt_count(bench.counter_max(DEFERRED_PEAK)))
-            rows.append(row)
-    doc.table(header, rows, align=["r", "l", "l"] + ["r"] * (len(header) - 3))
+            (oversubscribed_rows if oversubscribed else rows).append(row)
+    align = ["r", "l", "l"] + ["r"] * (len(header) - 3)
+    if rows:
+        doc.table(header, rows, align=align)
     if ours and peers:
-        doc.paragraph("Here `vs P` is a throughput ratio: above 1.00× ours completes more operations per second.")
+        doc.paragraph("`vs P` is our time per operation ÷ P's, as in every other table: below 1.00× ours "
+                      "is faster (completes more operations per second).")
+    if oversubscribed_rows:
+        doc.paragraph(f"**Oversubscribed: more threads than the machine's {cores} cores.** The threads "
+                      f"take turns on the cores, so these rows measure contention and scheduling, "
+                      f"not how the implementations scale.")
+        doc.table(header, oversubscribed_rows, align=align)
     if deferred:
         doc.paragraph(DEFERRED_PEAK_NOTE)
     if make_plots:
@@ -535,22 +564,26 @@ def misfit_section(doc, misfits):
 CACHE_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "benchmarks", "cache.md")
 
 
-def one_thread_results(results_path):
-    """The one-thread rerun run.py writes beside results.json (one_thread/results.json), if any."""
+def one_thread_results(results_path, data):
+    """(path, part) of the one-thread rerun: inside a compressed report, or the
+    one_thread/results.json run.py writes beside an uncompressed results.json; or None."""
+    if benchdata.ONE_THREAD_KEY in data:
+        return results_path, benchdata.ONE_THREAD_KEY
     path = os.path.join(os.path.dirname(os.path.abspath(results_path)), "one_thread", "results.json")
-    return path if os.path.isfile(path) else None
+    return (path, None) if os.path.isfile(path) else None
 
 
 def generate(results_path, out_dir, make_plots=True, one_thread_path=None):
     """one_thread_path: the one-thread rerun of the update rows (default: one_thread_results())."""
-    context, benchmarks = benchdata.load_benchmarks(results_path)
+    data = benchdata.load(results_path)
+    context, benchmarks = data.get("context", {}), benchdata.collect(data)
     one_thread_context, one_thread = {}, None
-    one_thread_path = one_thread_path or one_thread_results(results_path)
-    if one_thread_path:
-        one_thread_context, one_thread = benchdata.load_benchmarks(one_thread_path)
+    one_thread_source = (one_thread_path, None) if one_thread_path else one_thread_results(results_path, data)
+    if one_thread_source:
+        one_thread_context, one_thread = benchdata.load_benchmarks(*one_thread_source)
     os.makedirs(out_dir, exist_ok=True)
     for stale in os.listdir(out_dir):
-        if stale.endswith(".png"):
+        if stale.endswith(budget.PLOT_SUFFIXES):
             os.remove(os.path.join(out_dir, stale))
     grouped, misfits = group(benchmarks)
     cores = context.get("machine_cores") or context.get("num_cpus")
@@ -589,7 +622,7 @@ def generate(results_path, out_dir, make_plots=True, one_thread_path=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", help="merged results.json (or any Google Benchmark JSON)")
+    parser.add_argument("results", help="a report's results.json.xz, a merged results.json, or any Google Benchmark JSON")
     parser.add_argument("--out", default="report", help="output directory (default: report)")
     parser.add_argument("--no-plots", action="store_true", help="tables only")
     parser.add_argument("--one-thread", default=None,

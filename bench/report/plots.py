@@ -1,5 +1,11 @@
-"""The report's figures, drawn with Debian's matplotlib (run under /usr/bin/python3)."""
+"""The report's figures, drawn with Debian's matplotlib (run under /usr/bin/python3).
 
+Figures are written as palette PNGs (Debian's matplotlib brings PIL) at a size chosen for
+the page, and each must fit the byte budget of budget.py: the committed report stays small.
+"""
+
+import io
+import os
 import re
 
 import matplotlib
@@ -8,30 +14,47 @@ matplotlib.use("Agg")  # no display: files only
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+from PIL import Image  # noqa: E402
 
-_PALETTE = list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("Dark2").colors)
+import budget  # noqa: E402
+
+# Distinct colours, the strong ones first; every implementation gets one of its own, so no
+# colour ever means two implementations, in one figure or across figures.
+_PALETTE = []
+for _name in ("tab10", "Dark2", "Set1", "tab20b", "tab20c", "Accent"):
+    for _colour in plt.get_cmap(_name).colors:
+        if tuple(_colour) not in _PALETTE:
+            _PALETTE.append(tuple(_colour))
+del _name, _colour
+
+# Colours kept in a figure's palette: enough for every line and its anti-aliased edges.
+_PNG_COLOURS = 64
+_DPI = 100
 
 
 class Styles:
-    """One colour per implementation, the same in every figure.
+    """One colour and one line style per implementation, the same in every figure.
 
-    Variants of one implementation ("std::unordered_map(mutable)" beside
-    "std::unordered_map") share its colour and differ by marker.
+    Ours are solid lines, peers dashed, as the report says. Variants of one implementation
+    ("std::unordered_map(mutable)" beside "std::unordered_map") share its colour and
+    differ by marker.
     """
 
     def __init__(self, implementations):
         bases = sorted({self._base(i) for i in implementations},
                        key=lambda b: (not b.startswith("immutable::"), b))
-        self._color = {b: _PALETTE[i % len(_PALETTE)] for i, b in enumerate(bases)}
+        if len(bases) > len(_PALETTE):
+            raise ValueError(f"{len(bases)} implementations but only {len(_PALETTE)} distinct colours")
+        self._color = {b: _PALETTE[i] for i, b in enumerate(bases)}
+        # The n-th variant of an implementation (in name order) gets the n-th marker.
         self._marker = {}
-        self._variant = {}
         markers = "os^Dv<>Pp*hX"
         seen_per_base = {}
-        for index, name in enumerate(sorted(implementations)):
-            self._marker[name] = markers[index % len(markers)]
+        for name in sorted(implementations):
             base = self._base(name)
-            self._variant[name] = seen_per_base.get(base, 0)
-            seen_per_base[base] = self._variant[name] + 1
+            variant = seen_per_base.get(base, 0)
+            seen_per_base[base] = variant + 1
+            self._marker[name] = markers[variant % len(markers)]
 
     @staticmethod
     def _base(name):
@@ -43,8 +66,7 @@ class Styles:
             "color": self._color.get(self._base(implementation), "black"),
             "marker": self._marker.get(implementation, "o"),
             "linewidth": 2.2 if ours else 1.4,
-            # Variants of one implementation share a colour: the line style tells them apart.
-            "linestyle": (["-", "-.", ":"] if ours else ["--", ":", "-."])[self._variant.get(implementation, 0) % 3],
+            "linestyle": "-" if ours else "--",
         }
 
 
@@ -81,8 +103,22 @@ def _finish(fig, ax, path, title):
     else:
         ax.legend(fontsize=8, loc="best", framealpha=0.85)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    save_png(fig, path)
     plt.close(fig)
+
+
+def save_png(fig, path):
+    """Writes fig as a palette PNG; fails if it is over the per-plot byte budget."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight")
+    buffer.seek(0)
+    image = Image.open(buffer).convert("RGB")
+    image = image.quantize(colors=_PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    image.save(path, format="PNG", optimize=True)
+    size = os.path.getsize(path)
+    if size > budget.PLOT_BYTES:
+        raise ValueError(f"{path}: {size} bytes, over the per-plot budget of {budget.PLOT_BYTES} "
+                         "(bench/report/budget.py): draw fewer lines or a smaller figure")
 
 
 def time_vs_size(path, title, series, styles):

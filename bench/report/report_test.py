@@ -12,6 +12,7 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 sys.path.insert(0, HERE)
 
 import benchdata  # noqa: E402
+import budget  # noqa: E402
 import generate  # noqa: E402
 import run  # noqa: E402
 
@@ -107,9 +108,14 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| list | sharing_set | immutable::list | 1,000,000 | 0.01 % | 900 |", text)
         self.assertIn("| list_bench | 12 | 3s | 3s | 50 MiB | ok |", text)
         self.assertIn("| machine | Test CPU |", text)
-        # 4 threads on 2 cores is oversubscribed; throughput 1e9 / 25 ns = 40M ops/s.
-        self.assertIn("| 1,000 | 4 (oversubscribed) | immutable::list | 40M | 10M | 0.50× |", text)
-        self.assertIn("| 1,000 | 2 | immutable::list | 20M | 10M | 0.50× |", text)
+        # 4 threads on 2 cores is oversubscribed; throughput 1e9 / 25 ns = 40M ops/s. The ratio
+        # is time per operation, ours / the peer's, as in every table: 25 ns / 12.5 ns = 2.00x.
+        self.assertIn("| 1,000 | 4 (oversubscribed) | immutable::list | 40M | 10M | 2.00× |", text)
+        self.assertIn("| 1,000 | 2 | immutable::list | 20M | 10M | 2.00× |", text)
+        # Oversubscribed rows are in their own table, after the rows within the cores.
+        apart = text.index("**Oversubscribed: more threads than the machine's 2 cores.**")
+        self.assertLess(text.index("| 1,000 | 2 | immutable::list | 20M |"), apart)
+        self.assertGreater(text.index("| 1,000 | 4 (oversubscribed) | immutable::list |"), apart)
         self.assertIn("free_form_benchmark", text)
         self.assertTrue(os.path.isfile(os.path.join(self.tmp.name, "index.html")))
 
@@ -205,7 +211,7 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| N | threads | implementation | ops/s (all threads) | per thread | vs std::shared_mutex "
                       "| deferred peak |", text)
         # The largest value over the repetitions; blank for the peer, which holds none of our nodes.
-        self.assertIn("| 1,000,000 | 2 | immutable::atom | 5M | 2.5M | 0.50× | 200 |", text)
+        self.assertIn("| 1,000,000 | 2 | immutable::atom | 5M | 2.5M | 2.00× | 200 |", text)
         self.assertIn("| 1,000,000 | 2 | std::shared_mutex | 10M | 5M |  |  |", text)
         self.assertIn("| 1,000 | immutable::list<heap_policy> | 900 ns | 900 ns | 900 ns | 0 |", text)
         self.assertEqual(text.count("`deferred peak`: the most nodes that waited at once"), 2)
@@ -234,6 +240,58 @@ class ReportTest(unittest.TestCase):
             self.assertTrue(os.path.isfile(path), name)
             with open(path, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+            # A palette PNG (colour type 3 in IHDR) within the per-plot budget.
+            with open(path, "rb") as f:
+                header = f.read(26)
+            self.assertEqual(header[25], 3, name)
+            self.assertLessEqual(os.path.getsize(path), budget.PLOT_BYTES, name)
+
+    def test_every_implementation_has_one_colour_and_ours_are_solid(self):
+        import plots
+        names = ["immutable::list", "immutable::list::builder", "immutable::map",
+                 "immutable::map(persistent)", "immutable::map(persistent,moved)", "std::vector",
+                 "std::unordered_map", "std::unordered_map(mutable)"]
+        names += [f"peer{i}::container" for i in range(30)]
+        styles = plots.Styles(names)
+        colours = {}
+        for name in names:
+            style = styles(name)
+            self.assertEqual(style["linestyle"], "-" if name.startswith("immutable::") else "--", name)
+            base = name.split("(")[0]
+            colours.setdefault(tuple(style["color"]), set()).add(base)
+        # No colour stands for two implementations; variants keep their base's colour.
+        for colour, bases in colours.items():
+            self.assertEqual(len(bases), 1, bases)
+        self.assertEqual(styles("immutable::map")["color"], styles("immutable::map(persistent)")["color"])
+        self.assertNotEqual(styles("immutable::map")["marker"], styles("immutable::map(persistent)")["marker"])
+        # The same implementation is drawn the same way whatever else a figure holds.
+        self.assertEqual(plots.Styles(names)("std::vector"), styles("std::vector"))
+
+    def test_compressed_results_carry_the_one_thread_rerun(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        data = synthetic_run()
+        data[benchdata.ONE_THREAD_KEY] = synthetic_one_thread_run()
+        path = os.path.join(self.tmp.name, "results.json.xz")
+        benchdata.save_compressed(path, data)
+        generate.generate(path, self.tmp.name, make_plots=False)
+        with open(os.path.join(self.tmp.name, "index.md"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("| push_back | immutable::list | 1,000 | 20 ns | 16 ns | 1.25× |", text)
+
+    def test_a_busy_machine_is_said_plainly(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        data = synthetic_run()
+        data["context"].update({"load_at_start": 5.0, "settle_wait_s": 120, "settle_limit_s": 120,
+                                "load_at_runs": 3.5})
+        path = os.path.join(self.tmp.name, "results.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        generate.generate(path, self.tmp.name, make_plots=False)
+        with open(os.path.join(self.tmp.name, "index.md"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("**The machine was busy while this ran** even after waiting 120s for it to settle: "
+                      "load average 3.5 on 2 cores", text)
+        self.assertIn("| waited for the load to settle | 120s (at most 120s) |", text)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,13 @@ Each bench/<name>_bench.cpp is built in the `bench` preset and run with repetiti
 (per-repetition data is what bench/compare tests). Results go to OUT/raw/<name>.json and
 are merged into OUT/raw/results.json with the run's context (machine, compiler, flags,
 commit, date, peak RSS per binary); OUT/index.md, OUT/index.html and the figures follow.
+OUT/results.json.xz keeps the merged results (and the one-thread rerun) compressed: it is
+what a committed report keeps, and what bench/compare and generate.py read; OUT/raw/ is
+scratch and stays out of git.
+
+A busy machine makes every time noisy. When the load average at start is above half the
+cores, the run waits (up to --settle-seconds) for it to come down, and the report says
+what the load was before and after.
 
 Every binary measures a process that has started a thread (what almost every program is);
 then the update rows of ours (benchdata.is_update_row) run again in a one-thread process,
@@ -33,6 +40,7 @@ import benchdata  # noqa: E402
 ONE_THREAD_RERUN = "this run: the update rows of ours again in a one-thread process"
 
 QUICK = {"repetitions": 5, "min_time": 0.02, "max_size": 100000}
+SETTLE_CHECK_SECONDS = 5
 FULL = {"repetitions": 10, "min_time": None, "max_size": None}
 
 
@@ -145,6 +153,28 @@ def machine_context(build_dir, targets, settings):
         "reference_counts": reference_counts_mode(settings["one_thread_process"]),
         "benchmark_version": version,
     }
+
+
+def busy(load, cores):
+    return load > 0.5 * cores
+
+
+def settle(cores, limit_seconds, started):
+    """Waits up to limit_seconds for the 1-minute load average to drop to half the cores.
+
+    Returns the context the report shows: the load at start, the seconds waited and the load
+    when the runs began."""
+    before = os.getloadavg()[0]
+    waited = 0
+    if busy(before, cores) and limit_seconds > 0:
+        log(started, f"the machine is busy (load average {before:.1f} on {cores} cores): "
+                     f"waiting up to {limit_seconds}s for it to settle")
+        while waited < limit_seconds and busy(os.getloadavg()[0], cores):
+            time.sleep(SETTLE_CHECK_SECONDS)
+            waited += SETTLE_CHECK_SECONDS
+    after = os.getloadavg()[0]
+    return {"load_at_start": round(before, 2), "settle_wait_s": waited, "load_at_runs": round(after, 2),
+            "settle_limit_s": limit_seconds}
 
 
 def reference_counts_mode(one_thread):
@@ -333,6 +363,9 @@ def main(argv=None):
     parser.add_argument("--no-one-thread-comparison", action="store_true",
                         help="skip the second run of the update rows in a one-thread process (and the "
                              "report's side-by-side table of the two)")
+    parser.add_argument("--settle-seconds", type=int, default=120,
+                        help="when the machine is busy at start, wait up to this long for it to settle "
+                             "(default 120; 0: do not wait)")
     parser.add_argument("--threaded-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build", "bench"),
                         help="build directory of the bench preset (default: build/bench)")
@@ -379,6 +412,7 @@ def main(argv=None):
         log(started, "no benchmark binary to run (no bench/*_bench.cpp built)")
 
     context = machine_context(build_dir, built, settings)
+    context.update(settle(int(context["machine_cores"]), args.settle_seconds, started))
     if settings["one_thread_process"]:
         context["one_thread_comparison"] = "not run: every row is measured in a one-thread process"
     elif compare_one_thread:
@@ -413,12 +447,17 @@ def main(argv=None):
     if one_thread_runs:
         one_thread_context = dict(context, reference_counts=reference_counts_mode(True),
                                   one_thread_comparison=ONE_THREAD_RERUN)
-        merge(one_thread_dir, one_thread_runs, one_thread_context)
+        one_thread_results = merge(one_thread_dir, one_thread_runs, one_thread_context)
+    kept = benchdata.load(results)
+    if one_thread_runs:
+        kept[benchdata.ONE_THREAD_KEY] = benchdata.load(one_thread_results)
+    compressed = os.path.join(out_dir, "results.json" + benchdata.COMPRESSED_SUFFIX)
+    benchdata.save_compressed(compressed, kept)
 
     import generate  # after the runs: a plotting problem must not cost the measurements
-    index = generate.generate(results, out_dir)
+    index = generate.generate(compressed, out_dir)
     log(started, f"report: {os.path.relpath(index, os.getcwd())} "
-                 f"(+ index.html, figures; data in {os.path.relpath(results, os.getcwd())})")
+                 f"(+ index.html, figures; data in {os.path.relpath(compressed, os.getcwd())})")
     failures = [name for name, info in runs.items() if not info["status"].startswith(("ok", "skipped"))]
     failures += [f"{name} (one-thread rerun)" for name, info in one_thread_runs.items()
                  if not info["status"].startswith(("ok", "skipped"))]
