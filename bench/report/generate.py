@@ -296,7 +296,7 @@ def one_thread_comparison(doc, grouped, one_thread):
                    "ratio (threads ÷ one thread)"), rows, align=["l", "l", "r", "r", "r", "r"])
 
 
-def issue_targets(doc, context, benchmarks):
+def performance_goals(doc, context, benchmarks):
     """Each of the library's performance goals that this run can judge: the figure beside its bound."""
     def find_median(name):
         bench = benchmarks.get(name)
@@ -313,7 +313,7 @@ def issue_targets(doc, context, benchmarks):
             if value is None and not any(name.startswith(target.operation + "/") for name in benchmarks):
                 continue  # the operation is not part of this run (a filtered run)
             shown = "" if value is None else (fmt_ratio(value) if target.kind == "ratio" else f"{value:.3g}")
-            rows.append((targets.CONTAINERS[target.issue], target.what, fmt_size(n), bound, target.bracket, shown, verdict))
+            rows.append((target.container, target.what, fmt_size(n), bound, target.bracket, shown, verdict))
     if not rows:
         return
     doc.heading(2, "Performance goals")
@@ -603,7 +603,7 @@ def generate(results_path, out_dir, make_plots=True, one_thread_path=None):
         doc.paragraph("Containers measured: " + ", ".join(f"`{c}`" for c in grouped) + ".")
     summary(doc, grouped)
     one_thread_comparison(doc, grouped, one_thread)
-    issue_targets(doc, context, benchmarks)
+    performance_goals(doc, context, benchmarks)
     sharing(doc, benchmarks)
     binaries(doc, context, one_thread_context)
     cache_behaviour(doc, CACHE_TABLE)

@@ -13,50 +13,47 @@ from collections import namedtuple
 
 # ratio:   median time of `ours` / median time of `peer`, same operation and N, <= bound.
 # counter: the median of counter `counter` on `ours`, <= bound.
-Target = namedtuple("Target", "issue what operation ours peer sizes bound kind counter bracket")
+Target = namedtuple("Target", "container what operation ours peer sizes bound kind counter bracket")
 
 ALL_SIZES = (1000, 100000, 1000000)
 MILLION = (1000000,)
 
 
-def ratio(issue, what, operation, ours, peer, bound, sizes=ALL_SIZES, bracket=""):
-    return Target(issue, what, operation, ours, peer, sizes, bound, "ratio", None, bracket)
+def ratio(container, what, operation, ours, peer, bound, sizes=ALL_SIZES, bracket=""):
+    return Target(container, what, operation, ours, peer, sizes, bound, "ratio", None, bracket)
 
 
-def counter(issue, what, operation, ours, name, bound, sizes=MILLION, bracket=""):
-    return Target(issue, what, operation, ours, None, sizes, bound, "counter", name, bracket)
+def counter(container, what, operation, ours, name, bound, sizes=MILLION, bracket=""):
+    return Target(container, what, operation, ours, None, sizes, bound, "counter", name, bracket)
 
-
-# The containers each goal is about (the first field of a Target).
-CONTAINERS = {2: "list", 3: "map / set", 4: "sorted_map / sorted_set"}
 
 # By container. `bracket` is an earlier measurement of immer on the same ratio.
 TARGETS = [
-    ratio(2, "random `operator[]`, ×`std::vector`", "list/index_random",
+    ratio("list", "random `operator[]`, ×`std::vector`", "list/index_random",
           "immutable::list", "std::vector", 3.0, MILLION, "5.0×"),
-    ratio(2, "`for_each_chunk` sum, ×`std::vector` loop", "list/sum_chunked",
+    ratio("list", "`for_each_chunk` sum, ×`std::vector` loop", "list/sum_chunked",
           "immutable::list", "std::vector", 1.2, bracket="1.3×"),
-    ratio(2, "iterator sum, ×`std::vector`", "list/sum_iterator",
+    ratio("list", "iterator sum, ×`std::vector`", "list/sum_iterator",
           "immutable::list", "std::vector", 2.0, bracket="2.5×"),
-    ratio(2, "builder `push_back`, ×`std::vector::push_back`", "list/push_back",
+    ratio("list", "builder `push_back`, ×`std::vector::push_back`", "list/push_back",
           "immutable::list::builder", "std::vector", 2.5, bracket="3.9×"),
-    ratio(2, "persistent `push_back`, ×`std::vector::push_back`", "list/push_back",
+    ratio("list", "persistent `push_back`, ×`std::vector::push_back`", "list/push_back",
           "immutable::list(persistent)", "std::vector", 12.0, bracket="26×"),
-    ratio(3, "find hit, ×`std::unordered_map`", "map/find_hit",
+    ratio("map / set", "find hit, ×`std::unordered_map`", "map/find_hit",
           "immutable::map", "std::unordered_map", 2.5, MILLION, "5.8×"),
-    ratio(3, "find miss, ×`std::unordered_map`", "map/find_miss",
+    ratio("map / set", "find miss, ×`std::unordered_map`", "map/find_miss",
           "immutable::map", "std::unordered_map", 2.0, MILLION, "2.5×"),
-    ratio(3, "iteration, ×`std::unordered_map`", "map/iterate",
+    ratio("map / set", "iteration, ×`std::unordered_map`", "map/iterate",
           "immutable::map", "std::unordered_map", 0.25, MILLION, "0.4×"),
-    counter(3, "bytes per entry, `int64_t -> int64_t`", "map/find_hit",
+    counter("map / set", "bytes per entry, `int64_t -> int64_t`", "map/find_hit",
             "immutable::map", "bytes_per_elem", 24.0, bracket="28.7"),
-    ratio(4, "find hit, ×`absl::btree_map`", "sorted_map/find_hit",
+    ratio("sorted_map / sorted_set", "find hit, ×`absl::btree_map`", "sorted_map/find_hit",
           "immutable::sorted_map", "absl::btree_map", 1.5),
-    ratio(4, "iteration, ×`absl::btree_map`", "sorted_map/iterate",
+    ratio("sorted_map / sorted_set", "iteration, ×`absl::btree_map`", "sorted_map/iterate",
           "immutable::sorted_map", "absl::btree_map", 2.0),
-    ratio(4, "persistent insert (random), ×mutable `absl::btree_map` insert", "sorted_map/insert_random",
+    ratio("sorted_map / sorted_set", "persistent insert (random), ×mutable `absl::btree_map` insert", "sorted_map/insert_random",
           "immutable::sorted_map(persistent)", "absl::btree_map(mutable)", 4.0),
-    ratio(4, "persistent insert (ascending), ×mutable `absl::btree_map` insert", "sorted_map/insert_ascending",
+    ratio("sorted_map / sorted_set", "persistent insert (ascending), ×mutable `absl::btree_map` insert", "sorted_map/insert_ascending",
           "immutable::sorted_map(persistent)", "absl::btree_map(mutable)", 4.0),
 ]
 
