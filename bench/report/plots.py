@@ -19,13 +19,16 @@ from PIL import Image  # noqa: E402
 import budget  # noqa: E402
 
 # Distinct colours, the strong ones first; every implementation gets one of its own, so no
-# colour ever means two implementations, in one figure or across figures.
+# colour ever means two implementations, in one figure or across figures. Of tab20b and
+# tab20c (groups of four shades of one hue) only the two darker shades: pale lines on white
+# are hard to tell apart.
 _PALETTE = []
-for _name in ("tab10", "Dark2", "Set1", "tab20b", "tab20c", "Accent"):
-    for _colour in plt.get_cmap(_name).colors:
-        if tuple(_colour) not in _PALETTE:
+for _name, _keep in (("tab10", None), ("Dark2", None), ("Set1", None), ("tab20b", (0, 1)),
+                     ("tab20c", (0, 1)), ("Set2", None), ("Accent", None)):
+    for _index, _colour in enumerate(plt.get_cmap(_name).colors):
+        if (_keep is None or _index % 4 in _keep) and tuple(_colour) not in _PALETTE:
             _PALETTE.append(tuple(_colour))
-del _name, _colour
+del _name, _keep, _index, _colour
 
 # Colours kept in a figure's palette: enough for every line and its anti-aliased edges.
 _PNG_COLOURS = 64
