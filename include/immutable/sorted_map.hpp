@@ -5,8 +5,10 @@
 // new map that shares all untouched nodes with the old one; copying a map is O(1). Keys
 // are ordered by Compare (a strict weak order; a comparator that is not one gives
 // unspecified results but never undefined behaviour). Iteration is in key order over
-// std::pair<K, V>. Inner nodes count their subtrees, so nth() and rank() are O(log n).
-// See docs/sorted_map.md.
+// std::pair<K, V>. Inner nodes count their subtrees, so nth() and rank() are O(log n), and
+// a map is cut by key or by rank (split, take, drop, slice, erase_range) in O(log n). Map
+// algebra (|, &, -, union_with) and diff take or skip whole shared subtrees. See
+// docs/sorted_map.md.
 
 #include <compare>
 #include <concepts>

@@ -5,7 +5,8 @@
 // change is a const member returning a new set that shares all untouched nodes; copying is
 // O(1). Order statistics (nth, rank) are O(log n). Set algebra (|, &, -) splits and joins
 // subtrees, so it takes whole subtrees that fall on one side, and whole shared subtrees,
-// without visiting them. See docs/sorted_set.md.
+// without visiting them; diff skips shared subtrees the same way. split, take, drop, slice
+// and erase_range cut a set by element or rank in O(log n). See docs/sorted_set.md.
 
 #include <compare>
 #include <concepts>
