@@ -176,6 +176,53 @@ TEST_F(sorted_map_ordered, cuts_of_a_large_map_allocate_a_logarithmic_number_of_
     RecordProperty("most_nodes_allocated_by_one_cut", static_cast<int>(worst));
 }
 
+// On a map about to be discarded whose nodes nothing else shares, the cuts work in place:
+// they drop slots from the nodes on the cut path instead of copying them.
+TEST_F(sorted_map_ordered, cuts_of_a_map_nothing_else_shares_work_in_place) {
+    const int n = 200000;
+    std::int64_t worst = 0;
+    auto in_place = [&](auto&& op, std::size_t expected_size) {
+        map_t fresh = evens(n);
+        const auto before = allocations();
+        const map_t result = op(std::move(fresh));
+        worst = std::max(worst, allocations() - before);
+        EXPECT_EQ(result.size(), expected_size);
+        EXPECT_EQ(sorted_test::invariants(result), "");
+        return result;
+    };
+    const map_t t = in_place([](map_t m) { return std::move(m).take(123457); }, 123457);
+    EXPECT_EQ(t.back().first, 2 * 123456);
+    const map_t d = in_place([](map_t m) { return std::move(m).drop(77777); }, n - 77777);
+    EXPECT_EQ(d.front().first, 2 * 77777);
+    const map_t s = in_place([](map_t m) { return std::move(m).slice(1001, 150001); }, 149000);
+    EXPECT_EQ(s.front().first, 2002);
+    // Keys that refer into the very map being cut.
+    const map_t e = in_place([](map_t m) { return std::move(m).erase_range(m.nth(500).first, m.nth(190000).first); },
+                             n - 189500);
+    EXPECT_TRUE(e.contains(998));
+    EXPECT_FALSE(e.contains(1000));
+    EXPECT_TRUE(e.contains(380000));
+    map_t fresh = evens(n);
+    const auto before = allocations();
+    const auto [lo, hi] = std::move(fresh).split(fresh.nth(99999).first);
+    worst = std::max(worst, allocations() - before);
+    EXPECT_EQ(lo.size(), 99999u);
+    EXPECT_EQ(hi.front().first, 2 * 99999);
+    EXPECT_EQ(sorted_test::invariants(lo), "");
+    EXPECT_EQ(sorted_test::invariants(hi), "");
+    RecordProperty("most_nodes_allocated_in_place", static_cast<int>(worst));
+    EXPECT_LE(worst, 16);
+
+    // A moved map that shares its nodes is cut by copying, and the sharer does not change.
+    const map_t kept = evens(3000);
+    const entries snapshot = contents(kept);
+    map_t sharer = kept;
+    const map_t cut = std::move(sharer).slice(100, 2000);
+    EXPECT_EQ(contents(cut), entries(snapshot.begin() + 100, snapshot.begin() + 2000));
+    EXPECT_EQ(contents(kept), snapshot);
+    EXPECT_EQ(sorted_test::invariants(kept), "");
+}
+
 TEST_F(sorted_map_ordered, algebra_is_by_key_and_left_biased) {
     const map_t a{{1, 10}, {2, 20}, {3, 30}, {5, 50}};
     const map_t b{{2, -2}, {3, -3}, {4, -4}, {6, -6}};

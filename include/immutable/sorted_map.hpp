@@ -244,38 +244,59 @@ public:
 
     // ---- Ordered operations -------------------------------------------------------------
     // Each cuts along one or two root-to-leaf paths: O(log n) time, O(log n) new nodes, and
-    // the rest of the tree shared with this map.
+    // the rest of the tree shared with this map. The && overloads (on a map about to be
+    // discarded) cut in place the nodes that only this map reaches, as set() && does.
 
-    // (the entries with keys less than k, the entries with keys not less than k). When k is
-    // at or below every key, or above every key, one side is this map (same root).
-    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const K& k) const { return split_at(k); }
-    // The first n entries in key order; this map when n >= size().
-    [[nodiscard]] sorted_map take(size_type n) const {
-        return sorted_map(detail::btree::take_front(tree_, n), comp_);
+    // (the keys less than k, the keys not less than k). When k is at or below
+    // every key, or above every key, one side is this map (same root).
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const K& k) const& { return split_at(tree_, k); }
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const K& k) && { return split_at(std::move(tree_), k); }
+    // The first n entries in order; this map when n >= size().
+    [[nodiscard]] sorted_map take(size_type n) const& { return sorted_map(detail::btree::take_front(tree_, n), comp_); }
+    [[nodiscard]] sorted_map take(size_type n) && {
+        return sorted_map(detail::btree::take_front(std::move(tree_), n), comp_);
     }
     // All but the first n entries; empty when n >= size(), this map when n == 0.
-    [[nodiscard]] sorted_map drop(size_type n) const {
-        return sorted_map(detail::btree::drop_front(tree_, n), comp_);
+    [[nodiscard]] sorted_map drop(size_type n) const& { return sorted_map(detail::btree::drop_front(tree_, n), comp_); }
+    [[nodiscard]] sorted_map drop(size_type n) && {
+        return sorted_map(detail::btree::drop_front(std::move(tree_), n), comp_);
     }
     // The entries of ranks [first, last); throws std::out_of_range (naming both bounds and
     // the size) unless first <= last <= size().
-    [[nodiscard]] sorted_map slice(size_type first, size_type last) const {
-        if (first > last || last > size()) detail::throw_range_out_of_range("immutable::sorted_map::slice", first, last, size());
+    [[nodiscard]] sorted_map slice(size_type first, size_type last) const& {
+        check_slice(first, last);
         return sorted_map(detail::btree::slice_ranks(tree_, first, last), comp_);
     }
-    // Without the keys in [lo, hi). An empty or reversed range, or one with no key in it,
-    // returns this map (same root, no allocation).
-    [[nodiscard]] sorted_map erase_range(const K& lo, const K& hi) const { return erase_between(lo, hi); }
+    [[nodiscard]] sorted_map slice(size_type first, size_type last) && {
+        check_slice(first, last);
+        return sorted_map(detail::btree::slice_ranks(std::move(tree_), first, last), comp_);
+    }
+    // Without the keys in [lo, hi). An empty or reversed range, or one with no
+    // key in it, returns this map (same root, no allocation).
+    [[nodiscard]] sorted_map erase_range(const K& lo, const K& hi) const& { return erase_between(tree_, lo, hi); }
+    [[nodiscard]] sorted_map erase_range(const K& lo, const K& hi) && {
+        return erase_between(std::move(tree_), lo, hi);
+    }
     // The same by any type the comparator accepts, when it is transparent.
     template <class Q>
         requires detail::transparent<Compare>
-    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const Q& k) const {
-        return split_at(k);
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const Q& k) const& {
+        return split_at(tree_, k);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const Q& k) && {
+        return split_at(std::move(tree_), k);
     }
     template <class Lo, class Hi>
         requires detail::transparent<Compare>
-    [[nodiscard]] sorted_map erase_range(const Lo& lo, const Hi& hi) const {
-        return erase_between(lo, hi);
+    [[nodiscard]] sorted_map erase_range(const Lo& lo, const Hi& hi) const& {
+        return erase_between(tree_, lo, hi);
+    }
+    template <class Lo, class Hi>
+        requires detail::transparent<Compare>
+    [[nodiscard]] sorted_map erase_range(const Lo& lo, const Hi& hi) && {
+        return erase_between(std::move(tree_), lo, hi);
     }
 
     // Union, intersection and difference by key, O(m log(n/m + 1)) for sizes m <= n. Where
@@ -342,14 +363,21 @@ private:
 
     sorted_map(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
 
+    // The tree is taken by value: a copy shares it (and is only read), a moved-in tree that
+    // holds its nodes alone is cut in place.
     template <class Q>
-    std::pair<sorted_map, sorted_map> split_at(const Q& k) const {
-        auto [lower, upper] = detail::btree::split_lower(tree_, k, comp_);
+    std::pair<sorted_map, sorted_map> split_at(tree_type t, const Q& k) const {
+        auto [lower, upper] = detail::btree::split_at_key(std::move(t), k, comp_);
         return {sorted_map(std::move(lower), comp_), sorted_map(std::move(upper), comp_)};
     }
     template <class Lo, class Hi>
-    sorted_map erase_between(const Lo& lo, const Hi& hi) const {
-        return sorted_map(detail::btree::erase_key_range(tree_, lo, hi, comp_), comp_);
+    sorted_map erase_between(tree_type t, const Lo& lo, const Hi& hi) const {
+        return sorted_map(detail::btree::erase_key_range(std::move(t), lo, hi, comp_), comp_);
+    }
+    void check_slice(size_type first, size_type last) const {
+        if (first > last || last > size()) {
+            detail::throw_range_out_of_range("immutable::sorted_map::slice", first, last, size());
+        }
     }
 
     tree_type tree_;

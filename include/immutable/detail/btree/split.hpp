@@ -223,6 +223,17 @@ tree<P> drop_front(tree<P> t, std::size_t n) {
     return cut_node<false, true>(t.take_root(), size, cut).second;
 }
 
+// (the first r entries, the rest); one side is t itself when r is 0 or at least the size.
+template <class P>
+std::pair<tree<P>, tree<P>> split_at_rank(tree<P> t, std::size_t r) {
+    using pair_t = std::pair<tree<P>, tree<P>>;
+    if (r == 0) return pair_t(tree<P>(), std::move(t));
+    if (r >= t.size()) return pair_t(std::move(t), tree<P>());
+    const std::size_t size = t.size();
+    rank_cut<P> cut{r};
+    return cut_node<true, true>(t.take_root(), size, cut);
+}
+
 // Entries [first, last) by rank (first <= last <= size). The cut for `first` runs on the
 // fresh result of the first cut, so the nodes it made are cut in place.
 template <class P>
@@ -231,19 +242,31 @@ tree<P> slice_ranks(tree<P> t, std::size_t first, std::size_t last) {
 }
 
 // t without the entries of ranks [first, last); t itself (same root) when first >= last.
+// The head is cut from a shared copy first, so that when the caller handed over the only
+// reference to t, the tail is cut from t in place.
 template <class P>
-tree<P> erase_ranks(const tree<P>& t, std::size_t first, std::size_t last) {
+tree<P> erase_ranks(tree<P> t, std::size_t first, std::size_t last) {
     if (first >= last) return t;
-    return join(take_front(t, first), drop_front(t, last));
+    tree<P> head = take_front(t, first);
+    return join(std::move(head), drop_front(std::move(t), last));
 }
 
-// t without the keys in [lo, hi): t itself (same root, nothing allocated) when none is in
-// it. Ranks decide, so lo and hi are only ever compared with keys, never with each other.
+// The cuts by key go by rank: the keys are compared during the descent that finds the rank,
+// and never while a tree the caller owns alone is being cut in place (where a key that
+// refers into that tree could move). For erase_range, lo and hi are only ever compared with
+// keys, never with each other, so a reversed range is simply one with no key in it.
+template <class P, class Q>
+std::pair<tree<P>, tree<P>> split_at_key(tree<P> t, const Q& k, const typename P::compare& comp) {
+    const std::size_t r = rank_of(t, k, comp);
+    return split_at_rank(std::move(t), r);
+}
+
+// t without the keys in [lo, hi): t itself (same root, nothing allocated) when none is in it.
 template <class P, class Lo, class Hi>
-tree<P> erase_key_range(const tree<P>& t, const Lo& lo, const Hi& hi, const typename P::compare& comp) {
+tree<P> erase_key_range(tree<P> t, const Lo& lo, const Hi& hi, const typename P::compare& comp) {
     const std::size_t first = rank_of(t, lo, comp);
     const std::size_t last = rank_of(t, hi, comp);
-    return erase_ranks(t, first, last);
+    return erase_ranks(std::move(t), first, last);
 }
 
 } // namespace immutable::detail::btree
