@@ -534,8 +534,11 @@ private:
             // diff against an older version, checked against a walk of the two models.
             if (map_versions_.empty()) break;
             const std::size_t i = in.byte() % map_versions_.size();
-            const auto& [old_map, old_mmodel] = map_versions_[i];
-            const auto& [old_set, old_smodel] = set_versions_[i];
+            // References, not structured bindings: clang 14 cannot capture those in lambdas.
+            const fat_map& old_map = map_versions_[i].first;
+            const map_model& old_mmodel = map_versions_[i].second;
+            const fat_set& old_set = set_versions_[i].first;
+            const set_model& old_smodel = set_versions_[i].second;
             guarded([&] {
                 std::vector<std::pair<char, int>> got, sgot;
                 immutable::diff(
