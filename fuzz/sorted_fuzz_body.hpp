@@ -2,7 +2,8 @@
 // The body of the sorted_map / sorted_set fuzz target (fuzz/sorted_fuzz.cpp), shared with
 // the unit test that replays deterministic inputs through it (tests/sorted_fuzz_replay_test.cpp).
 //
-// The input drives a sequence of operations on three containers: a sorted_map with small
+// The input drives a sequence of operations (changes, queries, builders, set and map
+// algebra, cuts by key and rank, diff) on three containers: a sorted_map with small
 // nodes (fat keys) and a fuzzer-chosen comparator, a sorted_set of fat elements with the
 // same comparator, and a sorted_map<int, int> with std::less (the branch-free search). The
 // comparator is one of: a strict weak order (so the std::map / std::set models must agree),
@@ -201,8 +202,8 @@ private:
 
     void step(input& in) {
         const std::uint8_t op = in.byte();
-        last_op_ = op % 20;
-        switch (op % 20) {
+        last_op_ = op % 24;
+        switch (op % 24) {
         case 0:
         case 1: {
             const int k = in.key(), v = in.byte();
@@ -427,6 +428,160 @@ private:
                 fail("int map lower_bound differs");
             }
             if (imap_.rank(k) != static_cast<std::size_t>(std::distance(imodel_.begin(), mlb))) fail("int map rank differs");
+            break;
+        }
+        case 18:
+        case 19: {
+            // Cuts by key or rank: split, take, drop, slice, erase_range, on the map and the set.
+            const std::uint8_t which = in.byte() % 5;
+            const int k = in.key(), k2 = in.key();
+            const std::size_t a = in.byte() % 48, b = in.byte() % 48;
+            guarded([&] {
+                const std::size_t first = a < map_.size() ? a : map_.size();
+                const std::size_t last = b < first ? first : (b < map_.size() ? b : map_.size());
+                const std::size_t sfirst = a < set_.size() ? a : set_.size();
+                const std::size_t slast = b < sfirst ? sfirst : (b < set_.size() ? b : set_.size());
+                fat_map next;
+                fat_set snext;
+                switch (which) {
+                case 0:
+                    next = map_.split(fat_int(k)).first;
+                    snext = set_.split(fat_int(k)).second;
+                    break;
+                case 1:
+                    next = map_.take(a);
+                    snext = set_.take(a);
+                    break;
+                case 2:
+                    next = map_.drop(a);
+                    snext = set_.drop(a);
+                    break;
+                case 3:
+                    next = map_.slice(first, last);
+                    snext = set_.slice(sfirst, slast);
+                    break;
+                default:
+                    next = map_.erase_range(fat_int(k), fat_int(k2));
+                    snext = set_.erase_range(fat_int(k), fat_int(k2));
+                    break;
+                }
+                disarm();
+                if (consistent()) {
+                    map_model m(cmp_);
+                    set_model ss(cmp_);
+                    std::size_t rank = 0;
+                    for (const auto& e : mmodel_) {
+                        const bool keep = which == 0   ? cmp_(e.first, k)
+                                          : which == 1 ? rank < a
+                                          : which == 2 ? rank >= a
+                                          : which == 3 ? (rank >= first && rank < last)
+                                                       : (cmp_(e.first, k) || !cmp_(e.first, k2));
+                        if (keep) m.insert(e);
+                        ++rank;
+                    }
+                    rank = 0;
+                    for (int x : smodel_) {
+                        const bool keep = which == 0   ? !cmp_(x, k)
+                                          : which == 1 ? rank < a
+                                          : which == 2 ? rank >= a
+                                          : which == 3 ? (rank >= sfirst && rank < slast)
+                                                       : (cmp_(x, k) || !cmp_(x, k2));
+                        if (keep) ss.insert(x);
+                        ++rank;
+                    }
+                    mmodel_ = m;
+                    smodel_ = ss;
+                }
+                map_ = next;
+                set_ = snext;
+            });
+            break;
+        }
+        case 20: {
+            // Map algebra and union_with with an older version (left-biased).
+            if (map_versions_.empty()) break;
+            const auto& version = map_versions_[in.byte() % map_versions_.size()];
+            const fat_map& other = version.first;
+            const map_model& other_model = version.second;
+            const std::uint8_t which = in.byte() % 4;
+            guarded([&] {
+                auto minus = [](const fat_int&, const int& x, const int& y) { return x - y; };
+                fat_map result = which == 0   ? (map_ | other)
+                                 : which == 1 ? (map_ & other)
+                                 : which == 2 ? (map_ - other)
+                                              : map_.union_with(other, minus);
+                disarm();
+                if (consistent()) {
+                    map_model next(cmp_);
+                    if (which == 0 || which == 3) next = mmodel_;
+                    for (const auto& e : mmodel_) {
+                        const bool in_other = other_model.count(e.first) != 0;
+                        if ((which == 1 && in_other) || (which == 2 && !in_other)) next.insert(e);
+                    }
+                    if (which == 0 || which == 3) {
+                        for (const auto& e : other_model) {
+                            auto [it, added] = next.insert(e);
+                            if (!added && which == 3) it->second -= e.second;
+                        }
+                    }
+                    mmodel_ = next;
+                }
+                map_ = result;
+            });
+            break;
+        }
+        case 21: {
+            // diff against an older version, checked against a walk of the two models.
+            if (map_versions_.empty()) break;
+            const std::size_t i = in.byte() % map_versions_.size();
+            // References, not structured bindings: clang 14 cannot capture those in lambdas.
+            const fat_map& old_map = map_versions_[i].first;
+            const map_model& old_mmodel = map_versions_[i].second;
+            const fat_set& old_set = set_versions_[i].first;
+            const set_model& old_smodel = set_versions_[i].second;
+            guarded([&] {
+                std::vector<std::pair<char, int>> got, sgot;
+                immutable::diff(
+                    old_map, map_, [&](const auto& e) { got.emplace_back('+', e.first.v); },
+                    [&](const auto& e) { got.emplace_back('-', e.first.v); },
+                    [&](const auto& x, const auto&) { got.emplace_back('~', x.first.v); });
+                immutable::diff(
+                    old_set, set_, [&](const fat_int& x) { sgot.emplace_back('+', x.v); },
+                    [&](const fat_int& x) { sgot.emplace_back('-', x.v); });
+                disarm();
+                if (got.size() > old_map.size() + map_.size() || sgot.size() > old_set.size() + set_.size()) {
+                    fail("diff reported more entries than there are");
+                }
+                if (!consistent()) return;
+                std::vector<std::pair<char, int>> want, swant;
+                auto x = old_mmodel.begin();
+                auto y = mmodel_.begin();
+                while (x != old_mmodel.end() || y != mmodel_.end()) {
+                    if (y == mmodel_.end() || (x != old_mmodel.end() && cmp_(x->first, y->first))) {
+                        want.emplace_back('-', (x++)->first);
+                    } else if (x == old_mmodel.end() || cmp_(y->first, x->first)) {
+                        want.emplace_back('+', (y++)->first);
+                    } else {
+                        if (x->second != y->second) want.emplace_back('~', x->first);
+                        ++x;
+                        ++y;
+                    }
+                }
+                auto sx = old_smodel.begin();
+                auto sy = smodel_.begin();
+                while (sx != old_smodel.end() || sy != smodel_.end()) {
+                    if (sy == smodel_.end() || (sx != old_smodel.end() && cmp_(*sx, *sy))) {
+                        swant.emplace_back('-', *sx++);
+                    } else if (sx == old_smodel.end() || cmp_(*sy, *sx)) {
+                        swant.emplace_back('+', *sy++);
+                    } else {
+                        ++sx;
+                        ++sy;
+                    }
+                }
+                if (got != want) fail("map diff differs from the models'");
+                if (sgot != swant) fail("set diff differs from the models'");
+            });
             break;
         }
         default: {

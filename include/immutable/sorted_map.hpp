@@ -5,8 +5,10 @@
 // new map that shares all untouched nodes with the old one; copying a map is O(1). Keys
 // are ordered by Compare (a strict weak order; a comparator that is not one gives
 // unspecified results but never undefined behaviour). Iteration is in key order over
-// std::pair<K, V>. Inner nodes count their subtrees, so nth() and rank() are O(log n).
-// See docs/sorted_map.md.
+// std::pair<K, V>. Inner nodes count their subtrees, so nth() and rank() are O(log n), and
+// a map is cut by key or by rank (split, take, drop, slice, erase_range) in O(log n). Map
+// algebra (|, &, -, union_with) and diff take or skip whole shared subtrees. See
+// docs/sorted_map.md.
 
 #include <compare>
 #include <concepts>
@@ -240,6 +242,90 @@ public:
         return detail::btree::rank_of(tree_, k, comp_);
     }
 
+    // ---- Ordered operations -------------------------------------------------------------
+    // Each cuts along one or two root-to-leaf paths: O(log n) time, O(log n) new nodes, and
+    // the rest of the tree shared with this map. The && overloads (on a map about to be
+    // discarded) cut in place the nodes that only this map reaches, as set() && does.
+
+    // (the keys less than k, the keys not less than k). When k is at or below
+    // every key, or above every key, one side is this map (same root).
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const K& k) const& { return split_at(tree_, k); }
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const K& k) && { return split_at(std::move(tree_), k); }
+    // The first n entries in order; this map when n >= size().
+    [[nodiscard]] sorted_map take(size_type n) const& { return sorted_map(detail::btree::take_front(tree_, n), comp_); }
+    [[nodiscard]] sorted_map take(size_type n) && {
+        return sorted_map(detail::btree::take_front(std::move(tree_), n), comp_);
+    }
+    // All but the first n entries; empty when n >= size(), this map when n == 0.
+    [[nodiscard]] sorted_map drop(size_type n) const& { return sorted_map(detail::btree::drop_front(tree_, n), comp_); }
+    [[nodiscard]] sorted_map drop(size_type n) && {
+        return sorted_map(detail::btree::drop_front(std::move(tree_), n), comp_);
+    }
+    // The entries of ranks [first, last); throws std::out_of_range (naming both bounds and
+    // the size) unless first <= last <= size().
+    [[nodiscard]] sorted_map slice(size_type first, size_type last) const& {
+        check_slice(first, last);
+        return sorted_map(detail::btree::slice_ranks(tree_, first, last), comp_);
+    }
+    [[nodiscard]] sorted_map slice(size_type first, size_type last) && {
+        check_slice(first, last);
+        return sorted_map(detail::btree::slice_ranks(std::move(tree_), first, last), comp_);
+    }
+    // Without the keys in [lo, hi). An empty or reversed range, or one with no
+    // key in it, returns this map (same root, no allocation).
+    [[nodiscard]] sorted_map erase_range(const K& lo, const K& hi) const& { return erase_between(tree_, lo, hi); }
+    [[nodiscard]] sorted_map erase_range(const K& lo, const K& hi) && {
+        return erase_between(std::move(tree_), lo, hi);
+    }
+    // The same by any type the comparator accepts, when it is transparent.
+    template <class Q>
+        requires detail::transparent<Compare>
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const Q& k) const& {
+        return split_at(tree_, k);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    [[nodiscard]] std::pair<sorted_map, sorted_map> split(const Q& k) && {
+        return split_at(std::move(tree_), k);
+    }
+    template <class Lo, class Hi>
+        requires detail::transparent<Compare>
+    [[nodiscard]] sorted_map erase_range(const Lo& lo, const Hi& hi) const& {
+        return erase_between(tree_, lo, hi);
+    }
+    template <class Lo, class Hi>
+        requires detail::transparent<Compare>
+    [[nodiscard]] sorted_map erase_range(const Lo& lo, const Hi& hi) && {
+        return erase_between(std::move(tree_), lo, hi);
+    }
+
+    // Union, intersection and difference by key, O(m log(n/m + 1)) for sizes m <= n. Where
+    // both have a key, the entry of a (the left operand) is kept. Subtrees the two share, and
+    // subtrees whose keys only one side has, are taken whole without being visited, so
+    // versions of one map combine in time proportional to their differences. The comparator
+    // is a's.
+    [[nodiscard]] friend sorted_map operator|(const sorted_map& a, const sorted_map& b) {
+        return sorted_map(detail::btree::set_union(a.tree_, b.tree_, a.comp_), a.comp_);
+    }
+    [[nodiscard]] friend sorted_map operator&(const sorted_map& a, const sorted_map& b) {
+        return sorted_map(detail::btree::set_intersection(a.tree_, b.tree_, a.comp_), a.comp_);
+    }
+    [[nodiscard]] friend sorted_map operator-(const sorted_map& a, const sorted_map& b) {
+        return sorted_map(detail::btree::set_difference(a.tree_, b.tree_, a.comp_), a.comp_);
+    }
+    // The same, replacing this map by the result (this map's comparator is kept).
+    sorted_map& operator|=(const sorted_map& b) { return *this = *this | b; }
+    sorted_map& operator&=(const sorted_map& b) { return *this = *this & b; }
+    sorted_map& operator-=(const sorted_map& b) { return *this = *this - b; }
+    // The union in which a key both maps have gets f(key, this map's value, b's value).
+    // Costs as for |, except that f is called for every common key, so subtrees the two
+    // share are walked (and rebuilt) rather than taken whole.
+    template <class F>
+        requires std::constructible_from<V, std::invoke_result_t<F&, const K&, const V&, const V&>>
+    [[nodiscard]] sorted_map union_with(const sorted_map& b, F&& f) const {
+        return sorted_map(detail::btree::map_union_with(tree_, b.tree_, comp_, f), comp_);
+    }
+
     // The root node's address: equal identities mean equal contents. O(1).
     const void* identity() const noexcept { return tree_.root(); }
 
@@ -276,6 +362,23 @@ private:
     };
 
     sorted_map(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
+
+    // The tree is taken by value: a copy shares it (and is only read), a moved-in tree that
+    // holds its nodes alone is cut in place.
+    template <class Q>
+    std::pair<sorted_map, sorted_map> split_at(tree_type t, const Q& k) const {
+        auto [lower, upper] = detail::btree::split_at_key(std::move(t), k, comp_);
+        return {sorted_map(std::move(lower), comp_), sorted_map(std::move(upper), comp_)};
+    }
+    template <class Lo, class Hi>
+    sorted_map erase_between(tree_type t, const Lo& lo, const Hi& hi) const {
+        return sorted_map(detail::btree::erase_key_range(std::move(t), lo, hi, comp_), comp_);
+    }
+    void check_slice(size_type first, size_type last) const {
+        if (first > last || last > size()) {
+            detail::throw_range_out_of_range("immutable::sorted_map::slice", first, last, size());
+        }
+    }
 
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
@@ -335,6 +438,22 @@ private:
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
 };
+
+// Calls on_added(new_entry), on_removed(old_entry), on_changed(old_entry, new_entry) (each
+// with const std::pair<K, V>&) for every difference between two maps, in key order. Skips
+// the subtrees the two share, so two versions a few changes apart cost O(changes x log n)
+// comparisons, not O(n). Keys are compared with old_map's comparator, values with ==.
+template <class K, class V, class C, class P, class Added, class Removed, class Changed>
+    requires std::equality_comparable<V>
+void diff(const sorted_map<K, V, C, P>& old_map, const sorted_map<K, V, C, P>& new_map, Added&& on_added,
+          Removed&& on_removed, Changed&& on_changed) {
+    using access = detail::btree::access;
+    auto same_key = [&](const std::pair<K, V>& a, const std::pair<K, V>& b) {
+        if (!(a.second == b.second)) on_changed(a, b);
+    };
+    detail::btree::diff_trees(access::tree_of(old_map), access::tree_of(new_map), access::compare_of(old_map),
+                              on_added, on_removed, same_key);
+}
 
 // From a range of pairs: sorted_map(v.begin(), v.end()) with v a vector of pairs or a std::map.
 template <std::input_iterator It, std::sentinel_for<It> S>

@@ -5,7 +5,8 @@
 // change is a const member returning a new set that shares all untouched nodes; copying is
 // O(1). Order statistics (nth, rank) are O(log n). Set algebra (|, &, -) splits and joins
 // subtrees, so it takes whole subtrees that fall on one side, and whole shared subtrees,
-// without visiting them. See docs/sorted_set.md.
+// without visiting them; diff skips shared subtrees the same way. split, take, drop, slice
+// and erase_range cut a set by element or rank in O(log n). See docs/sorted_set.md.
 
 #include <compare>
 #include <concepts>
@@ -199,6 +200,63 @@ public:
         return detail::btree::rank_of(tree_, x, comp_);
     }
 
+    // ---- Ordered operations -------------------------------------------------------------
+    // Each cuts along one or two root-to-leaf paths: O(log n) time, O(log n) new nodes, and
+    // the rest of the tree shared with this set. The && overloads (on a set about to be
+    // discarded) cut in place the nodes that only this set reaches, as set() && does.
+
+    // (the elements less than x, the elements not less than x). When x is at or below
+    // every element, or above every element, one side is this set (same root).
+    [[nodiscard]] std::pair<sorted_set, sorted_set> split(const T& x) const& { return split_at(tree_, x); }
+    [[nodiscard]] std::pair<sorted_set, sorted_set> split(const T& x) && { return split_at(std::move(tree_), x); }
+    // The first n elements in order; this set when n >= size().
+    [[nodiscard]] sorted_set take(size_type n) const& { return sorted_set(detail::btree::take_front(tree_, n), comp_); }
+    [[nodiscard]] sorted_set take(size_type n) && {
+        return sorted_set(detail::btree::take_front(std::move(tree_), n), comp_);
+    }
+    // All but the first n elements; empty when n >= size(), this set when n == 0.
+    [[nodiscard]] sorted_set drop(size_type n) const& { return sorted_set(detail::btree::drop_front(tree_, n), comp_); }
+    [[nodiscard]] sorted_set drop(size_type n) && {
+        return sorted_set(detail::btree::drop_front(std::move(tree_), n), comp_);
+    }
+    // The elements of ranks [first, last); throws std::out_of_range (naming both bounds and
+    // the size) unless first <= last <= size().
+    [[nodiscard]] sorted_set slice(size_type first, size_type last) const& {
+        check_slice(first, last);
+        return sorted_set(detail::btree::slice_ranks(tree_, first, last), comp_);
+    }
+    [[nodiscard]] sorted_set slice(size_type first, size_type last) && {
+        check_slice(first, last);
+        return sorted_set(detail::btree::slice_ranks(std::move(tree_), first, last), comp_);
+    }
+    // Without the elements in [lo, hi). An empty or reversed range, or one with no
+    // element in it, returns this set (same root, no allocation).
+    [[nodiscard]] sorted_set erase_range(const T& lo, const T& hi) const& { return erase_between(tree_, lo, hi); }
+    [[nodiscard]] sorted_set erase_range(const T& lo, const T& hi) && {
+        return erase_between(std::move(tree_), lo, hi);
+    }
+    // The same by any type the comparator accepts, when it is transparent.
+    template <class Q>
+        requires detail::transparent<Compare>
+    [[nodiscard]] std::pair<sorted_set, sorted_set> split(const Q& x) const& {
+        return split_at(tree_, x);
+    }
+    template <class Q>
+        requires detail::transparent<Compare>
+    [[nodiscard]] std::pair<sorted_set, sorted_set> split(const Q& x) && {
+        return split_at(std::move(tree_), x);
+    }
+    template <class Lo, class Hi>
+        requires detail::transparent<Compare>
+    [[nodiscard]] sorted_set erase_range(const Lo& lo, const Hi& hi) const& {
+        return erase_between(tree_, lo, hi);
+    }
+    template <class Lo, class Hi>
+        requires detail::transparent<Compare>
+    [[nodiscard]] sorted_set erase_range(const Lo& lo, const Hi& hi) && {
+        return erase_between(std::move(tree_), lo, hi);
+    }
+
     // The root node's address: equal identities mean equal contents. O(1).
     const void* identity() const noexcept { return tree_.root(); }
 
@@ -241,6 +299,23 @@ public:
 
 private:
     sorted_set(tree_type t, const Compare& comp) : tree_(std::move(t)), comp_(comp) {}
+
+    // The tree is taken by value: a copy shares it (and is only read), a moved-in tree that
+    // holds its nodes alone is cut in place.
+    template <class Q>
+    std::pair<sorted_set, sorted_set> split_at(tree_type t, const Q& x) const {
+        auto [lower, upper] = detail::btree::split_at_key(std::move(t), x, comp_);
+        return {sorted_set(std::move(lower), comp_), sorted_set(std::move(upper), comp_)};
+    }
+    template <class Lo, class Hi>
+    sorted_set erase_between(tree_type t, const Lo& lo, const Hi& hi) const {
+        return sorted_set(detail::btree::erase_key_range(std::move(t), lo, hi, comp_), comp_);
+    }
+    void check_slice(size_type first, size_type last) const {
+        if (first > last || last > size()) {
+            detail::throw_range_out_of_range("immutable::sorted_set::slice", first, last, size());
+        }
+    }
 
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
@@ -287,6 +362,19 @@ private:
     tree_type tree_;
     [[no_unique_address]] Compare comp_{};
 };
+
+// Calls on_added(element) for elements only in new_set and on_removed(element) for those
+// only in old_set, in order. Skips the subtrees the two share, so two versions a few
+// changes apart cost O(changes x log n) comparisons, not O(n). Compares with old_set's
+// comparator.
+template <class T, class C, class P, class Added, class Removed>
+void diff(const sorted_set<T, C, P>& old_set, const sorted_set<T, C, P>& new_set, Added&& on_added,
+          Removed&& on_removed) {
+    using access = detail::btree::access;
+    auto same_key = [](const T&, const T&) {};
+    detail::btree::diff_trees(access::tree_of(old_set), access::tree_of(new_set), access::compare_of(old_set),
+                              on_added, on_removed, same_key);
+}
 
 template <std::input_iterator It, std::sentinel_for<It> S>
 sorted_set(It, S) -> sorted_set<std::iter_value_t<It>>;

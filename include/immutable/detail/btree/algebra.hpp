@@ -11,12 +11,16 @@
 // O(1) for each shared or untouched subtree, so versions with a common history combine in
 // time proportional to their differences.
 //
-// Equivalent entries: union and intersection keep the one from the left operand.
+// Equivalent entries: union and intersection keep the one from the left operand. The map's
+// union_with instead makes a new entry from both (merge_values below); it cannot take a
+// shared subtree whole, since every key in it is in both operands, so it walks those.
 
 #include <cstddef>
+#include <functional>
 #include <utility>
 
 #include <immutable/detail/btree/join.hpp>
+#include <immutable/detail/btree/split.hpp>
 #include <immutable/detail/btree/node.hpp>
 #include <immutable/detail/btree/tree.hpp>
 
@@ -40,10 +44,44 @@ void for_each_piece(const tree<P>& a, tree<P> other, const typename P::compare& 
     }
 }
 
-template <class P>
-void union_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P::compare& comp, bool a_is_left) {
+// What a union does with a key in both operands: keep the left operand's entry, and take a
+// subtree both share whole.
+struct keep_left {
+    template <class P, class E>
+    void common(tree_output<P>& out, const E& left, const E&) {
+        out.emit(left);
+    }
+    template <class P>
+    void shared(tree_output<P>& out, tree<P> t) {
+        out.emit_tree(std::move(t));
+    }
+};
+
+// union_with: a key in both operands gets f(key, left value, right value), the key kept
+// from the left operand.
+template <class F>
+struct merge_values {
+    F& f;
+
+    template <class P, class E>
+    void common(tree_output<P>& out, const E& left, const E& right) {
+        using V = typename E::second_type;
+        out.emit(left.first, V(std::invoke(f, std::as_const(left.first), std::as_const(left.second),
+                                           std::as_const(right.second))));
+    }
+    template <class P>
+    void shared(tree_output<P>& out, tree<P> t) {
+        const auto last = iterator<P>::end_of(t.root(), t.height(), t.size());
+        for (auto it = iterator<P>::begin_of(t.root(), t.height(), t.size()); it != last; ++it) common(out, *it, *it);
+    }
+};
+
+template <class P, class Common>
+void union_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P::compare& comp, bool a_is_left,
+               Common& on_common) {
     if (a.empty()) return out.emit_tree(std::move(b));
-    if (b.empty() || a.root() == b.root()) return out.emit_tree(std::move(a));
+    if (b.empty()) return out.emit_tree(std::move(a));
+    if (a.root() == b.root()) return on_common.shared(out, std::move(a));
     if (a.height() < b.height()) {
         a.swap(b);
         a_is_left = !a_is_left;
@@ -70,7 +108,11 @@ void union_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P::comp
             } else if (comp(entry_key<P>(eb[j]), entry_key<P>(ea[i]))) {
                 out.emit(eb[j++]);
             } else {
-                out.emit(a_is_left ? ea[i] : eb[j]);
+                if (a_is_left) {
+                    on_common.common(out, ea[i], eb[j]);
+                } else {
+                    on_common.common(out, eb[j], ea[i]);
+                }
                 ++i;
                 ++j;
             }
@@ -80,7 +122,7 @@ void union_rec(tree_output<P>& out, tree<P> a, tree<P> b, const typename P::comp
         return;
     }
     for_each_piece(a, std::move(b), comp, [&](tree<P> child, tree<P> piece) {
-        union_rec(out, std::move(child), std::move(piece), comp, a_is_left);
+        union_rec(out, std::move(child), std::move(piece), comp, a_is_left, on_common);
     });
 }
 
@@ -165,7 +207,24 @@ tree<P> set_union(const tree<P>& a, const tree<P>& b, const typename P::compare&
     if (entirely_before(a, b, comp)) return join(a, b);
     if (entirely_before(b, a, comp)) return join(b, a);
     tree_output<P> out;
-    union_rec(out, a, b, comp, true);
+    keep_left on_common;
+    union_rec(out, a, b, comp, true, on_common);
+    return out.finish();
+}
+
+// The union of two maps' trees in which a key in both gets f(key, a's value, b's value).
+// One-sided subtrees are taken whole; shared ones are walked (f is called for each key).
+template <class P, class F>
+tree<P> map_union_with(const tree<P>& a, const tree<P>& b, const typename P::compare& comp, F& f) {
+    if (b.empty()) return a;
+    if (a.empty()) return b;
+    if (a.root() != b.root()) {
+        if (entirely_before(a, b, comp)) return join(a, b);
+        if (entirely_before(b, a, comp)) return join(b, a);
+    }
+    tree_output<P> out;
+    merge_values<F> on_common{f};
+    union_rec(out, a, b, comp, true, on_common);
     return out.finish();
 }
 

@@ -1,13 +1,16 @@
 #pragma once
 // Persistent B+tree engine: everything sorted_map and sorted_set build on.
+//   access.hpp     reaching the tree inside a container
 //   node.hpp       node layout, ownership, slot moves
 //   search.hpp     searching within a node
 //   iterator.hpp   bidirectional iterator, range view
 //   tree.hpp       the tree (root handle, height, size) and read-only queries
 //   edit.hpp       insert / replace / erase by path copying
 //   transient.hpp  in-place insert / erase for builders
-//   join.hpp       join, split, append-only output, bulk loading
-//   algebra.hpp    union, intersection, difference
+//   join.hpp       join, append-only output, bulk loading
+//   split.hpp      cutting by key or rank: split, take, drop, slice, erase_range
+//   algebra.hpp    union, intersection, difference, the map's union_with
+//   diff.hpp       the differences between two trees, skipping shared subtrees
 //   entry_ops.hpp  the map's and the set's entries and changes (includes this file)
 
 #include <algorithm>
@@ -18,18 +21,19 @@
 #include <utility>
 #include <vector>
 
+#include <immutable/detail/btree/access.hpp>
 #include <immutable/detail/btree/algebra.hpp>
+#include <immutable/detail/btree/diff.hpp>
 #include <immutable/detail/btree/edit.hpp>
 #include <immutable/detail/btree/iterator.hpp>
 #include <immutable/detail/btree/join.hpp>
 #include <immutable/detail/btree/node.hpp>
 #include <immutable/detail/btree/search.hpp>
+#include <immutable/detail/btree/split.hpp>
 #include <immutable/detail/btree/transient.hpp>
 #include <immutable/detail/btree/tree.hpp>
 
 namespace immutable::detail::btree {
-
-struct access;
 
 // Insert through a builder-owned tree: in place when moves cannot throw, else by copying.
 // k must not refer to an entry of t: the in-place edit moves entries on its way down.

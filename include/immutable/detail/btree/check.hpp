@@ -10,22 +10,11 @@
 #include <cstddef>
 #include <string>
 
+#include <immutable/detail/btree/access.hpp>
 #include <immutable/detail/btree/node.hpp>
 #include <immutable/detail/btree/tree.hpp>
 
 namespace immutable::detail::btree {
-
-// Reaches the engine tree inside sorted_map / sorted_set (they befriend this).
-struct access {
-    template <class C>
-    static const auto& tree_of(const C& c) noexcept {
-        return c.tree_;
-    }
-    template <class C>
-    static const auto& compare_of(const C& c) noexcept {
-        return c.comp_;
-    }
-};
 
 template <class P>
 class invariant_checker {

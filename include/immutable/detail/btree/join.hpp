@@ -1,14 +1,13 @@
 #pragma once
-// Persistent B+tree: join, split and an append-only output, the tools behind bulk loading
-// and set algebra.
+// Persistent B+tree: join and an append-only output, the tools behind bulk loading, set
+// algebra and cutting a tree (split.hpp).
 //
 // join(a, b), every key of a below every key of b, walks down the right spine of the
 // taller tree to the level of the shorter one and hangs the shorter tree there, splitting
 // on the way back up if a node overflows; its cost is O(height difference) nodes. Both
 // roots may be less than half full: at the meeting level two nodes that are both at least
 // half full stay as they are (so a shared subtree stays shared), otherwise they are merged
-// or their slots redistributed. split(t, k) cuts the path to k and joins the pieces on each
-// side, O(height) joins whose costs telescope.
+// or their slots redistributed.
 //
 // These work on trees the caller owns. A node on a spine that the caller holds the only
 // reference to is changed in place, so appending piece after piece to an accumulator
@@ -136,109 +135,6 @@ tree<P> join(tree<P> a, tree<P> b) {
     inner_adopt_back(as_inner(root.get()), top.first, left_size);
     inner_adopt_back(as_inner(root.get()), top.second, size - left_size);
     return tree<P>(std::move(root), height + 1, size);
-}
-
-// Children [from, to) of `in` as a tree of their own (shared).
-template <class P>
-tree<P> child_range(const inner_node<P>* in, std::size_t from, std::size_t to) {
-    if (from >= to) return tree<P>();
-    if (to - from == 1) {
-        return tree<P>(node_ptr<P>::share(in->children[from]), in->level - 1u, in->sizes[from]);
-    }
-    auto n = node_ptr<P>::adopt(allocate_inner<P>(in->level));
-    inner_share_range(as_inner(n.get()), in, from, to);
-    std::size_t size = 0;
-    for (std::size_t i = from; i < to; ++i) size += in->sizes[i];
-    return tree<P>(std::move(n), in->level, size);
-}
-
-// A tree whose root is an inner node with one child is that child.
-template <class P>
-tree<P> collapse(tree<P> t) {
-    while (!t.empty() && t.root()->level != 0 && t.root()->count == 1) {
-        const std::size_t size = t.size();
-        const unsigned height = t.height();
-        node_ptr<P> root = t.take_root();
-        t = tree<P>(node_ptr<P>::share(as_inner(root.get())->children[0]), height - 1u, size);
-    }
-    return t;
-}
-
-// Moves the first i slots of n (owned alone) into a tree of their own.
-template <class P>
-tree<P> take_head(node<P>* n, std::size_t i) {
-    if (i == 0) return tree<P>();
-    if (n->level != 0 && i == 1) {
-        auto* in = as_inner(n);
-        node<P>* child = in->children[0];
-        const std::size_t size = in->sizes[0];
-        in->children[0] = nullptr;
-        inner_remove_in_place(in, 0);
-        return tree<P>(node_ptr<P>::adopt(child), n->level - 1u, size);
-    }
-    node_ptr<P> head = allocate_like(n);
-    move_head(head.get(), n, i);
-    const std::size_t size = subtree_size(head.get());
-    return tree<P>(std::move(head), n->level, size);
-}
-
-// Splits the subtree n (consumed) of `size` entries into keys below k and the rest. A node
-// owned alone is cut in place, so splitting a fresh remainder again and again (as the set
-// algebra does) costs no copies.
-template <class P>
-std::pair<tree<P>, tree<P>> split_node(node_ptr<P> n, std::size_t size, const typename P::key_type& k,
-                                       const typename P::compare& comp) {
-    using pair_t = std::pair<tree<P>, tree<P>>;
-    const unsigned level = n->level;
-    if (level == 0) {
-        const auto* leaf = as_leaf(n.get());
-        const std::size_t i = leaf_lower_bound(leaf, k, comp);
-        if (i == 0) return pair_t(tree<P>(), tree<P>(std::move(n), 0, size));
-        if (i >= leaf->count) return pair_t(tree<P>(std::move(n), 0, size), tree<P>());
-        if (editable(n.get())) {
-            tree<P> head = take_head(n.get(), i);
-            return pair_t(std::move(head), tree<P>(std::move(n), 0, size - i));
-        }
-        auto left = node_ptr<P>::adopt(allocate_leaf<P>());
-        leaf_copy_back(as_leaf(left.get()), leaf, 0, i);
-        auto right = node_ptr<P>::adopt(allocate_leaf<P>());
-        leaf_copy_back(as_leaf(right.get()), leaf, i, leaf->count);
-        return pair_t(tree<P>(std::move(left), 0, i), tree<P>(std::move(right), 0, leaf->count - i));
-    }
-    auto* in = as_inner(n.get());
-    const std::size_t i = inner_route(in, k, comp);
-    const bool cut_before = !comp(in->keys()[i], k); // k at or below child i's first key
-    if (cut_before && i == 0) return pair_t(tree<P>(), tree<P>(std::move(n), level, size));
-    if (editable(n.get())) {
-        tree<P> head = take_head(n.get(), i);
-        if (cut_before) return pair_t(std::move(head), collapse(tree<P>(std::move(n), level, size - head.size())));
-        const std::size_t child_size = in->sizes[0];
-        auto child = node_ptr<P>::adopt(std::exchange(in->children[0], nullptr));
-        inner_remove_in_place(in, 0);
-        tree<P> tail;
-        if (in->count > 0) tail = collapse(tree<P>(std::move(n), level, size - head.size() - child_size));
-        auto [left, right] = split_node(std::move(child), child_size, k, comp);
-        tree<P> lower = join(std::move(head), std::move(left));
-        tree<P> upper = join(std::move(right), std::move(tail));
-        return pair_t(std::move(lower), std::move(upper));
-    }
-    if (cut_before) return pair_t(child_range(in, 0, i), child_range(in, i, in->count));
-    auto [left, right] = split_node(node_ptr<P>::share(in->children[i]), in->sizes[i], k, comp);
-    tree<P> lower = join(child_range(in, 0, i), std::move(left));
-    tree<P> upper = join(std::move(right), child_range(in, i + 1, in->count));
-    return pair_t(std::move(lower), std::move(upper));
-}
-
-// (entries with keys below k, the rest). The quick answers first: k at or below the
-// smallest key, or above the largest, costs no copying at all.
-template <class P>
-std::pair<tree<P>, tree<P>> split_lower(tree<P> t, const typename P::key_type& k, const typename P::compare& comp) {
-    using pair_t = std::pair<tree<P>, tree<P>>;
-    if (t.empty()) return pair_t();
-    if (!comp(min_key(t.root()), k)) return pair_t(tree<P>(), std::move(t));
-    if (comp(max_key(t.root()), k)) return pair_t(std::move(t), tree<P>());
-    const std::size_t size = t.size();
-    return split_node(t.take_root(), size, k, comp);
 }
 
 // Collects a tree from left to right: single entries (packed into full leaves) and whole

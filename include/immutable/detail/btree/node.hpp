@@ -462,6 +462,45 @@ void inner_remove_in_place(inner_node<P>* n, std::size_t pos) noexcept {
     --n->count;
 }
 
+// Destroys slots [from, count) of a node owned alone, releasing their children.
+template <class P>
+void drop_tail_in_place(node<P>* n, std::size_t from) noexcept {
+    if (n->level == 0) {
+        auto* leaf = as_leaf(n);
+        std::destroy(leaf->entries() + from, leaf->entries() + n->count);
+    } else {
+        auto* in = as_inner(n);
+        for (std::size_t i = from; i < n->count; ++i) {
+            if (node<P>* child = in->children[i]; child != nullptr) release<node<P>>(child);
+        }
+        std::destroy(in->keys() + from, in->keys() + n->count);
+    }
+    n->count = static_cast<std::uint16_t>(from);
+}
+
+// Destroys the first `k` slots of a node owned alone (releasing their children) and moves
+// the others to the front.
+template <class P>
+void drop_head_in_place(node<P>* n, std::size_t k) noexcept {
+    const std::size_t rest = n->count - k;
+    if (n->level == 0) {
+        auto* e = as_leaf(n)->entries();
+        std::move(e + k, e + n->count, e);
+        std::destroy(e + rest, e + n->count);
+    } else {
+        auto* in = as_inner(n);
+        for (std::size_t i = 0; i < k; ++i) {
+            if (node<P>* child = in->children[i]; child != nullptr) release<node<P>>(child);
+        }
+        auto* keys = in->keys();
+        std::move(keys + k, keys + n->count, keys);
+        std::destroy(keys + rest, keys + n->count);
+        std::copy(in->children + k, in->children + n->count, in->children);
+        std::copy(in->sizes + k, in->sizes + n->count, in->sizes);
+    }
+    n->count = static_cast<std::uint16_t>(rest);
+}
+
 // Moves slots [from, count) of `src` to the end of `dst` (both owned alone, same level).
 template <class P>
 void move_tail(node<P>* dst, node<P>* src, std::size_t from) noexcept {
