@@ -157,13 +157,13 @@ struct builder_ops : tree_ops<T, Policy> {
             } else {
                 // One element at a time from `it` itself (it may be a single-pass iterator);
                 // on a throw, the ones already made are destroyed, as uninitialized_copy_n does.
-                std::uint32_t made = 0;
-                try {
-                    for (; made < k; ++made, ++it) std::construct_at(dst + made, *it);
-                } catch (...) {
-                    std::destroy_n(dst, made);
-                    throw;
-                }
+                struct made_so_far {
+                    T* first;
+                    std::uint32_t count = 0;
+                    ~made_so_far() { std::destroy_n(first, count); }
+                } made{dst};
+                for (; made.count < k; ++made.count, ++it) std::construct_at(dst + made.count, *it);
+                made.count = 0; // all made: the builder owns them now
             }
         });
     }
