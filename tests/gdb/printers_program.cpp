@@ -72,6 +72,8 @@ struct clashing_hash {
 
 } // namespace
 
+immutable::node_pool arena; // for node_pool_policy<arena>
+
 // gdb stops here; every container is alive in main's frame.
 [[gnu::noinline]] void stop_here() { asm volatile(""); }
 
@@ -129,14 +131,17 @@ int main(int argc, char** argv) {
     containers<immutable::single_thread_heap_policy> single;
     containers<immutable::pooled_policy> pooled;
     containers<immutable::single_thread_pooled_policy> single_pooled;
+    containers<immutable::node_pool_policy<arena>> arena_pooled;
     heap.fill();
     single.fill();
     pooled.fill();
     single_pooled.fill();
+    arena_pooled.fill();
     heap.write_expected("heap.");
     single.write_expected("single.");
     pooled.write_expected("pooled.");
     single_pooled.write_expected("single_pooled.");
+    arena_pooled.write_expected("arena_pooled.");
 
     immutable::atom<immutable::list<int>> atom(heap.small_list);
     atom.update([](const immutable::list<int>& l) { return l.push_back(4).push_back(5); });
