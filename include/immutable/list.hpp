@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <immutable/detail/assert.hpp>
 #include <immutable/detail/errors.hpp>
 #include <immutable/detail/rrb/compare.hpp>
 #include <immutable/detail/rrb/iterator.hpp>
@@ -81,7 +82,10 @@ public:
     size_type size() const noexcept { return d_.size; }
     [[nodiscard]] bool empty() const noexcept { return d_.size == 0; }
     // Unchecked; O(log n), O(1) for the last 32 elements.
-    const T& operator[](size_type i) const noexcept { return ops::get(d_, i); }
+    const T& operator[](size_type i) const noexcept {
+        IMMUTABLE_ASSERT_INDEX(i, d_.size, "immutable::list::operator[]");
+        return ops::get(d_, i);
+    }
     // Throws std::out_of_range naming the index and the size.
     const T& at(size_type i) const {
         if (IMMUTABLE_UNLIKELY(i >= d_.size)) detail::throw_index_out_of_range("immutable::list::at", i, d_.size);
@@ -272,7 +276,10 @@ public:
 
     size_type size() const noexcept { return s_.contents().size; }
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
-    const T& operator[](size_type i) const noexcept { return ops::get(s_.contents(), i); }
+    const T& operator[](size_type i) const noexcept {
+        IMMUTABLE_ASSERT_INDEX(i, size(), "immutable::list::builder::operator[]");
+        return ops::get(s_.contents(), i);
+    }
     const T& at(size_type i) const {
         if (IMMUTABLE_UNLIKELY(i >= size()))
             detail::throw_index_out_of_range("immutable::list::builder::at", i, size());

@@ -22,7 +22,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <memory_resource>
+#include <immutable/detail/pool/memory_resource.hpp>
 
 #include <immutable/detail/config.hpp>
 #include <immutable/detail/pool/shared_pool.hpp>
@@ -58,7 +58,7 @@ public:
     static constexpr std::size_t max_pooled_bytes = detail::pool::max_pooled_bytes;
 
     // upstream == nullptr: blocks come from the global operator new.
-    explicit node_pool(pool_limits limits = {}, std::pmr::memory_resource* upstream = nullptr)
+    explicit node_pool(pool_limits limits = {}, memory_resource* upstream = nullptr)
         : limits_(limits), core_(limits.batch_blocks, limits.batch_bytes, limits.shared_bytes, upstream) {}
 
     node_pool(const node_pool&) = delete;
@@ -93,7 +93,7 @@ public:
     memory_stats stats() const noexcept { return core_.stats(); }
 
     const pool_limits& limits() const noexcept { return limits_; }
-    std::pmr::memory_resource* upstream() const noexcept { return core_.upstream(); }
+    memory_resource* upstream() const noexcept { return core_.upstream(); }
 
 private:
     template <class Tag>

@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <immutable/detail/assert.hpp>
 #include <immutable/detail/errors.hpp>
 #include <immutable/detail/queue/ops.hpp>
 #include <immutable/list.hpp>
@@ -84,7 +85,10 @@ public:
         return n()->elements.back();
     }
     // The i-th element from the front; unchecked. O(log n).
-    const T& operator[](size_type i) const noexcept { return n()->elements[n()->front + i]; }
+    const T& operator[](size_type i) const noexcept {
+        IMMUTABLE_ASSERT_INDEX(i, size(), "immutable::queue::operator[]");
+        return n()->elements[n()->front + i];
+    }
     // Checked: throws std::out_of_range naming the index and the size.
     const T& at(size_type i) const {
         if (IMMUTABLE_UNLIKELY(i >= size())) detail::throw_index_out_of_range("immutable::queue::at", i, size());

@@ -24,6 +24,7 @@
 #include <immutable/detail/btree/entry_ops.hpp>
 #include <immutable/detail/deduction.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/lexicographical_compare.hpp>
 #include <immutable/detail/synth_three_way.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
@@ -347,7 +348,7 @@ public:
     {
         using result =
             std::common_comparison_category_t<detail::synth_result_t<K>, detail::synth_result_t<V>>;
-        return std::lexicographical_compare_three_way(
+        return detail::lexicographical_compare_three_way(
             a.begin(), a.end(), b.begin(), b.end(), [](const value_type& x, const value_type& y) -> result {
                 if (const auto c = detail::synth_three_way(x.first, y.first); c != 0) return c;
                 return detail::synth_three_way(x.second, y.second);

@@ -21,6 +21,7 @@
 #include <immutable/detail/btree/btree.hpp>
 #include <immutable/detail/btree/entry_ops.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/lexicographical_compare.hpp>
 #include <immutable/detail/synth_three_way.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
@@ -293,8 +294,8 @@ public:
     friend auto operator<=>(const sorted_set& a, const sorted_set& b)
         requires detail::synth_comparable<T>
     {
-        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end(),
-                                                      detail::synth_three_way<T>);
+        return detail::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end(),
+                                                         detail::synth_three_way<T>);
     }
 
 private:

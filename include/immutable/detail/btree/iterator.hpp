@@ -24,6 +24,7 @@
 #include <iterator>
 #include <ranges>
 
+#include <immutable/detail/assert.hpp>
 #include <immutable/detail/btree/node.hpp>
 
 namespace immutable::detail::btree {
@@ -44,10 +45,17 @@ public:
 
     iterator() noexcept = default;
 
-    reference operator*() const noexcept { return leaf_->entries()[pos_]; }
-    pointer operator->() const noexcept { return leaf_->entries() + pos_; }
+    reference operator*() const noexcept {
+        IMMUTABLE_ASSERT(leaf_ != nullptr, "immutable::sorted iterator::operator*", "dereferencing an end iterator");
+        return leaf_->entries()[pos_];
+    }
+    pointer operator->() const noexcept {
+        IMMUTABLE_ASSERT(leaf_ != nullptr, "immutable::sorted iterator::operator->", "dereferencing an end iterator");
+        return leaf_->entries() + pos_;
+    }
 
     iterator& operator++() noexcept {
+        IMMUTABLE_ASSERT(leaf_ != nullptr, "immutable::sorted iterator::operator++", "incrementing an end iterator");
         if (++pos_ < leaf_count_) return *this;
         next_leaf();
         return *this;
@@ -58,6 +66,7 @@ public:
         return old;
     }
     iterator& operator--() noexcept {
+        IMMUTABLE_ASSERT(rank() != 0, "immutable::sorted iterator::operator--", "decrementing a begin iterator");
         if (pos_ > 0) {
             --pos_;
         } else {

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <new>
 
+#include <immutable/detail/assert.hpp>
 #include <immutable/detail/champ/node.hpp>
 #include <immutable/detail/config.hpp>
 
@@ -35,10 +36,17 @@ public:
         if (!push(root)) next_node(); // the root is a bitmap node
     }
 
-    reference operator*() const noexcept { return *cur_; }
-    pointer operator->() const noexcept { return cur_; }
+    reference operator*() const noexcept {
+        IMMUTABLE_ASSERT(cur_ != nullptr, "immutable::map/set iterator::operator*", "dereferencing an end iterator");
+        return *cur_;
+    }
+    pointer operator->() const noexcept {
+        IMMUTABLE_ASSERT(cur_ != nullptr, "immutable::map/set iterator::operator->", "dereferencing an end iterator");
+        return cur_;
+    }
 
     iterator& operator++() noexcept {
+        IMMUTABLE_ASSERT(cur_ != nullptr, "immutable::map/set iterator::operator++", "incrementing an end iterator");
         if (++cur_ == end_) next_node();
         return *this;
     }

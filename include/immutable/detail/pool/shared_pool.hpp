@@ -27,7 +27,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory_resource>
+#include <immutable/detail/pool/memory_resource.hpp>
 #include <mutex>
 
 #include <immutable/detail/pool/size_class.hpp>
@@ -117,7 +117,7 @@ private:
 class pool_core {
 public:
     pool_core(std::size_t batch_blocks, std::size_t batch_bytes, std::size_t shared_bytes,
-              std::pmr::memory_resource* upstream)
+              memory_resource* upstream)
         : id_(next_pool_id.fetch_add(1, std::memory_order_relaxed)),
           upstream_(upstream),
           depot_(static_cast<std::int64_t>(shared_bytes > INT64_MAX ? INT64_MAX : shared_bytes)) {
@@ -153,7 +153,7 @@ public:
     std::uint64_t id() const noexcept { return id_; }
 
     // Backend interface for thread caches.
-    std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
+    memory_resource* upstream() const noexcept { return upstream_; }
     std::uint32_t batch_size(std::size_t cls) const noexcept { return batch_sizes_[cls]; }
     free_block* take_batch(std::size_t cls) noexcept { return depot_.pop(cls, batch_bytes(cls)); }
     void give_batch(std::size_t cls, free_block* batch) noexcept {
@@ -261,7 +261,7 @@ private:
     }
 
     std::uint64_t id_;
-    std::pmr::memory_resource* upstream_;
+    memory_resource* upstream_;
     std::uint32_t batch_sizes_[class_count];
     batch_depot depot_;
     shared_counters retired_;               // folded from retired caches and orphan calls

@@ -14,7 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory_resource>
+#include <immutable/detail/pool/memory_resource.hpp>
 #include <new>
 
 #include <immutable/memory.hpp>
@@ -139,12 +139,12 @@ inline free_block* make_free(void* p, std::size_t size, free_block* next) noexce
 
 // Where pooled blocks come from and go back to: a memory resource given by the user, or
 // (null) the global operator new, called directly so the common case has no virtual call.
-inline void* upstream_allocate(std::pmr::memory_resource* upstream, std::size_t size) {
+inline void* upstream_allocate(memory_resource* upstream, std::size_t size) {
     if (upstream == nullptr) return ::operator new(size);
     return upstream->allocate(size, alignof(std::max_align_t));
 }
 
-inline void upstream_deallocate(std::pmr::memory_resource* upstream, void* p,
+inline void upstream_deallocate(memory_resource* upstream, void* p,
                                 std::size_t size) noexcept {
     if (upstream == nullptr) {
         sized_delete(p, size);
@@ -154,7 +154,7 @@ inline void upstream_deallocate(std::pmr::memory_resource* upstream, void* p,
 }
 
 // Returns every block of a chain (linked through `next`) upstream; returns their count.
-inline std::size_t release_chain(std::pmr::memory_resource* upstream, free_block* b,
+inline std::size_t release_chain(memory_resource* upstream, free_block* b,
                                  std::size_t size) noexcept {
     std::size_t n = 0;
     while (b != nullptr) {

@@ -143,7 +143,7 @@ class local_pool {
 public:
     constexpr local_pool() noexcept = default;
 
-    std::pmr::memory_resource* upstream() const noexcept { return nullptr; }
+    memory_resource* upstream() const noexcept { return nullptr; }
     std::uint32_t batch_size(std::size_t cls) const noexcept {
         return pool::batch_size(cls, default_batch_blocks, default_batch_bytes);
     }

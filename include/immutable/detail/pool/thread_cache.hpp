@@ -153,7 +153,7 @@ struct class_cache {
 };
 
 // Backend requirements (what the second tier offers a cache):
-//   std::pmr::memory_resource* upstream() const;    // null: global operator new
+//   memory_resource* upstream() const;      // null: global operator new
 //   std::uint32_t batch_size(std::size_t cls) const;
 //   free_block* take_batch(std::size_t cls);        // a full batch, or null
 //   void give_batch(std::size_t cls, free_block*);  // keeps it, or frees it upstream

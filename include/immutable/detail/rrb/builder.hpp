@@ -155,7 +155,15 @@ struct builder_ops : tree_ops<T, Policy> {
                 std::uninitialized_copy_n(std::to_address(it), k, dst);
                 it += static_cast<std::iter_difference_t<It>>(k);
             } else {
-                it = std::ranges::uninitialized_copy_n(std::move(it), k, dst, dst + k).in;
+                // One element at a time from `it` itself (it may be a single-pass iterator);
+                // on a throw, the ones already made are destroyed, as uninitialized_copy_n does.
+                struct made_so_far {
+                    T* first;
+                    std::uint32_t count = 0;
+                    ~made_so_far() { std::destroy_n(first, count); }
+                } made{dst};
+                for (; made.count < k; ++made.count, ++it) std::construct_at(dst + made.count, *it);
+                made.count = 0; // all made: the builder owns them now
             }
         });
     }

@@ -12,6 +12,7 @@
 #include <compare>
 #include <cstddef>
 
+#include <immutable/detail/lexicographical_compare.hpp>
 #include <immutable/detail/rrb/tree.hpp>
 
 namespace immutable::detail::rrb {
@@ -62,7 +63,7 @@ struct compare_ops {
         const bool decided = for_each_run_pair(a.view(), b.view(), std::min(a.size, b.size),
                                                [&](const T* x, const T* y, std::size_t len) {
             if (x == y) return false;
-            order = std::lexicographical_compare_three_way(x, x + len, y, y + len, cmp);
+            order = detail::lexicographical_compare_three_way(x, x + len, y, y + len, cmp);
             return order != 0;
         });
         if (decided) return order;

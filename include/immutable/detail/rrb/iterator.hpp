@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <iterator>
 
+#include <immutable/detail/assert.hpp>
 #include <immutable/detail/rrb/tree.hpp>
 
 namespace immutable::detail::rrb {
@@ -32,13 +33,21 @@ public:
     list_iterator() noexcept = default;
     list_iterator(const view& d, std::size_t index) noexcept : d_(d) { relocate(index); }
 
-    reference operator*() const noexcept { return *ptr_; }
-    pointer operator->() const noexcept { return ptr_; }
+    reference operator*() const noexcept {
+        IMMUTABLE_ASSERT(ptr_ != nullptr, "immutable::list::iterator::operator*", "dereferencing an end iterator");
+        return *ptr_;
+    }
+    pointer operator->() const noexcept {
+        IMMUTABLE_ASSERT(ptr_ != nullptr, "immutable::list::iterator::operator->", "dereferencing an end iterator");
+        return ptr_;
+    }
     reference operator[](difference_type n) const noexcept {
+        IMMUTABLE_ASSERT_INDEX(index() + static_cast<std::size_t>(n), d_.size, "immutable::list::iterator::operator[]");
         return ops::get(d_, index() + static_cast<std::size_t>(n));
     }
 
     list_iterator& operator++() noexcept {
+        IMMUTABLE_ASSERT(ptr_ != nullptr, "immutable::list::iterator::operator++", "incrementing an end iterator");
         if (IMMUTABLE_UNLIKELY(++ptr_ == chunk_end_)) relocate(chunk_first_ + static_cast<std::size_t>(chunk_end_ - chunk_begin_));
         return *this;
     }
@@ -48,6 +57,7 @@ public:
         return old;
     }
     list_iterator& operator--() noexcept {
+        IMMUTABLE_ASSERT(index() != 0, "immutable::list::iterator::operator--", "decrementing a begin iterator");
         if (IMMUTABLE_UNLIKELY(ptr_ == chunk_begin_)) relocate(index() - 1);
         else --ptr_;
         return *this;
@@ -59,6 +69,9 @@ public:
     }
     list_iterator& operator+=(difference_type n) noexcept {
         const std::size_t to = index() + static_cast<std::size_t>(n);
+        // `to` wraps to huge when before the start, so one comparison checks both ends.
+        IMMUTABLE_ASSERT(to <= d_.size, "immutable::list::iterator::operator+=",
+                         "moving the iterator outside [begin, end]");
         const std::size_t offset = to - chunk_first_; // wraps to huge when before the chunk
         if (offset < static_cast<std::size_t>(chunk_end_ - chunk_begin_)) ptr_ = chunk_begin_ + offset;
         else relocate(to);

@@ -1,0 +1,20 @@
+# Writes and installs immutable.pc. The file locates the prefix from its own directory
+# (${pcfiledir}), so it stays right wherever `cmake --install --prefix` puts the tree.
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(IMMUTABLE_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+  set(IMMUTABLE_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_DATADIR}")
+  message(FATAL_ERROR "immutable.pc needs a relative CMAKE_INSTALL_DATADIR (got ${CMAKE_INSTALL_DATADIR})")
+endif()
+# From <prefix>/<datadir>/pkgconfig back up to <prefix>.
+set(IMMUTABLE_PC_PREFIX "\${pcfiledir}/..")
+string(REPLACE "/" ";" _immutable_datadir_parts "${CMAKE_INSTALL_DATADIR}")
+foreach(_part IN LISTS _immutable_datadir_parts)
+  string(APPEND IMMUTABLE_PC_PREFIX "/..")
+endforeach()
+configure_file(${CMAKE_CURRENT_LIST_DIR}/immutable.pc.in ${CMAKE_CURRENT_BINARY_DIR}/immutable.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/immutable.pc DESTINATION ${CMAKE_INSTALL_DATADIR}/pkgconfig)
+unset(_immutable_datadir_parts)
+unset(_part)
