@@ -241,7 +241,7 @@ struct nodes {
     static const inner* as_inner(const base* n) noexcept { return static_cast<const inner*>(n); }
 
     // True when the caller's reference to n is the only one: n may be changed in place.
-    static bool owned(const base* n) noexcept { return is_unique<family>(n); }
+    IMMUTABLE_ALWAYS_INLINE static bool owned(const base* n) noexcept { return is_unique<family>(n); }
 
     // ---- leaves ----------------------------------------------------------------------
     // An empty leaf with `cap` slots.
