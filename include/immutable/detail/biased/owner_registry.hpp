@@ -125,6 +125,10 @@ inline constinit owner_registry registry{};
 // has exited) and record. Registration and the exit hook are in biased/refcount.hpp.
 inline constinit thread_local std::uint64_t this_thread_token = not_an_owner;
 inline constinit thread_local owner_record* this_thread_record = nullptr;
+// The queue a thread drains before each allocation: its record's, or an empty one that
+// nobody pushes to while it has no record (one load, no null test, on the fast path).
+inline constinit std::atomic<std::uint64_t> no_queue{end_of_queue};
+inline constinit thread_local std::atomic<std::uint64_t>* this_thread_queue = &no_queue;
 // Set when this thread can own nothing (it is exiting, or every slot is taken): its new
 // nodes start with merged counts.
 inline constinit thread_local bool this_thread_cannot_own = false;

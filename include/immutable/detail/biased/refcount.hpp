@@ -54,27 +54,16 @@ template <class Family>
 void drain_queued(void* node) noexcept;
 std::int64_t drain_list(std::uint64_t head) noexcept;
 std::uint64_t register_this_thread() noexcept;
-
-// This thread's token, registering it on its first node.
-IMMUTABLE_ALWAYS_INLINE std::uint64_t this_thread_owner_token() noexcept {
-    const std::uint64_t t = this_thread_token;
-    if (IMMUTABLE_LIKELY(t != not_an_owner)) return t;
-    return register_this_thread();
-}
 } // namespace biased
 
 class biased_refcount {
 public:
-    biased_refcount() noexcept {
-        const std::uint64_t token = biased::this_thread_owner_token();
-        if (IMMUTABLE_LIKELY(token != biased::no_owner && biased::fits_in_link(this))) {
-            owner_.store(token, std::memory_order_relaxed);
-            local_ = 1;
-            shared_.store(0, std::memory_order_relaxed);
-        } else { // a thread without a token, or a node that could not be queued: merged
-            owner_.store(biased::no_owner, std::memory_order_relaxed);
-            local_ = 0;
-            shared_.store(one | merged_flag, std::memory_order_relaxed);
+    IMMUTABLE_ALWAYS_INLINE biased_refcount() noexcept {
+        const std::uint64_t token = biased::this_thread_token;
+        if (IMMUTABLE_LIKELY(token != biased::not_an_owner && biased::fits_in_link(this))) {
+            start_owned(token);
+        } else {
+            start_first_or_merged();
         }
     }
     biased_refcount(const biased_refcount&) = delete;
@@ -124,9 +113,11 @@ public:
 
     // Merges everything queued for this thread now. Returns how many nodes it merged.
     static std::int64_t drain_this_thread() noexcept {
-        biased::owner_record* rec = biased::this_thread_record;
-        if (rec == nullptr || rec->queue.load(std::memory_order_relaxed) == biased::end_of_queue) return 0;
-        return drain_slow(rec);
+        if (IMMUTABLE_LIKELY(biased::this_thread_queue->load(std::memory_order_relaxed) ==
+                             biased::end_of_queue)) {
+            return 0;
+        }
+        return drain_slow(biased::this_thread_record);
     }
 
 private:
@@ -138,6 +129,27 @@ private:
     static constexpr std::int32_t queued_flag = 1;
     static constexpr std::int32_t merged_flag = 2;
     static constexpr std::int32_t one = 1 << flag_bits;
+
+    void start_owned(std::uint64_t token) noexcept {
+        owner_.store(token, std::memory_order_relaxed);
+        local_ = 1;
+        shared_.store(0, std::memory_order_relaxed);
+    }
+
+    // This thread's first node (it registers), or a node that starts with merged counts:
+    // made by a thread without a token, or at an address a queue link cannot hold.
+    IMMUTABLE_NOINLINE void start_first_or_merged() noexcept {
+        const std::uint64_t token = biased::this_thread_token != biased::not_an_owner
+                                        ? biased::this_thread_token
+                                        : biased::register_this_thread();
+        if (token != biased::no_owner && biased::fits_in_link(this)) {
+            start_owned(token);
+        } else {
+            owner_.store(biased::no_owner, std::memory_order_relaxed);
+            local_ = 0;
+            shared_.store(one | merged_flag, std::memory_order_relaxed);
+        }
+    }
 
     IMMUTABLE_ALWAYS_INLINE bool is_owner() const noexcept {
         return owner_.load(std::memory_order_relaxed) == biased::this_thread_token;
@@ -278,6 +290,7 @@ struct thread_exit_hook {
         // finds the queue closed may merge this thread's nodes itself.
         this_thread_cannot_own = true;
         this_thread_token = not_an_owner;
+        this_thread_queue = &no_queue;
         const std::uint64_t head = rec->queue.exchange(closed_queue, std::memory_order_acq_rel);
         if (head != end_of_queue && head != closed_queue) count_queued(-drain_list(head));
         this_thread_record = nullptr;
@@ -316,6 +329,7 @@ inline IMMUTABLE_NOINLINE std::uint64_t register_this_thread() noexcept {
         return no_owner;
     }
     this_thread_record = rec;
+    this_thread_queue = &rec->queue;
     this_thread_token = token;
     // Built on the first registration; its destructor runs at this thread's exit.
     static thread_local thread_exit_hook hook;
