@@ -369,9 +369,12 @@ struct nodes {
 
     // In a node the caller owns alone: drops children beyond the `used` ones (claimed by
     // versions that are gone), so slots from `used` on can be written again.
-    static void trim_children(inner* n, std::uint32_t used) noexcept {
+    IMMUTABLE_ALWAYS_INLINE static void trim_children(inner* n, std::uint32_t used) noexcept {
         const std::uint32_t fill = n->fill.load();
         if (IMMUTABLE_LIKELY(fill <= used)) return;
+        release_children_from(n, used, fill);
+    }
+    IMMUTABLE_NOINLINE static void release_children_from(inner* n, std::uint32_t used, std::uint32_t fill) noexcept {
         for (std::uint32_t j = used; j < fill; ++j) release<family>(n->children[j]);
         n->fill.store(used);
     }
