@@ -1,12 +1,14 @@
 // Eight threads read, copy and derive from the same list versions at once (run under
 // ThreadSanitizer by the tsan preset). Includes the slot-claiming race: every thread
-// pushes onto the same version, so exactly one may claim the tail's next slot and the
-// others must copy; each must still see its own element and nobody else's.
+// pushes onto the same version, so at most one (the thread that owns the tail) may claim
+// the tail's next slot and the others must copy; each must still see its own element and
+// nobody else's.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <barrier>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -154,6 +156,55 @@ TEST(list_concurrency, threads_race_for_inner_node_slots) {
             ASSERT_TRUE(holds_iota(shared, 0));
         }
     }
+    EXPECT_EQ(counted_policy::live_nodes(), 0);
+}
+
+// The thread that made a list keeps claiming the next slot of its tail (and of the inner
+// node where a new leaf joins) while other threads push onto the versions it publishes:
+// they must copy, and nobody may see an element another thread put in a claimed slot.
+TEST(list_concurrency, the_owner_claims_slots_while_other_threads_push_copies) {
+    {
+        L mine = iota_list(40);
+        std::mutex lock;
+        L published = mine;
+        std::atomic<bool> done{false};
+        std::atomic<int> failures{0};
+        std::atomic<long> pushes{0};
+        std::vector<std::thread> others;
+        for (int t = 0; t < 3; ++t) {
+            others.emplace_back([&, t] {
+                while (!done.load()) {
+                    L seen;
+                    {
+                        std::lock_guard guard(lock);
+                        seen = published;
+                    }
+                    const L pushed = seen.push_back(-1 - t).push_back(-1 - t);
+                    const std::size_t n = seen.size();
+                    if (pushed.size() != n + 2 || pushed[n] != -1 - t || pushed[n + 1] != -1 - t ||
+                        !holds_iota(pushed.take(40), 0) || pushed[n - 1] != seen.back()) {
+                        ++failures;
+                    }
+                    ++pushes;
+                }
+            });
+        }
+        // Until the others have pushed a few hundred times, however the threads are scheduled.
+        for (std::int64_t i = 0; i < 5000 || pushes.load() < 300; ++i) {
+            mine = mine.push_back(i);
+            if (i % 8 == 0) {
+                std::lock_guard guard(lock);
+                published = mine;
+            }
+        }
+        done.store(true);
+        for (auto& th : others) th.join();
+        EXPECT_EQ(failures.load(), 0);
+        ASSERT_GE(mine.size(), 5040u);
+        ASSERT_TRUE(holds_iota(mine.take(40), 0));
+        for (std::size_t i = 40; i < mine.size(); ++i) ASSERT_EQ(mine[i], static_cast<std::int64_t>(i - 40));
+    }
+    immutable::reclaim_deferred();
     EXPECT_EQ(counted_policy::live_nodes(), 0);
 }
 

@@ -7,6 +7,8 @@
 //   alloc_gate --write BASELINE.json   rewrites the baseline (scripts/refresh-alloc-baseline)
 //   alloc_gate --self-test             checks that the comparison can fail
 //   alloc_gate --list | --only NAME    the workload names; one workload's counts
+//   alloc_gate --threaded ...          start and join a thread first: the process then
+//                                      counts references as every program with threads does
 //
 // Why counts and not times: they are exact and the same on every machine, so a gate on them
 // can run on every submission without flaking, and an extra allocation per operation (a lost
@@ -28,6 +30,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -553,6 +556,8 @@ int main(int argc, char** argv) {
             mode = arg;
         } else if (arg == "--only" && i + 1 < argc) {
             only = argv[++i];
+        } else if (arg == "--threaded") {
+            std::thread([] {}).join();
         } else if (arg == "--list") {
             for (const auto& w : workloads()) std::cout << w.name << "\n";
             return 0;

@@ -7,32 +7,11 @@
 //   plain_refcount                         values that never cross threads
 // Engines never call them directly: ownership.hpp does.
 
-#include <atomic>
 #include <cstdint>
 
 #include <immutable/detail/biased/refcount.hpp>
 
-#if defined(__has_include)
-#if __has_include(<sys/single_threaded.h>)
-#include <sys/single_threaded.h>
-#define IMMUTABLE_HAVE_LIBC_SINGLE_THREADED 1
-#endif
-#endif
-
 namespace immutable::detail {
-
-// True while the process has never had a second thread (glibc 2.32+; elsewhere, or with
-// IMMUTABLE_ALWAYS_ATOMIC_COUNTS defined, always false). glibc clears the flag inside
-// pthread_create, before the new thread runs, so every plain write made until then
-// happens-before any access by another thread; libstdc++'s shared_ptr relies on the same
-// flag. The list's claimed tail slot (rrb/node.hpp) uses it to skip a compare-and-swap.
-inline bool process_is_single_threaded() noexcept {
-#if defined(IMMUTABLE_HAVE_LIBC_SINGLE_THREADED) && !defined(IMMUTABLE_ALWAYS_ATOMIC_COUNTS)
-    return __libc_single_threaded != 0;
-#else
-    return false;
-#endif
-}
 
 // For values that never cross threads: plain increments, no locked instructions.
 class plain_refcount {
@@ -43,6 +22,8 @@ public:
     [[nodiscard]] bool release(void* /*node*/) noexcept { return --count_ == 0; }
     static void before_allocation() noexcept {}
     [[nodiscard]] bool unique() const noexcept { return count_ == 1; }
+    // Values with plain counts are used by one thread at a time.
+    [[nodiscard]] static constexpr bool owned_by_this_thread() noexcept { return true; }
     [[nodiscard]] std::uint32_t count() const noexcept { return count_; }
 
 private:

@@ -12,14 +12,17 @@
 //
 //   struct biased_refcount {
 //       atomic<uint64_t> owner;   // owner's token (owner_registry.hpp); 0 once merged;
-//                                 // while queued: the next node on the owner's queue
+//                                 // while queued: the link to the next queued node
 //       atomic<int32_t>  shared;  // (count << 2) | queued | merged; changed atomically
-//       atomic<uint16_t> local;   // changed only by the owner, with plain loads and stores
-//       uint16_t         family;  // the node family's index, set when it is queued
+//       uint32_t         local;   // changed only by the owner, with plain instructions
 //   };
 //
 // The total number of references is local + count while not merged, count once merged.
-//   - The owner adds and drops references on `local` (a full `local` spills into `shared`).
+//   - The owner adds and drops references on `local`. Like std::shared_ptr's counts it is
+//     32 bits with no overflow test: 2^32 references from one thread would take 32 GiB
+//     of pointers.
+//   - `local` is read by another thread only once the owner can no longer write it (it
+//     gave the node up, or exited), after an acquire that orders the owner's last write.
 //   - Any other thread adds and drops on `shared`. When it would take an unmerged count
 //     below zero for the first time, it keeps its reference, marks the node queued and
 //     hands it to the owner (owner_registry.hpp); later drops may go below zero.
@@ -49,29 +52,18 @@ class biased_refcount;
 namespace biased {
 template <class Family>
 void drain_queued(void* node) noexcept;
-std::int64_t drain_list(void* head) noexcept;
+std::int64_t drain_list(std::uint64_t head) noexcept;
 std::uint64_t register_this_thread() noexcept;
-
-// This thread's token, registering it on its first node.
-IMMUTABLE_ALWAYS_INLINE std::uint64_t this_thread_owner_token() noexcept {
-    const std::uint64_t t = this_thread_token;
-    if (IMMUTABLE_LIKELY(t != not_an_owner)) return t;
-    return register_this_thread();
-}
 } // namespace biased
 
 class biased_refcount {
 public:
-    biased_refcount() noexcept {
-        const std::uint64_t token = biased::this_thread_owner_token();
-        if (IMMUTABLE_LIKELY(token != biased::no_owner)) {
-            owner_.store(token, std::memory_order_relaxed);
-            local_.store(1, std::memory_order_relaxed);
-            shared_.store(0, std::memory_order_relaxed);
-        } else { // a thread without a token: counts start merged
-            owner_.store(biased::no_owner, std::memory_order_relaxed);
-            local_.store(0, std::memory_order_relaxed);
-            shared_.store(one | merged_flag, std::memory_order_relaxed);
+    IMMUTABLE_ALWAYS_INLINE biased_refcount() noexcept {
+        const std::uint64_t token = biased::this_thread_token;
+        if (IMMUTABLE_LIKELY(token != biased::not_an_owner && biased::fits_in_link(this))) {
+            start_owned(token);
+        } else {
+            start_first_or_merged();
         }
     }
     biased_refcount(const biased_refcount&) = delete;
@@ -79,11 +71,8 @@ public:
 
     IMMUTABLE_ALWAYS_INLINE void retain() noexcept {
         if (IMMUTABLE_LIKELY(is_owner())) {
-            const std::uint16_t l = local_.load(std::memory_order_relaxed);
-            if (IMMUTABLE_LIKELY(l != local_max)) {
-                local_.store(static_cast<std::uint16_t>(l + 1), std::memory_order_relaxed);
-                return;
-            }
+            ++local_;
+            return;
         }
         shared_.fetch_add(one, std::memory_order_relaxed);
     }
@@ -93,9 +82,7 @@ public:
     template <class Family>
     [[nodiscard]] IMMUTABLE_ALWAYS_INLINE bool release(void* node) noexcept {
         if (IMMUTABLE_LIKELY(is_owner())) {
-            const std::uint16_t l = static_cast<std::uint16_t>(local_.load(std::memory_order_relaxed) - 1);
-            local_.store(l, std::memory_order_relaxed);
-            if (IMMUTABLE_LIKELY(l != 0)) return false;
+            if (IMMUTABLE_LIKELY(--local_ != 0)) return false;
             // No other thread ever counted it (the common case): dead, no locked instruction.
             if (IMMUTABLE_LIKELY(shared_.load(std::memory_order_acquire) == 0)) return true;
             return merge_at_local_zero();
@@ -107,11 +94,14 @@ public:
     // counts; false for a node another thread owns (it may hold references we cannot see).
     [[nodiscard]] IMMUTABLE_ALWAYS_INLINE bool unique() const noexcept {
         if (is_owner()) {
-            return local_.load(std::memory_order_relaxed) == 1 &&
-                   shared_.load(std::memory_order_acquire) == 0;
+            return local_ == 1 && shared_.load(std::memory_order_acquire) == 0;
         }
         return shared_.load(std::memory_order_acquire) == (one | merged_flag);
     }
+
+    // True when this thread owns the node: it made it and has not given it up, and no
+    // other thread has queued it back. Only the owner then changes `local`.
+    [[nodiscard]] IMMUTABLE_ALWAYS_INLINE bool owned_by_this_thread() const noexcept { return is_owner(); }
 
     // The number of references, for diagnostics and tests. Exact when called by the owner
     // or on merged counts; otherwise a snapshot of what other threads have counted so far.
@@ -119,7 +109,7 @@ public:
         const std::int32_t s = shared_.load(std::memory_order_acquire);
         const std::int32_t shared_count = s >> flag_bits;
         if ((s & merged_flag) != 0 || !is_owner()) return static_cast<std::uint32_t>(shared_count);
-        return static_cast<std::uint32_t>(shared_count + local_.load(std::memory_order_relaxed));
+        return static_cast<std::uint32_t>(shared_count) + local_;
     }
 
     // Before a node allocation (ownership.hpp): take back what other threads queued.
@@ -127,21 +117,43 @@ public:
 
     // Merges everything queued for this thread now. Returns how many nodes it merged.
     static std::int64_t drain_this_thread() noexcept {
-        biased::owner_record* rec = biased::this_thread_record;
-        if (rec == nullptr || rec->queue.load(std::memory_order_relaxed) == nullptr) return 0;
-        return drain_slow(rec);
+        if (IMMUTABLE_LIKELY(biased::this_thread_queue->load(std::memory_order_relaxed) ==
+                             biased::end_of_queue)) {
+            return 0;
+        }
+        return drain_slow(biased::this_thread_record);
     }
 
 private:
     template <class Family>
     friend void biased::drain_queued(void* node) noexcept;
-    friend std::int64_t biased::drain_list(void* head) noexcept;
+    friend std::int64_t biased::drain_list(std::uint64_t head) noexcept;
 
     static constexpr int flag_bits = 2;
     static constexpr std::int32_t queued_flag = 1;
     static constexpr std::int32_t merged_flag = 2;
     static constexpr std::int32_t one = 1 << flag_bits;
-    static constexpr std::uint16_t local_max = 0xffff;
+
+    void start_owned(std::uint64_t token) noexcept {
+        owner_.store(token, std::memory_order_relaxed);
+        local_ = 1;
+        shared_.store(0, std::memory_order_relaxed);
+    }
+
+    // This thread's first node (it registers), or a node that starts with merged counts:
+    // made by a thread without a token, or at an address a queue link cannot hold.
+    IMMUTABLE_NOINLINE void start_first_or_merged() noexcept {
+        const std::uint64_t token = biased::this_thread_token != biased::not_an_owner
+                                        ? biased::this_thread_token
+                                        : biased::register_this_thread();
+        if (token != biased::no_owner && biased::fits_in_link(this)) {
+            start_owned(token);
+        } else {
+            owner_.store(biased::no_owner, std::memory_order_relaxed);
+            local_ = 0;
+            shared_.store(one | merged_flag, std::memory_order_relaxed);
+        }
+    }
 
     IMMUTABLE_ALWAYS_INLINE bool is_owner() const noexcept {
         return owner_.load(std::memory_order_relaxed) == biased::this_thread_token;
@@ -199,15 +211,14 @@ private:
     // holds the reference the queue now keeps.
     template <class Family>
     IMMUTABLE_NOINLINE void hand_off(void* node) noexcept {
-        family_ = family_index<Family>();
         std::uint64_t token = owner_.load(std::memory_order_acquire);
         // Take the owner word for the link; fails when the owner gave up ownership.
         if (token != biased::no_owner &&
-            owner_.compare_exchange_strong(token, 0, std::memory_order_acq_rel,
+            owner_.compare_exchange_strong(token, biased::end_of_queue, std::memory_order_acq_rel,
                                            std::memory_order_acquire)) {
-            const bool queued = biased::push_to_owner(token, node, [this](void* next) noexcept {
-                owner_.store(reinterpret_cast<std::uintptr_t>(next), std::memory_order_relaxed);
-            });
+            const bool queued = biased::push_to_owner(
+                token, node, family_index<Family>(),
+                [this](std::uint64_t next) noexcept { owner_.store(next, std::memory_order_relaxed); });
             if (queued) return;
         }
         biased::drain_queued<Family>(node);
@@ -220,9 +231,8 @@ private:
         owner_.store(biased::no_owner, std::memory_order_relaxed);
         std::int32_t s = shared_.load(std::memory_order_acquire);
         for (;;) {
-            const std::int32_t local =
-                (s & merged_flag) != 0 ? 0 : local_.load(std::memory_order_relaxed);
-            const std::int32_t total = (s >> flag_bits) + local - 1;
+            const std::int64_t local = (s & merged_flag) != 0 ? 0 : local_;
+            const auto total = static_cast<std::int32_t>((s >> flag_bits) + local - 1);
             if (shared_.compare_exchange_weak(s, (total << flag_bits) | merged_flag,
                                               std::memory_order_acq_rel, std::memory_order_acquire)) {
                 return total == 0;
@@ -231,8 +241,8 @@ private:
     }
 
     static IMMUTABLE_NOINLINE std::int64_t drain_slow(biased::owner_record* rec) noexcept {
-        void* head = rec->queue.exchange(nullptr, std::memory_order_acquire);
-        if (head == nullptr) return 0;
+        const std::uint64_t head = rec->queue.exchange(biased::end_of_queue, std::memory_order_acquire);
+        if (head == biased::end_of_queue) return 0;
         const std::int64_t n = biased::drain_list(head);
         biased::count_queued(-n);
         return n;
@@ -240,8 +250,7 @@ private:
 
     std::atomic<std::uint64_t> owner_;
     std::atomic<std::int32_t> shared_;
-    std::atomic<std::uint16_t> local_;
-    std::uint16_t family_ = 0;
+    std::uint32_t local_;
 };
 
 static_assert(sizeof(biased_refcount) == 16, "the biased count is a 16-byte node header");
@@ -258,13 +267,12 @@ void drain_queued(void* node) noexcept {
     if (n->refs.merge_dropping_one()) Family::dispose(n);
 }
 
-inline std::int64_t drain_list(void* head) noexcept {
+inline std::int64_t drain_list(std::uint64_t head) noexcept {
     std::int64_t n = 0;
-    while (head != nullptr) {
-        biased_refcount& r = refs_of(head);
-        void* next = reinterpret_cast<void*>(
-            static_cast<std::uintptr_t>(r.owner_.load(std::memory_order_relaxed)));
-        families.drains[r.family_].load(std::memory_order_acquire)(head);
+    while (head != end_of_queue) {
+        void* node = linked_node(head);
+        const std::uint64_t next = refs_of(node).owner_.load(std::memory_order_relaxed);
+        linked_drain(head)(node);
         head = next;
         ++n;
     }
@@ -286,8 +294,9 @@ struct thread_exit_hook {
         // finds the queue closed may merge this thread's nodes itself.
         this_thread_cannot_own = true;
         this_thread_token = not_an_owner;
-        void* head = rec->queue.exchange(closed_queue, std::memory_order_acq_rel);
-        if (head != nullptr && head != closed_queue) count_queued(-drain_list(head));
+        this_thread_queue = &no_queue;
+        const std::uint64_t head = rec->queue.exchange(closed_queue, std::memory_order_acq_rel);
+        if (head != end_of_queue && head != closed_queue) count_queued(-drain_list(head));
         this_thread_record = nullptr;
         std::lock_guard lock(registry.mutex);
         rec->token.store(no_owner, std::memory_order_release);
@@ -313,7 +322,7 @@ inline IMMUTABLE_NOINLINE std::uint64_t register_this_thread() noexcept {
                 continue;
             }
             token = make_token(slot, ++r->generation);
-            r->queue.store(nullptr, std::memory_order_relaxed);
+            r->queue.store(end_of_queue, std::memory_order_relaxed);
             r->token.store(token, std::memory_order_release);
             rec = r;
             break;
@@ -324,6 +333,7 @@ inline IMMUTABLE_NOINLINE std::uint64_t register_this_thread() noexcept {
         return no_owner;
     }
     this_thread_record = rec;
+    this_thread_queue = &rec->queue;
     this_thread_token = token;
     // Built on the first registration; its destructor runs at this thread's exit.
     static thread_local thread_exit_hook hook;

@@ -35,18 +35,28 @@ std::size_t slot_size(const node<P>* n, std::size_t i) noexcept {
 
 // Replaces the child in `slot` of an inner node by one the caller owns alone (a copy when
 // it is shared).
+// The check is inline and the copy out of line: a builder passes here once per level of
+// every edit, and almost always owns the node already.
 template <class P>
-void make_editable_slot(node<P>*& slot) {
-    if (editable(slot)) return;
+IMMUTABLE_NOINLINE void replace_by_copy(node<P>*& slot) {
     node_ptr<P> copy = copy_node(slot);
     release<node<P>>(std::exchange(slot, copy.take()));
+}
+template <class P>
+IMMUTABLE_ALWAYS_INLINE void make_editable_slot(node<P>*& slot) {
+    if (IMMUTABLE_LIKELY(editable(slot))) return;
+    replace_by_copy(slot);
 }
 
 // The same for the root of a tree.
 template <class P>
-void make_editable_root(tree<P>& t) {
-    if (editable(t.root())) return;
+IMMUTABLE_NOINLINE void replace_root_by_copy(tree<P>& t) {
     t.root_ptr() = copy_node(t.root());
+}
+template <class P>
+IMMUTABLE_ALWAYS_INLINE void make_editable_root(tree<P>& t) {
+    if (IMMUTABLE_LIKELY(editable(t.root()))) return;
+    replace_root_by_copy(t);
 }
 
 // A split of a full node prepared up to the point where only nothrow steps remain.

@@ -39,9 +39,9 @@ inline constexpr unsigned bits = 5;
 inline constexpr std::uint32_t branches = 1u << bits; // children per inner node, elements per leaf
 inline constexpr std::size_t mask = branches - 1;
 
-// The count of constructed slots of a leaf. Atomic when the policy's reference counts may
-// be shared between threads (the slot-claiming push_back below races between threads), a
-// plain integer otherwise.
+// The count of constructed slots of a node. Atomic when the policy's reference counts may
+// be shared between threads (a node may be destroyed on another thread than the one that
+// last claimed a slot in it), a plain integer otherwise.
 template <class Policy>
 class fill_counter {
     static constexpr bool concurrent =
@@ -55,23 +55,19 @@ public:
         else return value_;
     }
     // Only the single owner (a builder holding the node uniquely, or a destroyer) writes
-    // with store(); the release pairs with claim()'s acquire.
+    // with store(); the release pairs with load()'s acquire.
     void store(std::uint32_t n) noexcept {
         if constexpr (concurrent) value_.store(n, std::memory_order_release);
         else value_ = n;
     }
-    // Takes slot `expected` for the caller if nobody has constructed it yet.
-    // While the process has one thread a plain compare and store does (see refcount.hpp).
+    // Takes slot `expected` for the caller if nobody has constructed it yet. Only the
+    // thread that owns the node claims (nodes::claim_slot), so a plain compare and store
+    // do: no other thread writes `fill` while the node is shared.
     bool claim(std::uint32_t expected) noexcept {
         if constexpr (concurrent) {
-            if (process_is_single_threaded()) {
-                if (value_.load(std::memory_order_relaxed) != expected) return false;
-                value_.store(expected + 1, std::memory_order_relaxed);
-                return true;
-            }
-            return value_.compare_exchange_strong(expected, expected + 1,
-                                                  std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed);
+            if (value_.load(std::memory_order_relaxed) != expected) return false;
+            value_.store(expected + 1, std::memory_order_relaxed);
+            return true;
         } else {
             if (value_ != expected) return false;
             value_ = expected + 1;
@@ -127,10 +123,12 @@ struct node_base {
 // fill: n -> n+1, constructs the element there and shares the node with the new list,
 // instead of copying up to 31 elements into a fresh one. Every other version sharing the
 // node reads only its own first n elements, which nobody writes again, so sharing is safe.
-// Two threads pushing onto the same version: exactly one CAS wins; the loser sees
-// fill != n and copies, as it would without the trick. If the element's copy throws, the
-// winner stores fill = n back: no one else can have seen slot n, because no version with
-// n+1 elements exists yet, and any other claimant failed its CAS.
+// Only the thread that owns the node (its reference count's owner, ownership.hpp) claims:
+// any other thread pushing onto the same version copies, as it would without the trick.
+// So `fill` has one writer, and claiming is a plain compare and store with no locked
+// instruction, in any process. If the element's copy throws, the claimant stores
+// fill = n back: no one else can have seen slot n, because no version with n+1 elements
+// exists yet.
 template <class T, class Policy>
 struct leaf_node : node_base<Policy> {
     explicit leaf_node(std::uint32_t cap) noexcept : node_base<Policy>(node_kind::leaf, cap) {}
@@ -170,8 +168,8 @@ struct leaf_node : node_base<Policy> {
 // Claimed child slots. The tail's slot claiming (see leaf_node) works one level up too:
 // when a full tail moves into a regular tree, the new leaf's path joins the right spine
 // at the node where index tree_size starts a new child. If that node's `fill` equals
-// the children this version uses, push_back claims the slot with a compare-and-swap and
-// writes the path there, sharing every node above instead of copying the path (and
+// the children this version uses and this thread owns the node, push_back claims the slot
+// and writes the path there, sharing every node above instead of copying the path (and
 // retaining 32 children per copied node). Versions never read a child beyond their own
 // size, and a node releases all `fill` children when it dies. Relaxed nodes are never
 // claimed, so for them `fill` is exact.
@@ -241,7 +239,14 @@ struct nodes {
     static const inner* as_inner(const base* n) noexcept { return static_cast<const inner*>(n); }
 
     // True when the caller's reference to n is the only one: n may be changed in place.
-    static bool owned(const base* n) noexcept { return is_unique<family>(n); }
+    IMMUTABLE_ALWAYS_INLINE static bool owned(const base* n) noexcept { return is_unique<family>(n); }
+
+    // Takes the free slot `at` of a node other versions may share (see leaf_node and
+    // inner_node): only on the thread that owns the node, which is then the only writer
+    // of its fill.
+    IMMUTABLE_ALWAYS_INLINE static bool claim_slot(const base* n, std::uint32_t at) noexcept {
+        return is_owned_by_this_thread<family>(n) && const_cast<base*>(n)->fill.claim(at);
+    }
 
     // ---- leaves ----------------------------------------------------------------------
     // An empty leaf with `cap` slots.
@@ -369,9 +374,12 @@ struct nodes {
 
     // In a node the caller owns alone: drops children beyond the `used` ones (claimed by
     // versions that are gone), so slots from `used` on can be written again.
-    static void trim_children(inner* n, std::uint32_t used) noexcept {
+    IMMUTABLE_ALWAYS_INLINE static void trim_children(inner* n, std::uint32_t used) noexcept {
         const std::uint32_t fill = n->fill.load();
         if (IMMUTABLE_LIKELY(fill <= used)) return;
+        release_children_from(n, used, fill);
+    }
+    IMMUTABLE_NOINLINE static void release_children_from(inner* n, std::uint32_t used, std::uint32_t fill) noexcept {
         for (std::uint32_t j = used; j < fill; ++j) release<family>(n->children[j]);
         n->fill.store(used);
     }
