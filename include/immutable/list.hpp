@@ -28,6 +28,10 @@
 #include <immutable/detail/rrb/ops.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class T, memory_policy Policy = default_policy>
@@ -235,6 +239,7 @@ public:
 
 private:
     friend struct detail::rrb::list_access;
+    friend struct detail::persist::access;
     // Takes over a version the engine made.
     explicit list(data&& d) noexcept : d_(std::move(d)) {}
 

@@ -30,6 +30,10 @@
 #include <immutable/list.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class T, memory_policy Policy = default_policy>
@@ -172,6 +176,7 @@ public:
 
 private:
     friend struct detail::queue::queue_access;
+    friend struct detail::persist::access;
     explicit queue(root r) noexcept : root_(std::move(r)) {}
     const detail::queue::queue_node<T, Policy>* n() const noexcept { return root_.get(); }
 

@@ -1,0 +1,281 @@
+#pragma once
+// The two halves of a save and a load, shared by every engine's persistence code:
+//   writer_state  the document being written: its records, and which nodes, containers and
+//                 type signatures already have one (written once however often they are met);
+//   loader        a checked document being read: where each record is, what has been built
+//                 from each record so far (so that what was shared is shared again), and the
+//                 limits that keep a hostile document from costing unbounded memory or stack.
+// Record layout and tags are specified in docs/persist.md.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <immutable/detail/persist/format.hpp>
+
+namespace immutable::detail::persist {
+
+enum class tag : std::uint8_t {
+    signature = 1,
+    list_leaf = 2,
+    list_inner = 3,
+    list = 4,
+    champ_node = 5,
+    champ_collision = 6,
+    hash_container = 7,
+    btree_leaf = 8,
+    btree_inner = 9,
+    sorted_container = 10,
+    queue = 11,
+    roots = 15,
+};
+inline constexpr std::uint8_t last_tag = 15;
+inline constexpr std::size_t record_header_bytes = 5; // tag, payload length (u32)
+
+// One address per type, used to tell what a record was loaded as.
+template <class T>
+inline constexpr char type_key = 0;
+
+// ---- writing ---------------------------------------------------------------------------
+
+class writer_state {
+public:
+    byte_sink out;
+
+    // Starts a record; returns its index (records count from 1; 0 means "none").
+    std::uint64_t begin(tag t) {
+        out.u8(static_cast<std::uint8_t>(t));
+        length_at_ = out.size();
+        out.fixed<4>(0);
+        return next_++;
+    }
+    void end() {
+        const std::size_t payload = out.size() - length_at_ - 4;
+        if (payload > 0xffffffffu) throw std::length_error("immutable::persist: a record above 4 GiB");
+        out.patch_u32(length_at_, static_cast<std::uint32_t>(payload));
+    }
+    std::uint64_t next_record() const noexcept { return next_; }
+
+    // A reference from the record being written (`self`) to an earlier one, or to none.
+    void ref(std::uint64_t self, std::uint64_t target) { out.varint(target == 0 ? 0 : self - target); }
+
+    // The record of a type signature, written the first time it is needed.
+    std::uint64_t signature(const std::string& sig) {
+        auto it = signatures_.find(sig);
+        if (it != signatures_.end()) return it->second;
+        const std::uint64_t r = begin(tag::signature);
+        out.varint(sig.size());
+        out.raw(sig.data(), sig.size());
+        end();
+        signatures_.emplace(sig, r);
+        return r;
+    }
+
+    // What is known about a node (or a queue's version node): its record once written, and
+    // for list nodes the most elements any saved version uses through it.
+    struct node_info {
+        std::uint64_t record = 0;
+        std::uint64_t used = 0;
+    };
+    node_info& node(const void* n) { return nodes_[n]; }
+    node_info* find_node(const void* n) {
+        auto it = nodes_.find(n);
+        return it == nodes_.end() ? nullptr : &it->second;
+    }
+
+    // A container value, identified by the engine's handle fields: equal keys are the same
+    // version, written once.
+    struct container_key {
+        const void* kind;
+        const void* a;
+        const void* b;
+        std::uint64_t n;
+        std::uint64_t m;
+        bool operator==(const container_key&) const = default;
+    };
+    struct key_hash {
+        std::size_t operator()(const container_key& k) const noexcept {
+            std::uint64_t h = reinterpret_cast<std::uintptr_t>(k.kind);
+            for (std::uint64_t v : {std::uint64_t(reinterpret_cast<std::uintptr_t>(k.a)),
+                                    std::uint64_t(reinterpret_cast<std::uintptr_t>(k.b)), k.n, k.m})
+                h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+            return static_cast<std::size_t>(h ^ (h >> 29));
+        }
+    };
+    std::uint64_t& container(const container_key& k) { return containers_[k]; }
+    // Marks a container as scanned; false when it already was.
+    bool first_scan(const container_key& k) { return scanned_.emplace(k, 0).second; }
+
+private:
+    std::size_t length_at_ = 0;
+    std::uint64_t next_ = 1;
+    std::unordered_map<std::string, std::uint64_t> signatures_;
+    std::unordered_map<const void*, node_info> nodes_;
+    std::unordered_map<container_key, std::uint64_t, key_hash> containers_;
+    std::unordered_map<container_key, int, key_hash> scanned_;
+};
+
+// ---- reading ---------------------------------------------------------------------------
+
+class loader {
+public:
+    // Nested containers (a container inside an element inside a container ...) deeper than
+    // this are refused: loading recurses once per level.
+    static constexpr unsigned max_nesting = 200;
+
+    // `doc` has passed the header, length and checksum checks (persist.hpp's reader).
+    explicit loader(std::span<const std::byte> doc) : doc_(doc) {
+        // Every node built from the document counts against this: a hostile document cannot
+        // make the loader allocate much more than the document's own size.
+        budget_ = 64 * doc.size() + (std::size_t{1} << 16);
+        index_records();
+    }
+    loader(const loader&) = delete;
+    loader& operator=(const loader&) = delete;
+    ~loader() {
+        for (slot& s : slots_)
+            if (s.object != nullptr) s.drop(s.object);
+    }
+
+    std::size_t root_count() const noexcept { return roots_.size(); }
+    std::uint64_t root_record(std::size_t id) const noexcept { return roots_[id]; }
+    std::size_t roots_offset() const noexcept { return roots_offset_; }
+
+    // The payload of record `index` (checked to exist and have tag `t`); `at` is the offset of
+    // whatever referred to it, for the message.
+    byte_source open(std::uint64_t index, tag t, std::size_t at) const {
+        if (index == 0 || index > offsets_.size()) throw persist_error("reference to a missing record", at);
+        const std::size_t o = offsets_[index - 1];
+        const auto found = static_cast<std::uint8_t>(doc_[o]);
+        if (found != static_cast<std::uint8_t>(t)) {
+            throw persist_error("record " + std::to_string(index) + " has tag " + std::to_string(found) +
+                                    " where tag " + std::to_string(static_cast<unsigned>(t)) + " is expected",
+                                o);
+        }
+        return byte_source(doc_.data(), o + record_header_bytes, payload_end(index));
+    }
+    std::size_t record_offset(std::uint64_t index) const noexcept { return offsets_[index - 1]; }
+
+    // Reads a reference written by writer_state::ref from record `self`: 0 for none, else
+    // an earlier record (references only point backwards, so there are no cycles).
+    std::uint64_t ref(byte_source& in, std::uint64_t self, bool nullable) {
+        const std::size_t at = in.offset();
+        const std::uint64_t d = in.varint();
+        if (d == 0) {
+            if (!nullable) in.fail_at("missing reference", at);
+            return 0;
+        }
+        if (d >= self) in.fail_at("reference before the first record", at);
+        return self - d;
+    }
+
+    // What was built from a record: a node holding one reference, or a container; `type`
+    // says as what, so that one record is never read as two different types.
+    struct slot {
+        const void* type = nullptr;
+        void* object = nullptr;
+        void (*drop)(void*) noexcept = nullptr;
+        // Engine use: what a node covers and at which level, and what it is paired with.
+        std::uint64_t size = 0;
+        std::uint64_t partner = 0;
+        unsigned level = 0;
+    };
+    slot& at(std::uint64_t index) { return slots_[index - 1]; }
+    // The slot of `index` if it was built as `type`; null if not built yet; throws if it was
+    // built as something else.
+    slot* built(std::uint64_t index, const void* type, std::size_t at_offset) {
+        slot& s = slots_[index - 1];
+        if (s.type == nullptr) return nullptr;
+        if (s.type != type) throw persist_error("record " + std::to_string(index) + " is used as two different types", at_offset);
+        return &s;
+    }
+    void keep(std::uint64_t index, const void* type, void* object, void (*drop)(void*) noexcept) noexcept {
+        slot& s = slots_[index - 1];
+        s.type = type;
+        s.object = object;
+        s.drop = drop;
+    }
+
+    void charge(std::size_t bytes, std::size_t at) {
+        if (bytes > budget_) throw persist_error("document needs more memory than its size justifies", at);
+        budget_ -= bytes;
+    }
+
+    struct nesting_guard {
+        loader& l;
+        nesting_guard(loader& ld, std::size_t at) : l(ld) {
+            if (++l.depth_ > max_nesting) {
+                --l.depth_;
+                throw persist_error("containers nested deeper than " + std::to_string(max_nesting), at);
+            }
+        }
+        ~nesting_guard() { --l.depth_; }
+        nesting_guard(const nesting_guard&) = delete;
+        nesting_guard& operator=(const nesting_guard&) = delete;
+    };
+
+    // Checks that signature record `index` holds `expected`.
+    void check_signature(std::uint64_t index, const std::string& expected, std::size_t at) {
+        byte_source in = open(index, tag::signature, at);
+        const std::size_t n = in.varint_max(in.remaining(), "signature length");
+        const std::byte* p = in.take(n);
+        if (!in.at_end()) in.fail("bytes after the signature");
+        if (expected.size() != n || std::memcmp(expected.data(), p, n) != 0) {
+            throw persist_error("type mismatch: the document holds " +
+                                    std::string(reinterpret_cast<const char*>(p), std::min<std::size_t>(n, 200)) +
+                                    ", the program asks for " + expected,
+                                at);
+        }
+    }
+
+private:
+    std::size_t payload_end(std::uint64_t index) const noexcept {
+        const std::size_t o = offsets_[index - 1];
+        std::uint32_t len = 0;
+        for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(doc_[o + 1 + i])) << (8 * i);
+        return o + record_header_bytes + len;
+    }
+
+    // Finds every record (each at least record_header_bytes long, so the table is at most
+    // a fraction of the document) and the roots record, which must be the last.
+    void index_records() {
+        const std::size_t end = doc_.size() - trailer_bytes;
+        std::size_t pos = header_bytes;
+        while (pos < end) {
+            if (end - pos < record_header_bytes) throw persist_error("record header cut short", pos);
+            const auto t = static_cast<std::uint8_t>(doc_[pos]);
+            if (t == 0 || t > last_tag || (t > static_cast<std::uint8_t>(tag::queue) && t != static_cast<std::uint8_t>(tag::roots)))
+                throw persist_error("unknown record tag " + std::to_string(t), pos);
+            std::uint32_t len = 0;
+            for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(doc_[pos + 1 + i])) << (8 * i);
+            if (len > end - pos - record_header_bytes) throw persist_error("record runs past the end of the document", pos);
+            offsets_.push_back(pos);
+            pos += record_header_bytes + len;
+            if (t == static_cast<std::uint8_t>(tag::roots)) break;
+        }
+        if (offsets_.empty() || static_cast<std::uint8_t>(doc_[offsets_.back()]) != static_cast<std::uint8_t>(tag::roots))
+            throw persist_error("document has no table of saved containers", pos);
+        if (pos != end) throw persist_error("bytes after the table of saved containers", pos);
+        const std::uint64_t self = offsets_.size();
+        roots_offset_ = offsets_.back();
+        byte_source in(doc_.data(), offsets_.back() + record_header_bytes, end);
+        const std::uint64_t n = in.varint_max(in.remaining(), "container count");
+        roots_.reserve(n);
+        for (std::uint64_t i = 0; i < n; ++i) roots_.push_back(ref(in, self, false));
+        if (!in.at_end()) in.fail("bytes after the table of saved containers");
+        slots_.resize(offsets_.size());
+    }
+
+    std::span<const std::byte> doc_;
+    std::vector<std::size_t> offsets_;
+    std::vector<std::uint64_t> roots_;
+    std::size_t roots_offset_ = 0;
+    std::vector<slot> slots_;
+    std::size_t budget_ = 0;
+    unsigned depth_ = 0;
+};
+
+} // namespace immutable::detail::persist
