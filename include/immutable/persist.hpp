@@ -36,6 +36,9 @@
 #include <vector>
 
 #include <immutable/detail/persist/document.hpp>
+#include <immutable/detail/persist/btree.hpp>
+#include <immutable/detail/persist/champ.hpp>
+#include <immutable/detail/persist/queue.hpp>
 #include <immutable/detail/persist/rrb.hpp>
 
 namespace immutable::persist {

@@ -79,7 +79,7 @@ struct container_codec<immutable::list<T, P>> {
         const data& d = access::list_data(l);
         std::uint64_t& known = w.container(key(d));
         if (known != 0) return known;
-        const std::uint64_t sig = w.signature(signature_string<list_type>());
+        const std::uint64_t sig = w.signature(signature_of_type<list_type>());
         const std::uint64_t root = d.root ? emit_node(w, d.root, d.shift) : 0;
         const std::uint64_t tail = d.tail ? emit_node(w, d.tail, 0) : 0;
         const std::uint64_t self = w.begin(tag::list);
@@ -130,9 +130,9 @@ struct container_codec<immutable::list<T, P>> {
     // ---- loading -------------------------------------------------------------------------
     static list_type load(loader& l, std::uint64_t record, std::size_t at) {
         loader::nesting_guard guard(l, at);
-        if (auto* s = l.built(record, &type_key<list_type>, at)) return *static_cast<const list_type*>(s->object);
         byte_source in = l.open(record, tag::list, at);
-        l.check_signature(l.ref(in, record, false), signature_string<list_type>(), in.offset());
+        l.check_signature(l.ref(in, record, false), signature_of_type<list_type>(), in.offset());
+        if (auto* s = l.built(record, &type_key<list_type>, at)) return *static_cast<const list_type*>(s->object);
         const std::size_t fields_at = in.offset();
         const std::uint64_t size = in.varint_max(std::numeric_limits<std::size_t>::max() >> 1, "list size");
         const std::uint64_t shift = in.varint_max(max_shift, "list shift");

@@ -130,7 +130,7 @@ public:
     explicit loader(std::span<const std::byte> doc) : doc_(doc) {
         // Every node built from the document counts against this: a hostile document cannot
         // make the loader allocate much more than the document's own size.
-        budget_ = 64 * doc.size() + (std::size_t{1} << 16);
+        budget_ = 128 * doc.size() + (std::size_t{1} << 20);
         index_records();
     }
     loader(const loader&) = delete;
@@ -158,6 +158,9 @@ public:
         return byte_source(doc_.data(), o + record_header_bytes, payload_end(index));
     }
     std::size_t record_offset(std::uint64_t index) const noexcept { return offsets_[index - 1]; }
+    std::uint64_t record_count() const noexcept { return offsets_.size(); }
+    // The tag of an existing record.
+    tag tag_of(std::uint64_t index) const noexcept { return static_cast<tag>(doc_[offsets_[index - 1]]); }
 
     // Reads a reference written by writer_state::ref from record `self`: 0 for none, else
     // an earlier record (references only point backwards, so there are no cycles).

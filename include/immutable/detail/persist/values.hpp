@@ -137,11 +137,15 @@ void signature_of(sig_builder& s) {
     }
 }
 
+// The signature of T, built once.
 template <class T>
-std::string signature_string() {
-    sig_builder s;
-    signature_of<T>(s);
-    return std::move(s.out);
+const std::string& signature_of_type() {
+    static const std::string sig = [] {
+        sig_builder s;
+        signature_of<T>(s);
+        return std::move(s.out);
+    }();
+    return sig;
 }
 
 // Whether a value of T may hold a container (then its nodes need the nested passes).
@@ -194,6 +198,19 @@ void for_each_nested(const T& v, F& f) {
 
 // ---- encoding ------------------------------------------------------------------------------
 
+// The unsigned integer of an integer's or enum's width, which its bytes are written as.
+template <class T>
+struct unsigned_of_t {
+    using type = std::make_unsigned_t<T>;
+};
+template <class T>
+    requires std::is_enum_v<T>
+struct unsigned_of_t<T> {
+    using type = std::make_unsigned_t<std::underlying_type_t<T>>;
+};
+template <class T>
+using unsigned_of = typename unsigned_of_t<T>::type;
+
 template <class T>
 inline constexpr bool is_plain_number =
     (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) || std::is_enum_v<T>;
@@ -204,7 +221,7 @@ void write_value(writer_state& w, std::uint64_t self, const T& v) {
     if constexpr (std::is_same_v<T, bool>) {
         out.u8(v ? 1 : 0);
     } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
-        using U = std::make_unsigned_t<std::conditional_t<std::is_enum_v<T>, std::underlying_type_t<T>, T>>;
+        using U = unsigned_of<T>;
         out.fixed<sizeof(T)>(static_cast<U>(v));
     } else if constexpr (std::is_floating_point_v<T>) {
         if constexpr (sizeof(T) == 4) out.fixed<4>(std::bit_cast<std::uint32_t>(v));
@@ -300,7 +317,7 @@ T read_value(loader& l, byte_source& in, std::uint64_t self) {
         if (b > 1) in.fail_at("bool that is neither 0 nor 1", at);
         return b == 1;
     } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
-        using U = std::make_unsigned_t<std::conditional_t<std::is_enum_v<T>, std::underlying_type_t<T>, T>>;
+        using U = unsigned_of<T>;
         return static_cast<T>(static_cast<U>(in.fixed<sizeof(T)>()));
     } else if constexpr (std::is_floating_point_v<T>) {
         if constexpr (sizeof(T) == 4) return std::bit_cast<float>(static_cast<std::uint32_t>(in.fixed<4>()));
