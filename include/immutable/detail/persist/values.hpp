@@ -52,7 +52,7 @@ void signature_of(sig_builder& s);
 
 template <class Tuple, std::size_t... I>
 void signature_of_each(sig_builder& s, std::index_sequence<I...>) {
-    (signature_of<std::tuple_element_t<I, Tuple>>(s), ...);
+    (signature_of<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>(s), ...);
 }
 template <class Variant, std::size_t... I>
 void signature_of_alternatives(sig_builder& s, std::index_sequence<I...>) {
