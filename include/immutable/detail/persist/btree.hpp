@@ -200,8 +200,9 @@ struct btree_codec {
 
     static node_ref keep(loader& l, std::uint64_t record, ptr p, std::uint64_t entries) {
         const node_type* n = p.get();
-        l.keep(record, &type_key<node_type>, p.take(), [](void* q) noexcept { release<node_type>(static_cast<node_type*>(q)); });
-        l.at(record).size = entries;
+        l.keep(record, &type_key<node_type>, p.take(),
+               [](void* q) noexcept { release<node_type>(static_cast<node_type*>(q)); })
+            .size = entries;
         return {n, entries};
     }
 };

@@ -259,8 +259,8 @@ struct champ_codec {
             }
         }
         node_type* n = m.finish();
-        l.keep(record, &type_key<node_type>, n, [](void* p) noexcept { release<node_type>(static_cast<node_type*>(p)); });
-        auto& s = l.at(record);
+        auto& s = l.keep(record, &type_key<node_type>, n,
+                         [](void* p) noexcept { release<node_type>(static_cast<node_type*>(p)); });
         s.level = depth;
         s.partner = prefix;
         s.size = total;

@@ -153,7 +153,7 @@ struct container_codec<immutable::list<T, P>> {
             const node_ref t = load_node(l, tail, 0, fields_at);
             if (t.size < tail_size) bad("list tail holds fewer elements than the list uses");
             // Versions sharing a tail share their tree (identity() relies on it).
-            auto& partner = l.at(tail).partner;
+            auto& partner = l.built(tail, &type_key<family>, fields_at)->partner;
             if (partner == 0) partner = root + 1;
             else if (partner != root + 1) bad("one tail shared by lists with different trees");
             node_ref r{};
@@ -257,10 +257,11 @@ struct container_codec<immutable::list<T, P>> {
 
     static node_ref keep(loader& l, std::uint64_t record, ptr p, std::size_t size, unsigned shift) {
         const base* n = p.get();
-        l.keep(record, &type_key<family>, p.take(), [](void* q) noexcept { release<family>(static_cast<base*>(q)); });
+        auto& s = l.keep(record, &type_key<family>, p.take(),
+                         [](void* q) noexcept { release<family>(static_cast<base*>(q)); });
         // The node's size and shift, for the next version that reaches it.
-        l.at(record).size = size;
-        l.at(record).level = shift;
+        s.size = size;
+        s.level = shift;
         return {n, size};
     }
 };

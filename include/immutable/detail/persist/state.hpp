@@ -138,6 +138,8 @@ public:
     ~loader() {
         for (slot& s : slots_)
             if (s.object != nullptr) s.drop(s.object);
+        for (auto& [k, s] : other_types_)
+            if (s.object != nullptr) s.drop(s.object);
     }
 
     std::size_t root_count() const noexcept { return roots_.size(); }
@@ -186,20 +188,23 @@ public:
         std::uint64_t partner = 0;
         unsigned level = 0;
     };
-    slot& at(std::uint64_t index) { return slots_[index - 1]; }
-    // The slot of `index` if it was built as `type`; null if not built yet; throws if it was
-    // built as something else.
-    slot* built(std::uint64_t index, const void* type, std::size_t at_offset) {
+    // The slot of `index` built as `type`, or null if not built as that type yet. A record
+    // may be built as several types (a list<int> under two memory policies, a map under two
+    // hash functions): each is read from the bytes and checked on its own.
+    slot* built(std::uint64_t index, const void* type, std::size_t) {
         slot& s = slots_[index - 1];
-        if (s.type == nullptr) return nullptr;
-        if (s.type != type) throw persist_error("record " + std::to_string(index) + " is used as two different types", at_offset);
-        return &s;
+        if (s.type == type) return &s;
+        if (s.type == nullptr || other_types_.empty()) return nullptr;
+        auto it = other_types_.find({index, type});
+        return it == other_types_.end() ? nullptr : &it->second;
     }
-    void keep(std::uint64_t index, const void* type, void* object, void (*drop)(void*) noexcept) noexcept {
-        slot& s = slots_[index - 1];
+    slot& keep(std::uint64_t index, const void* type, void* object, void (*drop)(void*) noexcept) {
+        slot& primary = slots_[index - 1];
+        slot& s = primary.type == nullptr ? primary : other_types_[{index, type}];
         s.type = type;
         s.object = object;
         s.drop = drop;
+        return s;
     }
 
     void charge(std::size_t bytes, std::size_t at) {
@@ -277,6 +282,12 @@ private:
     std::vector<std::uint64_t> roots_;
     std::size_t roots_offset_ = 0;
     std::vector<slot> slots_;
+    struct record_type_hash {
+        std::size_t operator()(const std::pair<std::uint64_t, const void*>& k) const noexcept {
+            return static_cast<std::size_t>(k.first * 0x9e3779b97f4a7c15ull ^ reinterpret_cast<std::uintptr_t>(k.second));
+        }
+    };
+    std::unordered_map<std::pair<std::uint64_t, const void*>, slot, record_type_hash> other_types_;
     std::size_t budget_ = 0;
     unsigned depth_ = 0;
 };
