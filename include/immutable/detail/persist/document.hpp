@@ -2,6 +2,7 @@
 // A whole document: the header, the two passes over the saved containers, the table of saved
 // containers, the checksum; and the checks a reader makes before anything is loaded.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,9 @@ struct saved_base {
     virtual ~saved_base() = default;
     virtual void scan(writer_state& w) const = 0;
     virtual std::uint64_t emit(writer_state& w) const = 0;
+    // About the bytes of one copy of the elements: versions mostly share, so the largest of
+    // these is what the document's buffer starts with.
+    virtual std::size_t estimate() const noexcept = 0;
 };
 
 template <class C>
@@ -27,6 +31,7 @@ struct saved final : saved_base {
     explicit saved(const C& c) : value(c) {}
     void scan(writer_state& w) const override { container_codec<C>::scan(w, value); }
     std::uint64_t emit(writer_state& w) const override { return container_codec<C>::emit(w, value); }
+    std::size_t estimate() const noexcept override { return value.size() * sizeof(typename C::value_type); }
     C value;
 };
 
@@ -36,6 +41,9 @@ inline std::vector<std::byte> write_document(const std::vector<std::unique_ptr<s
     w.out.fixed<4>(format_version);
     w.out.fixed<4>(0); // flags: none defined
     w.out.fixed<8>(0); // total length, set below
+    std::size_t guess = 0;
+    for (const auto& s : saved_containers) guess = std::max(guess, s->estimate());
+    w.out.reserve(std::min<std::size_t>(guess + guess / 8 + 4096, std::size_t{1} << 30));
     for (const auto& s : saved_containers) s->scan(w);
     std::vector<std::uint64_t> records;
     records.reserve(saved_containers.size());

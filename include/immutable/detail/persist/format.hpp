@@ -122,10 +122,11 @@ public:
     std::vector<std::byte>& bytes() noexcept { return out_; }
     std::size_t size() const noexcept { return out_.size(); }
 
+    void reserve(std::size_t n) { out_.reserve(n); }
+    // Appends without first zeroing the new bytes (resize would).
     void raw(const void* p, std::size_t n) {
-        const std::size_t at = out_.size();
-        out_.resize(at + n);
-        if (n) std::memcpy(out_.data() + at, p, n);
+        const auto* b = static_cast<const std::byte*>(p);
+        out_.insert(out_.end(), b, b + n);
     }
     void u8(std::uint8_t v) { out_.push_back(static_cast<std::byte>(v)); }
     // Fixed-width little-endian unsigned integer of `Bytes` bytes.

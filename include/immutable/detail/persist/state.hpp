@@ -8,6 +8,7 @@
 // Record layout and tags are specified in docs/persist.md.
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -40,6 +41,58 @@ template <class T>
 inline constexpr char type_key = 0;
 
 // ---- writing ---------------------------------------------------------------------------
+
+// Node address -> what is known about it: open addressing with linear probing. Saving a
+// large container looks up every node twice; a node-based std::unordered_map allocated once
+// per node and made that lookup a large part of saving a list.
+class node_table {
+public:
+    struct node_info {
+        std::uint64_t record = 0;
+        std::uint64_t used = 0;
+    };
+
+    // The entry of n, made (zeroed) if absent. References stay valid until the next at().
+    node_info& at(const void* n) {
+        if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+        std::size_t i = index(n);
+        while (slots_[i].key != nullptr && slots_[i].key != n) i = (i + 1) & (slots_.size() - 1);
+        if (slots_[i].key == nullptr) {
+            slots_[i].key = n;
+            ++count_;
+        }
+        return slots_[i].info;
+    }
+    node_info* find(const void* n) noexcept {
+        if (slots_.empty()) return nullptr;
+        for (std::size_t i = index(n);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i].key == n) return &slots_[i].info;
+            if (slots_[i].key == nullptr) return nullptr;
+        }
+    }
+
+private:
+    struct slot {
+        const void* key = nullptr;
+        node_info info;
+    };
+    std::size_t index(const void* n) const noexcept {
+        const auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n)) * 0x9e3779b97f4a7c15ull;
+        return static_cast<std::size_t>(h >> 32) & (slots_.size() - 1);
+    }
+    void grow() {
+        std::vector<slot> old(std::max<std::size_t>(64, slots_.size() * 2));
+        old.swap(slots_);
+        for (const slot& s : old) {
+            if (s.key == nullptr) continue;
+            std::size_t i = index(s.key);
+            while (slots_[i].key != nullptr) i = (i + 1) & (slots_.size() - 1);
+            slots_[i] = s;
+        }
+    }
+    std::vector<slot> slots_;
+    std::size_t count_ = 0;
+};
 
 class writer_state {
 public:
@@ -74,17 +127,11 @@ public:
         return r;
     }
 
-    // What is known about a node (or a queue's version node): its record once written, and
-    // for list nodes the most elements any saved version uses through it.
-    struct node_info {
-        std::uint64_t record = 0;
-        std::uint64_t used = 0;
-    };
-    node_info& node(const void* n) { return nodes_[n]; }
-    node_info* find_node(const void* n) {
-        auto it = nodes_.find(n);
-        return it == nodes_.end() ? nullptr : &it->second;
-    }
+    // What is known about a node: its record once written, and for list nodes the most
+    // elements any saved version uses through it.
+    using node_info = node_table::node_info;
+    node_info& node(const void* n) { return nodes_.at(n); }
+    node_info* find_node(const void* n) { return nodes_.find(n); }
 
     // A container value, identified by the engine's handle fields: equal keys are the same
     // version, written once.
@@ -113,7 +160,7 @@ private:
     std::size_t length_at_ = 0;
     std::uint64_t next_ = 1;
     std::unordered_map<std::string, std::uint64_t> signatures_;
-    std::unordered_map<const void*, node_info> nodes_;
+    node_table nodes_;
     std::unordered_map<container_key, std::uint64_t, key_hash> containers_;
     std::unordered_map<container_key, int, key_hash> scanned_;
 };
