@@ -16,7 +16,7 @@
 //
 // Elements: integers, floating point, bool, enums, std::nullptr_t, std::monostate,
 // std::string, std::pair, std::tuple, std::optional, std::variant, and the library's
-// containers (their sharing is kept too). A user type declares its fields to save with one
+// containers and boxes (their sharing is kept too). A user type declares its fields to save with one
 // function found by argument-dependent lookup, returning std::tie of them:
 //
 //   struct point { int x; int y; };
@@ -40,6 +40,10 @@
 #include <immutable/detail/persist/champ.hpp>
 #include <immutable/detail/persist/queue.hpp>
 #include <immutable/detail/persist/rrb.hpp>
+// box support where the library has immutable::box.
+#if __has_include(<immutable/box.hpp>)
+#include <immutable/detail/persist/box.hpp>
+#endif
 
 namespace immutable::persist {
 

@@ -31,6 +31,7 @@ enum class tag : std::uint8_t {
     btree_inner = 9,
     sorted_container = 10,
     queue = 11,
+    box = 12,
     roots = 15,
 };
 inline constexpr std::uint8_t last_tag = 15;
@@ -302,7 +303,7 @@ private:
         while (pos < end) {
             if (end - pos < record_header_bytes) throw persist_error("record header cut short", pos);
             const auto t = static_cast<std::uint8_t>(doc_[pos]);
-            if (t == 0 || t > last_tag || (t > static_cast<std::uint8_t>(tag::queue) && t != static_cast<std::uint8_t>(tag::roots)))
+            if (t == 0 || t > last_tag || (t > static_cast<std::uint8_t>(tag::box) && t != static_cast<std::uint8_t>(tag::roots)))
                 throw persist_error("unknown record tag " + std::to_string(t), pos);
             std::uint32_t len = 0;
             for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(doc_[pos + 1 + i])) << (8 * i);

@@ -50,13 +50,14 @@ struct sig_builder {
 template <class T>
 void signature_of(sig_builder& s);
 
+// Members separated by commas.
 template <class Tuple, std::size_t... I>
 void signature_of_each(sig_builder& s, std::index_sequence<I...>) {
-    (signature_of<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>(s), ...);
+    ((s.out += (I == 0 ? "" : ","), signature_of<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>(s)), ...);
 }
 template <class Variant, std::size_t... I>
 void signature_of_alternatives(sig_builder& s, std::index_sequence<I...>) {
-    (signature_of<std::variant_alternative_t<I, Variant>>(s), ...);
+    ((s.out += (I == 0 ? "" : ","), signature_of<std::variant_alternative_t<I, Variant>>(s)), ...);
 }
 
 template <class T>
