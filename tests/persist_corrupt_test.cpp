@@ -232,3 +232,25 @@ TEST(persist_corrupt, another_hash_loads_the_same_content) {
     EXPECT_EQ(same, m);
     EXPECT_EQ(invariants(same), "");
 }
+
+namespace {
+// Agrees with std::hash on every key but one.
+struct almost_std_hash {
+    std::size_t operator()(std::int64_t k) const noexcept {
+        return k == 4321 ? 77 : std::hash<std::int64_t>{}(k);
+    }
+};
+} // namespace
+
+TEST(persist_corrupt, a_hash_that_differs_on_one_key_still_loads_the_content) {
+    map<std::int64_t, std::int64_t> m;
+    for (std::int64_t i = 0; i < 10000; ++i) m = m.set(i, -i);
+    persist::writer w;
+    w.add(m);
+    const auto doc = w.bytes();
+    persist::reader r(doc);
+    const auto back = r.load<map<std::int64_t, std::int64_t, almost_std_hash>>(0);
+    EXPECT_EQ(invariants(back), "");
+    ASSERT_EQ(back.size(), m.size());
+    for (const auto& [k, v] : m) ASSERT_EQ(back.at(k), v);
+}

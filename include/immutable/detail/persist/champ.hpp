@@ -4,10 +4,10 @@
 // A trie's shape depends on the hash of every key. The container record carries a
 // fingerprint: the hash of one key (the first entry met going down the first slots). When the
 // loading program hashes that key to the same value, the nodes are rebuilt as saved and shared
-// as saved, and every entry is checked to sit where its hash puts it (a crafted document
-// whose fingerprint matches but whose entries do not is rejected). When it differs (another
-// platform's std::hash, another Hash), the entries are read and inserted anew: the content is
-// the same, the sharing with other versions is not kept.
+// as saved, and every entry is checked to sit where its hash puts it. When it differs
+// (another platform's std::hash, another Hash), or some entry turns out not to be where the
+// loading hash puts it, the entries are read and inserted anew: the content is the same, the
+// sharing with other versions is not kept for that container.
 //
 // Records (docs/persist.md):
 //   champ_node       datamap, nodemap, one child reference per nodemap bit, then one entry
@@ -26,6 +26,11 @@
 #include <immutable/set.hpp>
 
 namespace immutable::detail::persist {
+
+// An entry whose hash (in the loading program) does not lead to where it was saved.
+struct misplaced_entry : persist_error {
+    using persist_error::persist_error;
+};
 
 template <class Trie>
 struct trie_traits;
@@ -129,13 +134,19 @@ struct champ_codec {
         if ((size == 0) != (root == 0)) throw persist_error("hash container root does not match its size", fields_at);
         C result;
         if (root != 0) {
+            bool rebuilt = false;
             if (traits::hash(traits::key(first_entry(l, root, fields_at))) == fingerprint) {
-                const node_ref r = load_node(l, root, 0, 0, fields_at);
-                if (r.entries != size) throw persist_error("hash container size differs from its entries", fields_at);
-                result = access::make_hashed<C>(trie_type::adopt(ptr::share(r.node).take(), size));
-            } else {
-                result = reinsert(l, root, size, fields_at);
+                try {
+                    const node_ref r = load_node(l, root, 0, 0, fields_at);
+                    if (r.entries != size) throw persist_error("hash container size differs from its entries", fields_at);
+                    result = access::make_hashed<C>(trie_type::adopt(ptr::share(r.node).take(), size));
+                    rebuilt = true;
+                } catch (const misplaced_entry&) {
+                    // The hashes agree on the fingerprint's key but not on every key: insert
+                    // the entries anew (nodes built so far were checked and stay valid).
+                }
             }
+            if (!rebuilt) result = reinsert(l, root, size, fields_at);
         }
         auto* kept = new C(std::move(result));
         l.keep(record, &type_key<C>, kept, [](void* p) noexcept { delete static_cast<C*>(p); });
@@ -240,7 +251,7 @@ struct champ_codec {
         if (h.collision) {
             for (unsigned i = 0; i < h.entries; ++i) {
                 if (traits::hash(traits::key(e[i])) != prefix)
-                    throw persist_error("collision entry whose hash differs from its node's", entries_at);
+                    throw misplaced_entry("collision entry whose hash differs from its node's", entries_at);
                 for (unsigned j = 0; j < i; ++j)
                     if (traits::equal(traits::key(e[j]), traits::key(e[i])))
                         throw persist_error("key saved twice in a collision node", entries_at);
@@ -251,7 +262,7 @@ struct champ_codec {
                 if (!((h.datamap >> slot) & 1)) continue;
                 const std::uint64_t hash = traits::hash(traits::key(e[i++]));
                 if ((hash & prefix_mask(shift)) != prefix || ((hash >> shift) & shape::mask) != slot)
-                    throw persist_error("hash trie entry not where its hash puts it", entries_at);
+                    throw misplaced_entry("hash trie entry not where its hash puts it", entries_at);
             }
             for (unsigned k = 0; k < h.kids; ++k) {
                 retain<node_type>(kids[k]);

@@ -38,7 +38,7 @@ struct container_codec<immutable::list<T, P>> {
     using ptr = typename ops::ptr;
     static constexpr unsigned bits = rrb::bits;
     static constexpr std::uint32_t branches = rrb::branches;
-    static constexpr std::uint64_t max_shift = 60; // a size_t never needs more levels
+    static constexpr std::uint64_t max_shift = 55; // 2^(55 + 5) elements: more than a size_t list holds
 
     static void signature(sig_builder& s) {
         s.out += "L(";
