@@ -142,8 +142,10 @@ TEST(persist_roundtrip, nested_containers_in_elements) {
     const list<int> inner{1, 2, 3};
     const map<std::string, list<int>> m{{"a", inner}, {"b", inner.push_back(4)}};
     const sorted_map<int, set<std::string>> sm{{1, set<std::string>{"x", "y"}}, {2, {}}};
-    const list<std::variant<std::int64_t, list<int>, queue<std::string>>> mixed{
-        std::int64_t{3}, inner, queue<std::string>{"p", "q"}};
+    const list<std::variant<std::int64_t, list<int>, sorted_set<std::string>>> mixed{
+        std::int64_t{3}, inner, sorted_set<std::string>{"p", "q"}};
+    const map<int, queue<std::string>> queues{{1, queue<std::string>{"p", "q"}}, {2, {}}};
+    EXPECT_EQ(round_trip(queues), queues);
     EXPECT_EQ(round_trip(m), m);
     EXPECT_EQ(round_trip(sm), sm);
     EXPECT_EQ(round_trip(mixed), mixed);
