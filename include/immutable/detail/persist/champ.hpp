@@ -106,7 +106,7 @@ struct champ_codec {
             w.out.varint(entries);
         } else {
             const unsigned kids = n->child_count();
-            std::vector<std::uint64_t> refs(kids);
+            std::uint64_t refs[8 * sizeof(bitmap_type)];
             for (unsigned i = 0; i < kids; ++i) refs[i] = emit_node(w, n->children()[i]);
             emit_nested(w, n->entry_begin(), entries);
             self = w.begin(tag::champ_node);
