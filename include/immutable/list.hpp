@@ -29,6 +29,10 @@
 #include <immutable/detail/rrb/ops.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class T, memory_policy Policy = default_policy>
@@ -239,6 +243,7 @@ public:
 
 private:
     friend struct detail::rrb::list_access;
+    friend struct detail::persist::access;
     // Takes over a version the engine made.
     explicit list(data&& d) noexcept : d_(std::move(d)) {}
 

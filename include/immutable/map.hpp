@@ -38,6 +38,10 @@
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class K, class V, class Hash = std::hash<K>, class Equal = std::equal_to<K>,
@@ -213,6 +217,7 @@ public:
 
 private:
     friend struct detail::champ::access;
+    friend struct detail::persist::access;
     using trie_type = detail::champ::trie<traits_type>;
     template <class KA, class VA>
     using entry_maker = detail::champ::map_entry_maker<K, V, KA, VA>;

@@ -31,6 +31,10 @@
 #include <immutable/list.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class T, memory_policy Policy = default_policy>
@@ -176,6 +180,7 @@ public:
 
 private:
     friend struct detail::queue::queue_access;
+    friend struct detail::persist::access;
     explicit queue(root r) noexcept : root_(std::move(r)) {}
     const detail::queue::queue_node<T, Policy>* n() const noexcept { return root_.get(); }
 

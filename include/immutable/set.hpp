@@ -36,6 +36,10 @@
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class T, class Hash = std::hash<T>, class Equal = std::equal_to<T>,
@@ -175,6 +179,7 @@ public:
 
 private:
     friend struct detail::champ::access;
+    friend struct detail::persist::access;
     using trie_type = detail::champ::trie<traits_type>;
     template <class A>
     using entry_maker = detail::champ::set_entry_maker<T, A>;

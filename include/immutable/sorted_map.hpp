@@ -29,6 +29,10 @@
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class K, class V, class Compare = std::less<K>, memory_policy Policy = default_policy>
@@ -43,6 +47,7 @@ class sorted_map {
     using params = detail::btree::params<std::pair<K, V>, K, detail::btree::map_key_of<K>, Compare, Policy>;
     using tree_type = detail::btree::tree<params>;
     friend struct detail::btree::access;
+    friend struct detail::persist::access;
 
 public:
     using key_type = K;

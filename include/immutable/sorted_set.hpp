@@ -26,6 +26,10 @@
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable::detail::persist {
+struct access; // persist/access.hpp: saving and loading reach the engine handle
+}
+
 namespace immutable {
 
 template <class T, class Compare = std::less<T>, memory_policy Policy = default_policy>
@@ -39,6 +43,7 @@ class sorted_set {
     using params = detail::btree::params<T, T, detail::btree::set_key_of<T>, Compare, Policy>;
     using tree_type = detail::btree::tree<params>;
     friend struct detail::btree::access;
+    friend struct detail::persist::access;
 
 public:
     using key_type = T;

@@ -1,0 +1,174 @@
+// immutable::persist against the physical bound: saving and loading 1,000,000 int64 elements.
+//
+//   persist/save/list<int64_t>/1000000        writer.add + bytes + fwrite to /dev/shm
+//   persist/load/list<int64_t>/1000000        fread from /dev/shm + reader + load
+//   persist/save/map<int64_t,int64_t>/1000000 the same for a map (16 bytes per entry)
+//   persist/load/map<int64_t,int64_t>/1000000
+//   persist/save/std::vector<int64_t>/1000000 fwrite of the raw array: the bound
+//   persist/load/std::vector<int64_t>/1000000 fread of the raw array
+//   persist/versions/map<int64_t,int64_t>/1000000  document for 1,000 versions, each one
+//                                            set() apart (no timing; counters only)
+//
+// bytes_per_second counts the elements' own bytes (8 per list element, 16 per map entry),
+// so the rows compare directly: the target is at least half of std::vector's for the list.
+// Counters of the versions row: doc_bytes (all versions), one_version_bytes, path_bytes
+// (node bytes one set() copies, from counted<> live bytes), and bound_ratio = doc_bytes /
+// (1.1 * one_version_bytes + 1000 * path_bytes), which must stay at most 1.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench_support.hpp"
+
+#include <immutable/map.hpp>
+#include <immutable/memory.hpp>
+#include <immutable/persist.hpp>
+
+namespace {
+
+constexpr std::int64_t n = 1'000'000;
+
+std::string shm_path(const char* name) { return std::string("/dev/shm/immutable_persist_bench_") + name; }
+
+void write_file(const std::string& path, const void* p, std::size_t bytes) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f || std::fwrite(p, 1, bytes, f) != bytes) std::abort();
+    std::fclose(f);
+}
+std::vector<std::byte> read_file(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) std::abort();
+    std::fseek(f, 0, SEEK_END);
+    const long size = std::ftell(f);
+    std::fseek(f, 0, SEEK_SET);
+    std::vector<std::byte> out(static_cast<std::size_t>(size));
+    if (std::fread(out.data(), 1, out.size(), f) != out.size()) std::abort();
+    std::fclose(f);
+    return out;
+}
+
+immutable::list<std::int64_t> make_list() {
+    immutable::list<std::int64_t>::builder b;
+    for (std::int64_t i = 0; i < n; ++i) b.push_back(i * 7 + 1);
+    return b.build();
+}
+immutable::map<std::int64_t, std::int64_t> make_map() {
+    immutable::map<std::int64_t, std::int64_t>::builder b;
+    for (std::int64_t i = 0; i < n; ++i) b.set(i * 7 + 1, i);
+    return b.build();
+}
+
+template <class C>
+void bm_save(benchmark::State& state, const C& c, std::size_t element_bytes) {
+    const std::string path = shm_path("save");
+    for (auto _ : state) {
+        immutable::persist::writer w;
+        w.add(c);
+        const auto doc = w.bytes();
+        write_file(path, doc.data(), doc.size());
+    }
+    std::remove(path.c_str());
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.size() * element_bytes));
+}
+
+template <class C>
+void bm_load(benchmark::State& state, const C& c, std::size_t element_bytes) {
+    const std::string path = shm_path("load");
+    {
+        immutable::persist::writer w;
+        w.add(c);
+        const auto doc = w.bytes();
+        write_file(path, doc.data(), doc.size());
+        state.counters["doc_bytes"] = static_cast<double>(doc.size());
+    }
+    for (auto _ : state) {
+        const auto doc = read_file(path);
+        immutable::persist::reader r(doc);
+        benchmark::DoNotOptimize(r.load<C>(0));
+    }
+    std::remove(path.c_str());
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.size() * element_bytes));
+}
+
+void bm_raw_save(benchmark::State& state) {
+    std::vector<std::int64_t> v(n);
+    for (std::int64_t i = 0; i < n; ++i) v[i] = i * 7 + 1;
+    const std::string path = shm_path("raw");
+    for (auto _ : state) write_file(path, v.data(), v.size() * sizeof(std::int64_t));
+    std::remove(path.c_str());
+    state.SetBytesProcessed(state.iterations() * n * 8);
+}
+void bm_raw_load(benchmark::State& state) {
+    std::vector<std::int64_t> v(n, 3);
+    const std::string path = shm_path("raw");
+    write_file(path, v.data(), v.size() * sizeof(std::int64_t));
+    for (auto _ : state) {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        std::vector<std::int64_t> out(n);
+        if (std::fread(out.data(), sizeof(std::int64_t), out.size(), f) != out.size()) std::abort();
+        std::fclose(f);
+        benchmark::DoNotOptimize(out.data());
+    }
+    std::remove(path.c_str());
+    state.SetBytesProcessed(state.iterations() * n * 8);
+}
+
+struct path_nodes;
+void bm_versions(benchmark::State& state) {
+    using counted_map = immutable::map<std::int64_t, std::int64_t, std::hash<std::int64_t>, std::equal_to<>,
+                                       immutable::counted<immutable::heap_policy, path_nodes>>;
+    counted_map::builder b;
+    for (std::int64_t i = 0; i < n; ++i) b.set(i * 7 + 1, i);
+    std::vector<counted_map> versions{b.build()};
+    const auto before = immutable::counted<immutable::heap_policy, path_nodes>::live_bytes();
+    for (int k = 1; k < 1000; ++k) versions.push_back(versions.back().set((k * 7919) % n * 7 + 1, -k));
+    const double path_bytes =
+        double(immutable::counted<immutable::heap_policy, path_nodes>::live_bytes() - before) / 999.0;
+    std::size_t doc_bytes = 0;
+    std::size_t one_bytes = 0;
+    for (auto _ : state) {
+        immutable::persist::writer one;
+        one.add(versions[0]);
+        one_bytes = one.bytes().size();
+        immutable::persist::writer all;
+        for (const auto& v : versions) all.add(v);
+        doc_bytes = all.bytes().size();
+    }
+    state.counters["doc_bytes"] = double(doc_bytes);
+    state.counters["one_version_bytes"] = double(one_bytes);
+    state.counters["path_bytes"] = path_bytes;
+    state.counters["bound_ratio"] = double(doc_bytes) / (1.1 * double(one_bytes) + 1000.0 * path_bytes);
+}
+
+void register_all() {
+    static const auto list = make_list();
+    static const auto map = make_map();
+    benchmark::RegisterBenchmark("persist/save/list<int64_t>/1000000", [](benchmark::State& s) { bm_save(s, list, 8); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("persist/save/std::vector<int64_t>/1000000", bm_raw_save)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("persist/load/list<int64_t>/1000000", [](benchmark::State& s) { bm_load(s, list, 8); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("persist/load/std::vector<int64_t>/1000000", bm_raw_load)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("persist/save/map<int64_t,int64_t>/1000000", [](benchmark::State& s) { bm_save(s, map, 16); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("persist/load/map<int64_t,int64_t>/1000000", [](benchmark::State& s) { bm_load(s, map, 16); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("persist/versions/map<int64_t,int64_t>/1000000", bm_versions)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
+    register_all();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -1,0 +1,94 @@
+#pragma once
+// A whole document: the header, the two passes over the saved containers, the table of saved
+// containers, the checksum; and the checks a reader makes before anything is loaded.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <immutable/detail/persist/state.hpp>
+#include <immutable/detail/persist/values.hpp>
+
+namespace immutable::detail::persist {
+
+// One container a writer holds (a copy: it keeps the nodes alive, so node addresses stay
+// unique while the writer exists).
+struct saved_base {
+    virtual ~saved_base() = default;
+    virtual void scan(writer_state& w) const = 0;
+    virtual std::uint64_t emit(writer_state& w) const = 0;
+    // About the bytes of one copy of the elements: versions mostly share, so the largest of
+    // these is what the document's buffer starts with.
+    virtual std::size_t estimate() const noexcept = 0;
+};
+
+template <class C>
+struct saved final : saved_base {
+    explicit saved(const C& c) : value(c) {}
+    void scan(writer_state& w) const override { container_codec<C>::scan(w, value); }
+    std::uint64_t emit(writer_state& w) const override { return container_codec<C>::emit(w, value); }
+    std::size_t estimate() const noexcept override {
+        if constexpr (requires { value.size(); }) return value.size() * sizeof(typename C::value_type);
+        else return sizeof(C);
+    }
+    C value;
+};
+
+inline std::vector<std::byte> write_document(const std::vector<std::unique_ptr<saved_base>>& saved_containers) {
+    writer_state w;
+    w.out.raw(magic, sizeof magic);
+    w.out.fixed<4>(format_version);
+    w.out.fixed<4>(0); // flags: none defined
+    w.out.fixed<8>(0); // total length, set below
+    std::size_t guess = 0;
+    for (const auto& s : saved_containers) guess = std::max(guess, s->estimate());
+    w.out.reserve(std::min<std::size_t>(guess + guess / 8 + 4096, std::size_t{1} << 30));
+    for (const auto& s : saved_containers) s->scan(w);
+    std::vector<std::uint64_t> records;
+    records.reserve(saved_containers.size());
+    for (const auto& s : saved_containers) records.push_back(s->emit(w));
+    const std::uint64_t self = w.begin(tag::roots);
+    w.out.varint(records.size());
+    for (std::uint64_t r : records) w.ref(self, r);
+    w.end();
+    const std::uint64_t total = w.out.size() + trailer_bytes;
+    auto& bytes = w.out.bytes();
+    for (int i = 0; i < 8; ++i) bytes[16 + i] = static_cast<std::byte>(total >> (8 * i));
+    w.out.fixed<4>(crc32c(bytes.data(), bytes.size()));
+    return std::move(bytes);
+}
+
+// Magic, version, flags, length and checksum: everything that can be checked without
+// knowing what the document holds.
+inline void check_document(std::span<const std::byte> doc) {
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(doc[i]); };
+    auto le = [&](std::size_t at, int n) {
+        std::uint64_t v = 0;
+        for (int i = 0; i < n; ++i) v |= std::uint64_t(byte(at + i)) << (8 * i);
+        return v;
+    };
+    if (doc.size() < sizeof magic) throw persist_error("not a document: " + std::to_string(doc.size()) + " bytes", 0);
+    for (std::size_t i = 0; i < sizeof magic; ++i)
+        if (byte(i) != magic[i]) throw persist_error("not a document (bad magic number)", i);
+    if (doc.size() < header_bytes) throw persist_error("truncated header", doc.size());
+    const std::uint64_t version = le(8, 4);
+    if (version != format_version)
+        throw persist_error("format version " + std::to_string(version) + " is not supported (this library reads " +
+                                std::to_string(format_version) + ")",
+                            8);
+    if (le(12, 4) != 0) throw persist_error("unknown flags", 12);
+    const std::uint64_t length = le(16, 8);
+    if (length != doc.size())
+        throw persist_error("document length " + std::to_string(length) + " but " + std::to_string(doc.size()) +
+                                " bytes given (truncated or extended)",
+                            16);
+    if (doc.size() < header_bytes + trailer_bytes) throw persist_error("document too short", doc.size());
+    const std::size_t body = doc.size() - trailer_bytes;
+    if (crc32c(doc.data(), body) != le(body, 4)) throw persist_error("checksum mismatch (corrupted document)", body);
+}
+
+} // namespace immutable::detail::persist

@@ -1,0 +1,343 @@
+#pragma once
+// The two halves of a save and a load, shared by every engine's persistence code:
+//   writer_state  the document being written: its records, and which nodes, containers and
+//                 type signatures already have one (written once however often they are met);
+//   loader        a checked document being read: where each record is, what has been built
+//                 from each record so far (so that what was shared is shared again), and the
+//                 limits that keep a hostile document from costing unbounded memory or stack.
+// Record layout and tags are specified in docs/persist.md.
+
+#include <cstddef>
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <immutable/detail/persist/format.hpp>
+
+namespace immutable::detail::persist {
+
+enum class tag : std::uint8_t {
+    signature = 1,
+    list_leaf = 2,
+    list_inner = 3,
+    list = 4,
+    champ_node = 5,
+    champ_collision = 6,
+    hash_container = 7,
+    btree_leaf = 8,
+    btree_inner = 9,
+    sorted_container = 10,
+    queue = 11,
+    box = 12,
+    roots = 15,
+};
+inline constexpr std::uint8_t last_tag = 15;
+inline constexpr std::size_t record_header_bytes = 5; // tag, payload length (u32)
+
+// One address per type, used to tell what a record was loaded as.
+template <class T>
+inline constexpr char type_key = 0;
+
+// ---- writing ---------------------------------------------------------------------------
+
+// Node address -> what is known about it: open addressing with linear probing. Saving a
+// large container looks up every node twice; a node-based std::unordered_map allocated once
+// per node and made that lookup a large part of saving a list.
+class node_table {
+public:
+    struct node_info {
+        std::uint64_t record = 0;
+        std::uint64_t used = 0;
+    };
+
+    // The entry of n, made (zeroed) if absent. References stay valid until the next at().
+    node_info& at(const void* n) {
+        if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+        std::size_t i = index(n);
+        while (slots_[i].key != nullptr && slots_[i].key != n) i = (i + 1) & (slots_.size() - 1);
+        if (slots_[i].key == nullptr) {
+            slots_[i].key = n;
+            ++count_;
+        }
+        return slots_[i].info;
+    }
+    node_info* find(const void* n) noexcept {
+        if (slots_.empty()) return nullptr;
+        for (std::size_t i = index(n);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i].key == n) return &slots_[i].info;
+            if (slots_[i].key == nullptr) return nullptr;
+        }
+    }
+
+private:
+    struct slot {
+        const void* key = nullptr;
+        node_info info;
+    };
+    std::size_t index(const void* n) const noexcept {
+        const auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n)) * 0x9e3779b97f4a7c15ull;
+        return static_cast<std::size_t>(h >> 32) & (slots_.size() - 1);
+    }
+    void grow() {
+        std::vector<slot> old(std::max<std::size_t>(64, slots_.size() * 2));
+        old.swap(slots_);
+        for (const slot& s : old) {
+            if (s.key == nullptr) continue;
+            std::size_t i = index(s.key);
+            while (slots_[i].key != nullptr) i = (i + 1) & (slots_.size() - 1);
+            slots_[i] = s;
+        }
+    }
+    std::vector<slot> slots_;
+    std::size_t count_ = 0;
+};
+
+class writer_state {
+public:
+    byte_sink out;
+
+    // Starts a record; returns its index (records count from 1; 0 means "none").
+    std::uint64_t begin(tag t) {
+        out.u8(static_cast<std::uint8_t>(t));
+        length_at_ = out.size();
+        out.fixed<4>(0);
+        return next_++;
+    }
+    void end() {
+        const std::size_t payload = out.size() - length_at_ - 4;
+        if (payload > 0xffffffffu) throw std::length_error("immutable::persist: a record above 4 GiB");
+        out.patch_u32(length_at_, static_cast<std::uint32_t>(payload));
+    }
+    std::uint64_t next_record() const noexcept { return next_; }
+
+    // A reference from the record being written (`self`) to an earlier one, or to none.
+    void ref(std::uint64_t self, std::uint64_t target) { out.varint(target == 0 ? 0 : self - target); }
+
+    // The record of a type signature, written the first time it is needed.
+    std::uint64_t signature(const std::string& sig) {
+        auto it = signatures_.find(sig);
+        if (it != signatures_.end()) return it->second;
+        const std::uint64_t r = begin(tag::signature);
+        out.varint(sig.size());
+        out.raw(sig.data(), sig.size());
+        end();
+        signatures_.emplace(sig, r);
+        return r;
+    }
+
+    // What is known about a node: its record once written, and for list nodes the most
+    // elements any saved version uses through it.
+    using node_info = node_table::node_info;
+    node_info& node(const void* n) { return nodes_.at(n); }
+    node_info* find_node(const void* n) { return nodes_.find(n); }
+
+    // A container value, identified by the engine's handle fields: equal keys are the same
+    // version, written once.
+    struct container_key {
+        const void* kind;
+        const void* a;
+        const void* b;
+        std::uint64_t n;
+        std::uint64_t m;
+        bool operator==(const container_key&) const = default;
+    };
+    struct key_hash {
+        std::size_t operator()(const container_key& k) const noexcept {
+            std::uint64_t h = reinterpret_cast<std::uintptr_t>(k.kind);
+            for (std::uint64_t v : {std::uint64_t(reinterpret_cast<std::uintptr_t>(k.a)),
+                                    std::uint64_t(reinterpret_cast<std::uintptr_t>(k.b)), k.n, k.m})
+                h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+            return static_cast<std::size_t>(h ^ (h >> 29));
+        }
+    };
+    std::uint64_t& container(const container_key& k) { return containers_[k]; }
+    // Marks a container as scanned; false when it already was.
+    bool first_scan(const container_key& k) { return scanned_.emplace(k, 0).second; }
+
+private:
+    std::size_t length_at_ = 0;
+    std::uint64_t next_ = 1;
+    std::unordered_map<std::string, std::uint64_t> signatures_;
+    node_table nodes_;
+    std::unordered_map<container_key, std::uint64_t, key_hash> containers_;
+    std::unordered_map<container_key, int, key_hash> scanned_;
+};
+
+// ---- reading ---------------------------------------------------------------------------
+
+class loader {
+public:
+    // Nested containers (a container inside an element inside a container ...) deeper than
+    // this are refused: loading recurses once per level.
+    static constexpr unsigned max_nesting = 200;
+
+    // `doc` has passed the header, length and checksum checks (persist.hpp's reader).
+    explicit loader(std::span<const std::byte> doc) : doc_(doc) {
+        // Every node built from the document counts against this: a hostile document cannot
+        // make the loader allocate much more than the document's own size.
+        budget_ = 128 * doc.size() + (std::size_t{1} << 20);
+        index_records();
+    }
+    loader(const loader&) = delete;
+    loader& operator=(const loader&) = delete;
+    ~loader() {
+        for (slot& s : slots_)
+            if (s.object != nullptr) s.drop(s.object);
+        for (auto& [k, s] : other_types_)
+            if (s.object != nullptr) s.drop(s.object);
+    }
+
+    std::size_t root_count() const noexcept { return roots_.size(); }
+    std::uint64_t root_record(std::size_t id) const noexcept { return roots_[id]; }
+    std::size_t roots_offset() const noexcept { return roots_offset_; }
+
+    // The payload of record `index` (checked to exist and have tag `t`); `at` is the offset of
+    // whatever referred to it, for the message.
+    byte_source open(std::uint64_t index, tag t, std::size_t at) const {
+        if (index == 0 || index > offsets_.size()) throw persist_error("reference to a missing record", at);
+        const std::size_t o = offsets_[index - 1];
+        const auto found = static_cast<std::uint8_t>(doc_[o]);
+        if (found != static_cast<std::uint8_t>(t)) {
+            throw persist_error("record " + std::to_string(index) + " has tag " + std::to_string(found) +
+                                    " where tag " + std::to_string(static_cast<unsigned>(t)) + " is expected",
+                                o);
+        }
+        return byte_source(doc_.data(), o + record_header_bytes, payload_end(index));
+    }
+    std::size_t record_offset(std::uint64_t index) const noexcept { return offsets_[index - 1]; }
+    std::uint64_t record_count() const noexcept { return offsets_.size(); }
+    // The tag of an existing record.
+    tag tag_of(std::uint64_t index) const noexcept { return static_cast<tag>(doc_[offsets_[index - 1]]); }
+
+    // Reads a reference written by writer_state::ref from record `self`: 0 for none, else
+    // an earlier record (references only point backwards, so there are no cycles).
+    std::uint64_t ref(byte_source& in, std::uint64_t self, bool nullable) {
+        const std::size_t at = in.offset();
+        const std::uint64_t d = in.varint();
+        if (d == 0) {
+            if (!nullable) in.fail_at("missing reference", at);
+            return 0;
+        }
+        if (d >= self) in.fail_at("reference before the first record", at);
+        return self - d;
+    }
+
+    // What was built from a record: a node holding one reference, or a container; `type`
+    // says as what, so that one record is never read as two different types.
+    struct slot {
+        const void* type = nullptr;
+        void* object = nullptr;
+        void (*drop)(void*) noexcept = nullptr;
+        // Engine use: what a node covers and at which level, and what it is paired with.
+        std::uint64_t size = 0;
+        std::uint64_t partner = 0;
+        unsigned level = 0;
+    };
+    // The slot of `index` built as `type`, or null if not built as that type yet. A record
+    // may be built as several types (a list<int> under two memory policies, a map under two
+    // hash functions): each is read from the bytes and checked on its own.
+    slot* built(std::uint64_t index, const void* type, std::size_t) {
+        slot& s = slots_[index - 1];
+        if (s.type == type) return &s;
+        if (s.type == nullptr || other_types_.empty()) return nullptr;
+        auto it = other_types_.find({index, type});
+        return it == other_types_.end() ? nullptr : &it->second;
+    }
+    slot& keep(std::uint64_t index, const void* type, void* object, void (*drop)(void*) noexcept) {
+        slot& primary = slots_[index - 1];
+        slot& s = primary.type == nullptr ? primary : other_types_[{index, type}];
+        s.type = type;
+        s.object = object;
+        s.drop = drop;
+        return s;
+    }
+
+    void charge(std::size_t bytes, std::size_t at) {
+        if (bytes > budget_) throw persist_error("document needs more memory than its size justifies", at);
+        budget_ -= bytes;
+    }
+
+    struct nesting_guard {
+        loader& l;
+        nesting_guard(loader& ld, std::size_t at) : l(ld) {
+            if (++l.depth_ > max_nesting) {
+                --l.depth_;
+                throw persist_error("containers nested deeper than " + std::to_string(max_nesting), at);
+            }
+        }
+        ~nesting_guard() { --l.depth_; }
+        nesting_guard(const nesting_guard&) = delete;
+        nesting_guard& operator=(const nesting_guard&) = delete;
+    };
+
+    // Checks that signature record `index` holds `expected`.
+    void check_signature(std::uint64_t index, const std::string& expected, std::size_t at) {
+        byte_source in = open(index, tag::signature, at);
+        const std::size_t n = in.varint_max(in.remaining(), "signature length");
+        const std::byte* p = in.take(n);
+        if (!in.at_end()) in.fail("bytes after the signature");
+        if (expected.size() != n || std::memcmp(expected.data(), p, n) != 0) {
+            throw persist_error("type mismatch: the document holds " +
+                                    std::string(reinterpret_cast<const char*>(p), std::min<std::size_t>(n, 200)) +
+                                    ", the program asks for " + expected,
+                                at);
+        }
+    }
+
+private:
+    std::size_t payload_end(std::uint64_t index) const noexcept {
+        const std::size_t o = offsets_[index - 1];
+        std::uint32_t len = 0;
+        for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(doc_[o + 1 + i])) << (8 * i);
+        return o + record_header_bytes + len;
+    }
+
+    // Finds every record (each at least record_header_bytes long, so the table is at most
+    // a fraction of the document) and the roots record, which must be the last.
+    void index_records() {
+        const std::size_t end = doc_.size() - trailer_bytes;
+        std::size_t pos = header_bytes;
+        while (pos < end) {
+            if (end - pos < record_header_bytes) throw persist_error("record header cut short", pos);
+            const auto t = static_cast<std::uint8_t>(doc_[pos]);
+            if (t == 0 || t > last_tag || (t > static_cast<std::uint8_t>(tag::box) && t != static_cast<std::uint8_t>(tag::roots)))
+                throw persist_error("unknown record tag " + std::to_string(t), pos);
+            std::uint32_t len = 0;
+            for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(doc_[pos + 1 + i])) << (8 * i);
+            if (len > end - pos - record_header_bytes) throw persist_error("record runs past the end of the document", pos);
+            offsets_.push_back(pos);
+            pos += record_header_bytes + len;
+            if (t == static_cast<std::uint8_t>(tag::roots)) break;
+        }
+        if (offsets_.empty() || static_cast<std::uint8_t>(doc_[offsets_.back()]) != static_cast<std::uint8_t>(tag::roots))
+            throw persist_error("document has no table of saved containers", pos);
+        if (pos != end) throw persist_error("bytes after the table of saved containers", pos);
+        const std::uint64_t self = offsets_.size();
+        roots_offset_ = offsets_.back();
+        byte_source in(doc_.data(), offsets_.back() + record_header_bytes, end);
+        const std::uint64_t n = in.varint_max(in.remaining(), "container count");
+        roots_.reserve(n);
+        for (std::uint64_t i = 0; i < n; ++i) roots_.push_back(ref(in, self, false));
+        if (!in.at_end()) in.fail("bytes after the table of saved containers");
+        slots_.resize(offsets_.size());
+    }
+
+    std::span<const std::byte> doc_;
+    std::vector<std::size_t> offsets_;
+    std::vector<std::uint64_t> roots_;
+    std::size_t roots_offset_ = 0;
+    std::vector<slot> slots_;
+    struct record_type_hash {
+        std::size_t operator()(const std::pair<std::uint64_t, const void*>& k) const noexcept {
+            return static_cast<std::size_t>(k.first * 0x9e3779b97f4a7c15ull ^ reinterpret_cast<std::uintptr_t>(k.second));
+        }
+    };
+    std::unordered_map<std::pair<std::uint64_t, const void*>, slot, record_type_hash> other_types_;
+    std::size_t budget_ = 0;
+    unsigned depth_ = 0;
+};
+
+} // namespace immutable::detail::persist
