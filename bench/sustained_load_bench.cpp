@@ -215,13 +215,17 @@ run_result run_immutable(const config& cfg, double seconds, std::int64_t n) {
         std::deque<version_type> kept;
         kept.push_back(std::move(first));
 
-        immutable::atom<decltype(version_type::map)> map_atom(kept.back().map);
-        immutable::atom<decltype(version_type::sorted)> sorted_atom(kept.back().sorted);
-        immutable::atom<decltype(version_type::list)> list_atom(kept.back().list);
+        // One thread: the atoms stay empty, or they would pin the first version for the
+        // whole run (its nodes live on as the kept versions diverge from it).
+        const bool publish = cfg.threads == 2;
+        immutable::atom<decltype(version_type::map)> map_atom(publish ? kept.back().map : decltype(version_type::map){});
+        immutable::atom<decltype(version_type::sorted)> sorted_atom(publish ? kept.back().sorted
+                                                                            : decltype(version_type::sorted){});
+        immutable::atom<decltype(version_type::list)> list_atom(publish ? kept.back().list : decltype(version_type::list){});
         std::atomic<bool> stop{false};
         std::atomic<std::int64_t> reads{0};
         std::thread reader;
-        if (cfg.threads == 2) {
+        if (publish) {
             reader = std::thread([&] {
                 std::mt19937_64 r(7);
                 std::int64_t sum = 0, done = 0;
@@ -248,7 +252,7 @@ run_result run_immutable(const config& cfg, double seconds, std::int64_t n) {
             const auto value = static_cast<std::int64_t>(rng());
             version_type next{base.map.set(key, value), base.sorted.set(key, value),
                               base.list.set(static_cast<std::size_t>(key), value)};
-            if (cfg.threads == 2) {
+            if (publish) {
                 map_atom.store(next.map);
                 sorted_atom.store(next.sorted);
                 list_atom.store(next.list);
