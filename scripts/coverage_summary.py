@@ -8,6 +8,7 @@ with an assertion when the same inline function is seen at different lines in di
 units, which header-only templates do; this merge has no such step.)
 
   scripts/coverage_summary.py BUILD_DIR [--root DIR] [--filter include/] [--fail-under PCT]
+                              [--list-uncovered]
 """
 import argparse
 import gzip
@@ -34,6 +35,8 @@ def main():
     ap.add_argument("--root", default=".")
     ap.add_argument("--filter", default="include/")
     ap.add_argument("--fail-under", type=float, default=None)
+    ap.add_argument("--list-uncovered", action="store_true",
+                    help="after the table, every executable line no test ran (path:line: source)")
     args = ap.parse_args()
 
     root = os.path.realpath(args.root)
@@ -68,6 +71,17 @@ def main():
     pct = 100.0 * covered / total if total else 0.0
     print(f"{'TOTAL':<60} {total:>7} {covered:>8} {pct:>6.1f}%")
     print(f"lines: {pct:.1f}% ({covered} out of {total})")
+    if args.list_uncovered:
+        print("uncovered lines:")
+        for path in sorted(lines):
+            missed = sorted(n for n, count in lines[path].items() if count == 0)
+            if not missed:
+                continue
+            with open(os.path.join(root, path), encoding="utf-8") as f:
+                source = f.read().splitlines()
+            for n in missed:
+                text = source[n - 1].strip() if n <= len(source) else ""
+                print(f"{path}:{n}: {text}")
     if args.fail_under is not None and pct < args.fail_under:
         print(f"coverage_summary: line coverage {pct:.1f}% is below {args.fail_under}%", file=sys.stderr)
         return 2

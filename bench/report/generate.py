@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 import benchdata  # noqa: E402
 import budget  # noqa: E402
+import memory_over_time  # noqa: E402
 import targets  # noqa: E402
 from document import Document  # noqa: E402
 
@@ -573,8 +574,9 @@ def one_thread_results(results_path, data):
     return (path, None) if os.path.isfile(path) else None
 
 
-def generate(results_path, out_dir, make_plots=True, one_thread_path=None):
-    """one_thread_path: the one-thread rerun of the update rows (default: one_thread_results())."""
+def generate(results_path, out_dir, make_plots=True, one_thread_path=None, memory_path=None):
+    """one_thread_path: the one-thread rerun of the update rows (default: one_thread_results()).
+    memory_path: sustained_load_bench output (default: memory_over_time.json beside results.json)."""
     data = benchdata.load(results_path)
     context, benchmarks = data.get("context", {}), benchdata.collect(data)
     one_thread_context, one_thread = {}, None
@@ -607,6 +609,8 @@ def generate(results_path, out_dir, make_plots=True, one_thread_path=None):
     sharing(doc, benchmarks)
     binaries(doc, context, one_thread_context)
     cache_behaviour(doc, CACHE_TABLE)
+    memory_over_time.section(doc, out_dir, memory_path or memory_over_time.results_beside(results_path),
+                             make_plots)
     for container, operations in grouped.items():
         doc.heading(2, f"{container}", anchor=slug(container))
         for operation, benches in operations.items():

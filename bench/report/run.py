@@ -39,9 +39,13 @@ import benchdata  # noqa: E402
 # The context of the one-thread rerun says what it is (its own reference_counts too).
 ONE_THREAD_RERUN = "this run: the update rows of ours again in a one-thread process"
 
-QUICK = {"repetitions": 5, "min_time": 0.02, "max_size": 100000}
+QUICK = {"repetitions": 5, "min_time": 0.02, "max_size": 100000, "sustained_seconds": 5}
+FULL = {"repetitions": 10, "min_time": None, "max_size": None, "sustained_seconds": 60}
 SETTLE_CHECK_SECONDS = 5
-FULL = {"repetitions": 10, "min_time": None, "max_size": None}
+
+# Not a Google Benchmark binary: it runs each configuration for a set time and writes a
+# memory time series (raw/memory_over_time.json, the report's "Memory over time").
+SUSTAINED = "sustained_load_bench"
 
 
 def log(started, message):
@@ -307,6 +311,19 @@ def run_one_thread_comparison(build_dir, built, one_thread_dir, settings, contex
     return runs
 
 
+def run_sustained_load(binary, raw_dir, seconds, started):
+    """Runs every sustained-load configuration for `seconds`; returns the binary's record."""
+    out_json = os.path.join(raw_dir, "memory_over_time.json")
+    configs = command_output([binary, "--list"]).split()
+    log(started, f"{SUSTAINED}: {len(configs)} configurations x {seconds}s")
+    begin = time.monotonic()
+    process = subprocess.run([binary, "--seconds", str(seconds), "--out", out_json], check=False)
+    elapsed = time.monotonic() - begin
+    status = "ok" if process.returncode == 0 else f"FAILED (exit status {process.returncode})"
+    log(started, f"{SUSTAINED}: finished in {elapsed:.0f}s, {status}")
+    return {"benchmarks": len(configs), "elapsed_s": round(elapsed, 1), "status": status}
+
+
 def merge(raw_dir, runs, context):
     """One results.json with every run entry (tagged with its binary) and the shared context."""
     merged = {"context": dict(context), "benchmarks": []}
@@ -366,6 +383,10 @@ def main(argv=None):
     parser.add_argument("--settle-seconds", type=int, default=120,
                         help="when the machine is busy at start, wait up to this long for it to settle "
                              "(default 120; 0: do not wait)")
+    parser.add_argument("--no-sustained-load", action="store_true",
+                        help=f"skip {SUSTAINED} (the report's \"Memory over time\"; it adds "
+                             f"16 configurations x {FULL['sustained_seconds']}s, "
+                             f"--quick: x {QUICK['sustained_seconds']}s)")
     parser.add_argument("--threaded-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build", "bench"),
                         help="build directory of the bench preset (default: build/bench)")
@@ -433,6 +454,8 @@ def main(argv=None):
     runs = {}
     for target in failed_builds:
         runs[target] = {"benchmarks": 0, "elapsed_s": 0.0, "status": "FAILED to build"}
+    sustained = SUSTAINED in built and not args.no_sustained_load and not args.filter
+    built = [t for t in built if t != SUSTAINED]
     for index, target in enumerate(built, 1):
         label = f"[{index}/{len(built)}] {target}"
         runs[target] = run_binary(os.path.join(build_dir, "bench", target),
@@ -442,6 +465,9 @@ def main(argv=None):
     if compare_one_thread and built:
         one_thread_runs = run_one_thread_comparison(build_dir, built, one_thread_dir, settings, context,
                                                     env, started)
+    if sustained:
+        runs[SUSTAINED] = run_sustained_load(os.path.join(build_dir, "bench", SUSTAINED), raw_dir,
+                                             defaults["sustained_seconds"], started)
     context["total_run_time"] = f"{int(time.monotonic() - started)}s"
     results = merge(raw_dir, runs, context)
     if one_thread_runs:
