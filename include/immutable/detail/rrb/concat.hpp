@@ -223,8 +223,8 @@ struct concat_ops : tree_ops<T, Policy> {
     static void gather_inner(const subtrees& all, std::uint32_t& node, std::uint32_t& offset, std::uint32_t want,
                              subtrees& out) {
         const unsigned s = all.shift;
-        base* children[branches];
-        std::size_t sizes[branches];
+        base* children[branches]{}; // zeroed: g++ 12 cannot see that make_inner reads only the first `want`
+        std::size_t sizes[branches]{};
         for (std::uint32_t done = 0; done < want; ++done) {
             const inner* from = as_inner(all.nodes[node]);
             children[done] = from->children[offset];
