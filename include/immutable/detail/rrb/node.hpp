@@ -133,6 +133,10 @@ struct node_base {
 // n+1 elements exists yet, and any other claimant failed its CAS.
 template <class T, class Policy>
 struct leaf_node : node_base<Policy> {
+    // Here rather than in the list: a list may be named while T is still incomplete.
+    static_assert(alignof(T) <= alignof(std::max_align_t),
+                  "immutable::list: over-aligned element types are not supported");
+
     explicit leaf_node(std::uint32_t cap) noexcept : node_base<Policy>(node_kind::leaf, cap) {}
 
     static constexpr std::size_t elements_offset() noexcept {
@@ -231,9 +235,6 @@ struct nodes {
     using family = node_family<T, Policy>;
     using ptr = detail::node_ptr<family>;
     using memory = node_memory<Policy>;
-
-    static_assert(alignof(T) <= alignof(std::max_align_t),
-                  "immutable::list: over-aligned element types are not supported");
 
     static leaf* as_leaf(base* n) noexcept { return static_cast<leaf*>(n); }
     static const leaf* as_leaf(const base* n) noexcept { return static_cast<const leaf*>(n); }
