@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -110,6 +111,23 @@ struct node_base {
     node_base(node_kind k, std::uint32_t cap) noexcept
         : fill(0), kind(k), capacity(static_cast<std::uint8_t>(cap)) {}
 };
+
+// Whether push_back may claim a slot in a node other versions share (leaf_node and
+// inner_node below). Only for element types that cannot hold a list: a claimed element
+// holding a version of its own list (a recursive type, struct node { list<node> kids; },
+// pushing a node that holds the list it is pushed onto) would keep the shared node alive
+// from inside it, and neither would ever be freed. A trivially destructible type holds no
+// reference, nor does a std::string. Other types copy the tail (up to 31 elements) when
+// pushing onto a shared version; in place on a list held alone (std::move(l).push_back,
+// builders) they lose nothing, since a node held alone cannot be reached from the value.
+// A type known to hold no list may opt in by specializing claims_slots (the tests' element
+// type that throws on copy does, to test the claim's unwinding).
+template <class T>
+struct claims_slots : std::bool_constant<std::is_trivially_destructible_v<T>> {};
+template <class C, class Traits>
+struct claims_slots<std::basic_string<C, Traits, std::allocator<C>>> : std::true_type {};
+template <class T>
+inline constexpr bool may_claim_slots = claims_slots<T>::value;
 
 // A leaf: a tree leaf, the tail, or the single node of a small list.
 //

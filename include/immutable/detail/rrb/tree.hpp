@@ -405,7 +405,7 @@ struct tree_ops : nodes<T, Policy> {
         }
         const auto slot = static_cast<std::uint32_t>((n_size >> js) & mask);
         ptr path = make_path(js - bits, l);
-        if (const_cast<inner*>(join)->fill.claim(slot)) {
+        if (may_claim_slots<T> && const_cast<inner*>(join)->fill.claim(slot)) {
             // The slot is ours (see inner_node): every node above is shared as it is.
             const_cast<inner*>(join)->children[slot] = path.take();
             return ptr::share(n);
@@ -512,7 +512,7 @@ struct tree_ops : nodes<T, Policy> {
                     1, 0, 1};
         }
         if (ts < branches) {
-            if (ts < t->capacity && t->fill.claim(ts)) {
+            if (may_claim_slots<T> && ts < t->capacity && t->fill.claim(ts)) {
                 // Slot ts is ours: see leaf_node for why sharing the node is safe.
                 try {
                     ::new (static_cast<void*>(t->elements() + ts)) T(std::forward<U>(value));
