@@ -82,6 +82,19 @@ TEST_F(recursive_types, list_of_its_own_type) {
     EXPECT_EQ(grandparent, (list_node{-1, {parent}}));
 }
 
+// A node pushed onto the list it holds, while that list is shared (a push_back could write
+// into the shared tail's free slot): the new element then holds the tail it sits in. The
+// fixture checks that every node is freed all the same.
+TEST_F(recursive_types, pushing_a_node_onto_the_list_it_holds_leaks_nothing) {
+    list_node n{0, {list_node{1, {}}}};
+    for (int i = 0; i < 40; ++i) {
+        const list_node before = n;
+        n = list_node{i, n.kids.push_back(n)};
+        EXPECT_EQ(n.kids.back(), before);
+    }
+    EXPECT_EQ(n.kids.size(), 41u);
+}
+
 TEST_F(recursive_types, queue_of_its_own_type) {
     const queue_node a{1, {}};
     const queue_node b{2, immutable::queue<queue_node, counted_policy>{a, a}};
