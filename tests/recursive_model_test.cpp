@@ -122,7 +122,9 @@ void run_model() {
             break;
         }
         default: { // graft a whole subtree of some version as a new child
-            const auto& [gt, gm] = versions[static_cast<std::size_t>(x + 1000) % versions.size()];
+            const auto& graft = versions[static_cast<std::size_t>(x + 1000) % versions.size()];
+            const tree& gt = graft.first; // (not a structured binding: clang 14 cannot capture one)
+            const model& gm = graft.second;
             nt = update_in(t, p, 0, [&](tree n) { n.kids = n.kids.push_back(gt); return n; });
             update_in(nm, p, 0, [&](model& n) { n.kids.push_back(gm); });
             break;

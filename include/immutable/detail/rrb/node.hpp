@@ -25,9 +25,14 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <array>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include <immutable/detail/config.hpp>
 #include <immutable/detail/ownership.hpp>
@@ -120,12 +125,25 @@ struct node_base {
 // reference, nor does a std::string. Other types copy the tail (up to 31 elements) when
 // pushing onto a shared version; in place on a list held alone (std::move(l).push_back,
 // builders) they lose nothing, since a node held alone cannot be reached from the value.
-// A type known to hold no list may opt in by specializing claims_slots (the tests' element
-// type that throws on copy does, to test the claim's unwinding).
+// Standard compositions of such types qualify too. A type known to hold no list may opt
+// in by specializing claims_slots (the tests' element type that throws on copy does, to
+// test the claim's unwinding).
 template <class T>
 struct claims_slots : std::bool_constant<std::is_trivially_destructible_v<T>> {};
 template <class C, class Traits>
 struct claims_slots<std::basic_string<C, Traits, std::allocator<C>>> : std::true_type {};
+template <class U>
+struct claims_slots<std::vector<U, std::allocator<U>>> : claims_slots<U> {};
+template <class U>
+struct claims_slots<std::optional<U>> : claims_slots<U> {};
+template <class U, std::size_t N>
+struct claims_slots<std::array<U, N>> : claims_slots<U> {};
+template <class A, class B>
+struct claims_slots<std::pair<A, B>> : std::bool_constant<claims_slots<A>::value && claims_slots<B>::value> {};
+template <class... Us>
+struct claims_slots<std::tuple<Us...>> : std::bool_constant<(claims_slots<Us>::value && ...)> {};
+template <class... Us>
+struct claims_slots<std::variant<Us...>> : std::bool_constant<(claims_slots<Us>::value && ...)> {};
 template <class T>
 inline constexpr bool may_claim_slots = claims_slots<T>::value;
 
