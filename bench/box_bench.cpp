@@ -199,21 +199,27 @@ void json_update_nlohmann(benchmark::State& state) {
 
 } // namespace
 
-BENCHMARK(box_copy)->Name("box/copy/immutable::box/1");
-BENCHMARK(shared_ptr_copy)->Name("box/copy/std::shared_ptr<const T>/1");
-BENCHMARK(box_read)->Name("box/read/immutable::box/1");
-BENCHMARK(shared_ptr_read)->Name("box/read/std::shared_ptr<const T>/1");
-BENCHMARK(box_update)->Name("box/update/immutable::box/1");
-BENCHMARK(shared_ptr_update)->Name("box/update/std::shared_ptr<const T>/1");
-// The document rows build 1,000,000 values: registered only when that size is enabled
-// (the --quick report caps sizes).
-[[maybe_unused]] const bool document_rows_registered = [] {
-    if (!immutable_bench::size_enabled(1000000)) return false;
-    benchmark::RegisterBenchmark("box/json_update_depth5/immutable::map+list/1000000", json_update_ours)
-        ->Unit(benchmark::kMicrosecond);
+int main(int argc, char** argv) {
+    immutable_bench::prepare_process();
+    benchmark::RegisterBenchmark("box/copy/immutable::box/1", box_copy);
+    benchmark::RegisterBenchmark("box/copy/std::shared_ptr<const T>/1", shared_ptr_copy);
+    benchmark::RegisterBenchmark("box/read/immutable::box/1", box_read);
+    benchmark::RegisterBenchmark("box/read/std::shared_ptr<const T>/1", shared_ptr_read);
+    benchmark::RegisterBenchmark("box/update/immutable::box/1", box_update);
+    benchmark::RegisterBenchmark("box/update/std::shared_ptr<const T>/1", shared_ptr_update);
+    // The document rows build 1,000,000 values: only when that size is enabled (the
+    // --quick report caps sizes).
+    if (immutable_bench::size_enabled(1000000)) {
+        benchmark::RegisterBenchmark("box/json_update_depth5/immutable::map+list/1000000", json_update_ours)
+            ->Unit(benchmark::kMicrosecond);
 #ifdef IMMUTABLE_BENCH_HAVE_NLOHMANN
-    benchmark::RegisterBenchmark("box/json_update_depth5/nlohmann::json(copy)/1000000", json_update_nlohmann)
-        ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark("box/json_update_depth5/nlohmann::json(copy)/1000000", json_update_nlohmann)
+            ->Unit(benchmark::kMillisecond);
 #endif
-    return true;
-}();
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -213,7 +213,8 @@ public:
 
     // Order-independent; O(n) worst case, O(1) for maps sharing their root; subtrees the
     // two maps share are skipped by pointer.
-    // Unconstrained, as std::vector's is: a recursive element type defaulting its own ==
+    // Not constrained on the element's ==, as std::vector's is not: a recursive element
+    // type defaulting its own ==
     // (struct node { map<int, node> kids; bool operator==(const node&) const = default; })
     // would otherwise make the compiler ask whether T has == while deciding exactly that,
     // and clang then deletes the defaulted operator. Without T's ==, a comparison fails

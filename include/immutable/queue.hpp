@@ -136,7 +136,8 @@ public:
 
     // ---- comparison ----------------------------------------------------------------------
     // O(n), O(1) for the same version.
-    // Unconstrained, as std::vector's is: a recursive element type defaulting its own ==
+    // Not constrained on the element's ==, as std::vector's is not: a recursive element
+    // type defaulting its own ==
     // (struct node { queue<node> kids; bool operator==(const node&) const = default; })
     // would otherwise make the compiler ask whether T has == while deciding exactly that,
     // and clang then deletes the defaulted operator. Without T's ==, a comparison fails

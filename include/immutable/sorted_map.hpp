@@ -257,7 +257,8 @@ public:
     builder to_builder() const { return builder(*this); }
 
     // O(n), O(1) when both share their root.
-    // Unconstrained, as std::vector's is: a recursive element type defaulting its own ==
+    // Not constrained on the element's ==, as std::vector's is not: a recursive element
+    // type defaulting its own ==
     // (struct node { sorted_map<int, node> kids; bool operator==(const node&) const = default; })
     // would otherwise make the compiler ask whether T has == while deciding exactly that,
     // and clang then deletes the defaulted operator. Without T's ==, a comparison fails
@@ -272,7 +273,7 @@ public:
     // Lexicographic over the entries in key order, each compared as std::pair compares (key,
     // then value; with <=>, or with < for types that only have that, as std::map does). O(n).
     friend auto operator<=>(const sorted_map& a, const sorted_map& b)
-        requires detail::synth_comparable<K> && detail::synth_comparable<V>
+        requires detail::synth_comparable<K> // not V: see operator== (a recursive V)
     {
         using result =
             std::common_comparison_category_t<detail::synth_result_t<K>, detail::synth_result_t<V>>;
