@@ -39,6 +39,17 @@
 #include <immutable/detail/refcount.hpp>
 #include <immutable/memory.hpp>
 
+namespace immutable {
+// Declared here for claims_slots below; defined in their own headers.
+template <class T, memory_policy Policy> class list;
+template <class T, memory_policy Policy> class queue;
+template <class T, memory_policy Policy> class box;
+template <class T, class Hash, class Equal, memory_policy Policy> class set;
+template <class T, class Compare, memory_policy Policy> class sorted_set;
+template <class K, class V, class Hash, class Equal, memory_policy Policy> class map;
+template <class K, class V, class Compare, memory_policy Policy> class sorted_map;
+} // namespace immutable
+
 namespace immutable::detail::rrb {
 
 inline constexpr unsigned bits = 5;
@@ -144,6 +155,23 @@ template <class... Us>
 struct claims_slots<std::tuple<Us...>> : std::bool_constant<(claims_slots<Us>::value && ...)> {};
 template <class... Us>
 struct claims_slots<std::variant<Us...>> : std::bool_constant<(claims_slots<Us>::value && ...)> {};
+// The library's own containers of such types: a list<std::string> element can only reach
+// nodes of list<std::string>, never the list<list<std::string>> it sits in.
+template <class U, class P>
+struct claims_slots<list<U, P>> : claims_slots<U> {};
+template <class U, class P>
+struct claims_slots<queue<U, P>> : claims_slots<U> {};
+template <class U, class P>
+struct claims_slots<box<U, P>> : claims_slots<U> {};
+template <class U, class H, class E, class P>
+struct claims_slots<set<U, H, E, P>> : claims_slots<U> {};
+template <class U, class C, class P>
+struct claims_slots<sorted_set<U, C, P>> : claims_slots<U> {};
+template <class K, class V, class H, class E, class P>
+struct claims_slots<map<K, V, H, E, P>> : std::bool_constant<claims_slots<K>::value && claims_slots<V>::value> {};
+template <class K, class V, class C, class P>
+struct claims_slots<sorted_map<K, V, C, P>>
+    : std::bool_constant<claims_slots<K>::value && claims_slots<V>::value> {};
 template <class T>
 inline constexpr bool may_claim_slots = claims_slots<T>::value;
 
