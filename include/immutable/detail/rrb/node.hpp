@@ -158,19 +158,19 @@ struct claims_slots<std::variant<Us...>> : std::bool_constant<(claims_slots<Us>:
 // The library's own containers of such types: a list<std::string> element can only reach
 // nodes of list<std::string>, never the list<list<std::string>> it sits in.
 template <class U, class P>
-struct claims_slots<list<U, P>> : claims_slots<U> {};
+struct claims_slots<::immutable::list<U, P>> : claims_slots<U> {};
 template <class U, class P>
-struct claims_slots<queue<U, P>> : claims_slots<U> {};
+struct claims_slots<::immutable::queue<U, P>> : claims_slots<U> {};
 template <class U, class P>
-struct claims_slots<box<U, P>> : claims_slots<U> {};
+struct claims_slots<::immutable::box<U, P>> : claims_slots<U> {};
 template <class U, class H, class E, class P>
-struct claims_slots<set<U, H, E, P>> : claims_slots<U> {};
+struct claims_slots<::immutable::set<U, H, E, P>> : claims_slots<U> {};
 template <class U, class C, class P>
-struct claims_slots<sorted_set<U, C, P>> : claims_slots<U> {};
+struct claims_slots<::immutable::sorted_set<U, C, P>> : claims_slots<U> {};
 template <class K, class V, class H, class E, class P>
-struct claims_slots<map<K, V, H, E, P>> : std::bool_constant<claims_slots<K>::value && claims_slots<V>::value> {};
+struct claims_slots<::immutable::map<K, V, H, E, P>> : std::bool_constant<claims_slots<K>::value && claims_slots<V>::value> {};
 template <class K, class V, class C, class P>
-struct claims_slots<sorted_map<K, V, C, P>>
+struct claims_slots<::immutable::sorted_map<K, V, C, P>>
     : std::bool_constant<claims_slots<K>::value && claims_slots<V>::value> {};
 template <class T>
 inline constexpr bool may_claim_slots = claims_slots<T>::value;
