@@ -39,8 +39,8 @@ template <class T, memory_policy Policy = default_policy>
 class list {
     static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T>,
                   "immutable::list<T>: T must be a non-const, non-volatile object type");
-    static_assert(std::is_copy_constructible_v<T>, "immutable::list<T>: T must be copy constructible");
-    static_assert(std::is_nothrow_destructible_v<T>, "immutable::list<T>: T's destructor must not throw");
+    // T may still be incomplete here, as for std::vector (struct node { list<node> kids; });
+    // what needs it complete is checked in the destructor, which every use instantiates.
 
     using ops = detail::rrb::list_ops<T, Policy>;
     using data = detail::rrb::list_data<T, Policy>;
@@ -80,7 +80,10 @@ public:
     list(list&& other) noexcept = default;                        // O(1); other is left empty
     list& operator=(const list& other) noexcept = default;
     list& operator=(list&& other) noexcept = default;
-    ~list() = default;
+    ~list() {
+        static_assert(std::is_copy_constructible_v<T>, "immutable::list<T>: T must be copy constructible");
+        static_assert(std::is_nothrow_destructible_v<T>, "immutable::list<T>: T's destructor must not throw");
+    }
 
     // ---- reading: all O(1) or O(log n), never allocate --------------------------------
     size_type size() const noexcept { return d_.size; }
@@ -214,9 +217,13 @@ public:
 
     // ---- comparison, hashing ------------------------------------------------------------
     // O(n); O(1) for two copies of one version, and leaves the two share are not compared.
-    friend bool operator==(const list& a, const list& b)
-        requires std::equality_comparable<T>
-    {
+    // Not constrained on the element's ==, as std::vector's is not: a recursive element
+    // type defaulting its own ==
+    // (struct node { list<node> kids; bool operator==(const node&) const = default; })
+    // would otherwise make the compiler ask whether T has == while deciding exactly that,
+    // and clang then deletes the defaulted operator. Without T's ==, a comparison fails
+    // where it is compiled.
+    friend bool operator==(const list& a, const list& b) {
         if (a.d_.size != b.d_.size) return false;
         if (a.identity() == b.identity()) return true;
         return detail::rrb::compare_ops<T, Policy>::equal(a.d_, b.d_);

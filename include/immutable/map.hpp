@@ -35,6 +35,7 @@
 #include <immutable/detail/champ/trie.hpp>
 #include <immutable/detail/deduction.hpp>
 #include <immutable/detail/errors.hpp>
+#include <immutable/detail/hash_requirements.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
@@ -47,15 +48,19 @@ namespace immutable {
 template <class K, class V, class Hash = std::hash<K>, class Equal = std::equal_to<K>,
           memory_policy Policy = default_policy>
 class map {
+    // V may still be incomplete here (struct doc { map<std::string, doc> children; }), as
+    // for std::vector's T: its requirements are checked in the destructor, which every use
+    // instantiates. K must be complete: it is hashed.
     static_assert(std::is_copy_constructible_v<K>, "immutable::map needs copyable keys");
-    static_assert(std::is_copy_constructible_v<V>, "immutable::map needs copyable values");
-    static_assert(std::is_nothrow_destructible_v<K> && std::is_nothrow_destructible_v<V>,
-                  "immutable::map needs keys and values whose destructor does not throw");
-    static_assert(std::is_default_constructible_v<Hash> && std::is_default_constructible_v<Equal>,
+    static_assert(std::is_nothrow_destructible_v<K>, "immutable::map needs keys whose destructor does not throw");
+    static_assert(detail::first_hash_problem<K, Hash, Equal>() != detail::hash_problem::no_std_hash,
+                  "immutable::map<K, V>: there is no std::hash<K> for this key type; "
+                  "specialize std::hash<K> or pass a Hash");
+    static_assert(detail::first_hash_problem<K, Hash, Equal>() != detail::hash_problem::hash_not_constructible,
                   "immutable::map constructs Hash and Equal on demand: they must be default-constructible");
-    static_assert(std::is_invocable_r_v<std::size_t, const Hash&, const K&>,
+    static_assert(detail::first_hash_problem<K, Hash, Equal>() != detail::hash_problem::hash_not_callable,
                   "Hash must be callable as std::size_t(const K&)");
-    static_assert(std::is_invocable_r_v<bool, const Equal&, const K&, const K&>,
+    static_assert(detail::first_hash_problem<K, Hash, Equal>() != detail::hash_problem::equal_not_callable,
                   "Equal must be callable as bool(const K&, const K&)");
 
 public:
@@ -91,7 +96,10 @@ public:
     map(map&&) noexcept = default;
     map& operator=(const map&) noexcept = default;
     map& operator=(map&&) noexcept = default;
-    ~map() = default;
+    ~map() {
+        static_assert(std::is_copy_constructible_v<V>, "immutable::map needs copyable values");
+        static_assert(std::is_nothrow_destructible_v<V>, "immutable::map needs values whose destructor does not throw");
+    }
     void swap(map& other) noexcept { trie_.swap(other.trie_); }
 
     // O(1).
@@ -209,9 +217,13 @@ public:
 
     // Order-independent; O(n) worst case, O(1) for maps sharing their root; subtrees the
     // two maps share are skipped by pointer.
-    friend bool operator==(const map& a, const map& b)
-        requires std::equality_comparable<V>
-    {
+    // Not constrained on the element's ==, as std::vector's is not: a recursive element
+    // type defaulting its own ==
+    // (struct node { map<int, node> kids; bool operator==(const node&) const = default; })
+    // would otherwise make the compiler ask whether T has == while deciding exactly that,
+    // and clang then deletes the defaulted operator. Without T's ==, a comparison fails
+    // where it is compiled.
+    friend bool operator==(const map& a, const map& b) {
         return a.trie_ == b.trie_;
     }
 

@@ -41,8 +41,8 @@ template <class T, memory_policy Policy = default_policy>
 class queue {
     static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T>,
                   "immutable::queue<T>: T must be a non-const, non-volatile object type");
-    static_assert(std::is_copy_constructible_v<T>, "immutable::queue<T>: T must be copy constructible");
-    static_assert(std::is_nothrow_destructible_v<T>, "immutable::queue<T>: T's destructor must not throw");
+    // T may still be incomplete here, as for std::vector; what needs it complete is
+    // checked in the destructor, which every use instantiates.
 
     using root = detail::queue::queue_root<T, Policy>;
 
@@ -73,7 +73,10 @@ public:
     queue(queue&&) noexcept = default;
     queue& operator=(const queue&) noexcept = default;
     queue& operator=(queue&&) noexcept = default;
-    ~queue() = default;
+    ~queue() {
+        static_assert(std::is_copy_constructible_v<T>, "immutable::queue<T>: T must be copy constructible");
+        static_assert(std::is_nothrow_destructible_v<T>, "immutable::queue<T>: T's destructor must not throw");
+    }
 
     // ---- reading: never allocates ------------------------------------------------------
     size_type size() const noexcept { return n() ? n()->size() : 0; }
@@ -141,9 +144,13 @@ public:
 
     // ---- comparison ----------------------------------------------------------------------
     // O(n), O(1) for the same version.
-    friend bool operator==(const queue& a, const queue& b)
-        requires std::equality_comparable<T>
-    {
+    // Not constrained on the element's ==, as std::vector's is not: a recursive element
+    // type defaulting its own ==
+    // (struct node { queue<node> kids; bool operator==(const node&) const = default; })
+    // would otherwise make the compiler ask whether T has == while deciding exactly that,
+    // and clang then deletes the defaulted operator. Without T's ==, a comparison fails
+    // where it is compiled.
+    friend bool operator==(const queue& a, const queue& b) {
         if (a.size() != b.size()) return false;
         if (a.n() == b.n()) return true;
         return std::equal(a.begin(), a.end(), b.begin());

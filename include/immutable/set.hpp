@@ -33,6 +33,7 @@
 #include <immutable/detail/champ/iterator.hpp>
 #include <immutable/detail/champ/traits.hpp>
 #include <immutable/detail/champ/trie.hpp>
+#include <immutable/detail/hash_requirements.hpp>
 #include <immutable/detail/transparent.hpp>
 #include <immutable/memory.hpp>
 
@@ -48,11 +49,14 @@ class set {
     static_assert(std::is_copy_constructible_v<T>, "immutable::set needs copyable elements");
     static_assert(std::is_nothrow_destructible_v<T>,
                   "immutable::set needs elements whose destructor does not throw");
-    static_assert(std::is_default_constructible_v<Hash> && std::is_default_constructible_v<Equal>,
+    static_assert(detail::first_hash_problem<T, Hash, Equal>() != detail::hash_problem::no_std_hash,
+                  "immutable::set<T>: there is no std::hash<T> for this element type; "
+                  "specialize std::hash<T> or pass a Hash");
+    static_assert(detail::first_hash_problem<T, Hash, Equal>() != detail::hash_problem::hash_not_constructible,
                   "immutable::set constructs Hash and Equal on demand: they must be default-constructible");
-    static_assert(std::is_invocable_r_v<std::size_t, const Hash&, const T&>,
+    static_assert(detail::first_hash_problem<T, Hash, Equal>() != detail::hash_problem::hash_not_callable,
                   "Hash must be callable as std::size_t(const T&)");
-    static_assert(std::is_invocable_r_v<bool, const Equal&, const T&, const T&>,
+    static_assert(detail::first_hash_problem<T, Hash, Equal>() != detail::hash_problem::equal_not_callable,
                   "Equal must be callable as bool(const T&, const T&)");
 
 public:

@@ -37,10 +37,11 @@ namespace immutable {
 
 template <class K, class V, class Compare = std::less<K>, memory_policy Policy = default_policy>
 class sorted_map {
-    static_assert(std::is_copy_constructible_v<K> && std::is_copy_constructible_v<V>,
-                  "immutable::sorted_map: keys and values must be copy constructible (versions share them)");
-    static_assert(std::is_destructible_v<K> && std::is_destructible_v<V>,
-                  "immutable::sorted_map: keys and values must be destructible");
+    // V may still be incomplete here, as for std::vector's T: its requirements are
+    // checked in the destructor, which every use instantiates.
+    static_assert(std::is_copy_constructible_v<K>,
+                  "immutable::sorted_map: keys must be copy constructible (versions share them)");
+    static_assert(std::is_destructible_v<K>, "immutable::sorted_map: keys must be destructible");
     static_assert(std::is_invocable_r_v<bool, const Compare&, const K&, const K&>,
                   "immutable::sorted_map: Compare must be callable as bool(const K&, const K&) const");
 
@@ -69,6 +70,15 @@ public:
 
     // Empty map. Allocates nothing.
     sorted_map() = default;
+    sorted_map(const sorted_map&) = default;
+    sorted_map(sorted_map&&) = default;
+    sorted_map& operator=(const sorted_map&) = default;
+    sorted_map& operator=(sorted_map&&) = default;
+    ~sorted_map() {
+        static_assert(std::is_copy_constructible_v<V>,
+                      "immutable::sorted_map: values must be copy constructible (versions share them)");
+        static_assert(std::is_destructible_v<V>, "immutable::sorted_map: values must be destructible");
+    }
     explicit sorted_map(const Compare& comp) : comp_(comp) {}
 
     // From a list, as if by set() for each entry in turn (equivalent keys: the first key
@@ -339,8 +349,14 @@ public:
     builder to_builder() const { return builder(*this); }
 
     // O(n), O(1) when both share their root.
+    // Not constrained on the element's ==, as std::vector's is not: a recursive element
+    // type defaulting its own ==
+    // (struct node { sorted_map<int, node> kids; bool operator==(const node&) const = default; })
+    // would otherwise make the compiler ask whether T has == while deciding exactly that,
+    // and clang then deletes the defaulted operator. Without T's ==, a comparison fails
+    // where it is compiled.
     friend bool operator==(const sorted_map& a, const sorted_map& b)
-        requires std::equality_comparable<K> && std::equality_comparable<V>
+        requires std::equality_comparable<K>
     {
         if (a.size() != b.size()) return false;
         if (a.identity() == b.identity()) return true;
@@ -349,7 +365,7 @@ public:
     // Lexicographic over the entries in key order, each compared as std::pair compares (key,
     // then value; with <=>, or with < for types that only have that, as std::map does). O(n).
     friend auto operator<=>(const sorted_map& a, const sorted_map& b)
-        requires detail::synth_comparable<K> && detail::synth_comparable<V>
+        requires detail::synth_comparable<K> // not V: see operator== (a recursive V)
     {
         using result =
             std::common_comparison_category_t<detail::synth_result_t<K>, detail::synth_result_t<V>>;

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
+#include <type_traits>
+
+#include <immutable/detail/rrb/node.hpp>
 
 namespace immutable::test {
 
@@ -45,6 +48,11 @@ private:
 };
 
 } // namespace immutable::test
+
+// It holds no list, so a list of it may claim slots in shared nodes as a list of int does
+// (detail/rrb/node.hpp): the list tests throw from inside a claimed slot.
+template <>
+struct immutable::detail::rrb::claims_slots<immutable::test::throwing_value> : std::true_type {};
 
 template <>
 struct std::hash<immutable::test::throwing_value> {

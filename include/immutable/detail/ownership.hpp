@@ -28,6 +28,7 @@
 #include <utility>
 
 #include <immutable/detail/config.hpp>
+#include <immutable/detail/dispose_depth.hpp>
 #include <immutable/detail/refcount.hpp>
 
 namespace immutable::detail {
@@ -53,7 +54,8 @@ IMMUTABLE_ALWAYS_INLINE void release(const family_node_t<Family>* n) noexcept {
                       offsetof(family_node_t<Family>, refs) == 0,
                   "a node family's node_type starts with its `refs` and is standard-layout");
     auto* m = const_cast<family_node_t<Family>*>(n);
-    if (m->refs.template release<Family>(m)) Family::dispose(m);
+    // Through dispose_depth.hpp: nested structures are destroyed without nesting as deep.
+    if (m->refs.template release<Family>(m)) dispose_bounded<Family>(m);
 }
 
 // True when the caller's reference is the only one, so the node may be changed in place.

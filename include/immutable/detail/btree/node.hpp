@@ -101,8 +101,9 @@ struct params {
 
     static constexpr bool linear_search = is_cheap_order_v<Compare, Key>;
 
-    static_assert(alignof(Entry) <= alignof(std::max_align_t) &&
-                      alignof(Key) <= alignof(std::max_align_t),
+    // The entry's alignment is checked in leaf_node: a map's mapped type may still be
+    // incomplete where the map (and so this struct) is named.
+    static_assert(alignof(Key) <= alignof(std::max_align_t),
                   "immutable::sorted_map/sorted_set: over-aligned element types are not supported");
 };
 
@@ -132,6 +133,8 @@ struct node {
 template <class P>
 struct leaf_node : node<P> {
     using entry_type = typename P::entry_type;
+    static_assert(alignof(entry_type) <= alignof(std::max_align_t),
+                  "immutable::sorted_map/sorted_set: over-aligned element types are not supported");
     alignas(entry_type) unsigned char storage[sizeof(entry_type) * P::leaf_capacity];
 
     leaf_node() noexcept : node<P>(0) {}

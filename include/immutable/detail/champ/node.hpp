@@ -187,14 +187,15 @@ struct node {
 
     node(bitmap_type datamap_, bitmap_type nodemap_) noexcept : datamap(datamap_), nodemap(nodemap_) {}
 
-    static_assert(alignof(entry_type) <= alignof(std::max_align_t),
-                  "over-aligned entries are not supported by the node allocator");
-
     static constexpr std::size_t children_offset = sizeof(node) > alignof(node*)
         ? (sizeof(node) + alignof(node*) - 1) / alignof(node*) * alignof(node*)
         : alignof(node*);
 
     static constexpr std::size_t entries_offset(unsigned children) noexcept {
+        // Here rather than in the class: a map may be named while its mapped type is
+        // still incomplete, and every entry access comes through this function.
+        static_assert(alignof(entry_type) <= alignof(std::max_align_t),
+                      "over-aligned entries are not supported by the node allocator");
         std::size_t end = children_offset + children * sizeof(node*);
         return (end + alignof(entry_type) - 1) / alignof(entry_type) * alignof(entry_type);
     }

@@ -25,13 +25,30 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <array>
+#include <optional>
+#include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include <immutable/detail/config.hpp>
 #include <immutable/detail/ownership.hpp>
 #include <immutable/detail/refcount.hpp>
 #include <immutable/memory.hpp>
+
+namespace immutable {
+// Declared here for claims_slots below; defined in their own headers.
+template <class T, memory_policy Policy> class list;
+template <class T, memory_policy Policy> class queue;
+template <class T, memory_policy Policy> class box;
+template <class T, class Hash, class Equal, memory_policy Policy> class set;
+template <class T, class Compare, memory_policy Policy> class sorted_set;
+template <class K, class V, class Hash, class Equal, memory_policy Policy> class map;
+template <class K, class V, class Compare, memory_policy Policy> class sorted_map;
+} // namespace immutable
 
 namespace immutable::detail::rrb {
 
@@ -107,6 +124,53 @@ struct node_base {
         : fill(0), kind(k), capacity(static_cast<std::uint8_t>(cap)) {}
 };
 
+// Whether push_back may claim a slot in a node other versions share (leaf_node and
+// inner_node below). Only for element types that cannot hold a list: a claimed element
+// holding a version of its own list (a recursive type, struct node { list<node> kids; },
+// pushing a node that holds the list it is pushed onto) would keep the shared node alive
+// from inside it, and neither would ever be freed. A trivially destructible type holds no
+// reference, nor does a std::string. Other types copy the tail (up to 31 elements) when
+// pushing onto a shared version; in place on a list held alone (std::move(l).push_back,
+// builders) they lose nothing, since a node held alone cannot be reached from the value.
+// Standard compositions of such types qualify too. A type known to hold no list may opt
+// in by specializing claims_slots (the tests' element type that throws on copy does, to
+// test the claim's unwinding).
+template <class T>
+struct claims_slots : std::bool_constant<std::is_trivially_destructible_v<T>> {};
+template <class C, class Traits>
+struct claims_slots<std::basic_string<C, Traits, std::allocator<C>>> : std::true_type {};
+template <class U>
+struct claims_slots<std::vector<U, std::allocator<U>>> : claims_slots<U> {};
+template <class U>
+struct claims_slots<std::optional<U>> : claims_slots<U> {};
+template <class U, std::size_t N>
+struct claims_slots<std::array<U, N>> : claims_slots<U> {};
+template <class A, class B>
+struct claims_slots<std::pair<A, B>> : std::bool_constant<claims_slots<A>::value && claims_slots<B>::value> {};
+template <class... Us>
+struct claims_slots<std::tuple<Us...>> : std::bool_constant<(claims_slots<Us>::value && ...)> {};
+template <class... Us>
+struct claims_slots<std::variant<Us...>> : std::bool_constant<(claims_slots<Us>::value && ...)> {};
+// The library's own containers of such types: a list<std::string> element can only reach
+// nodes of list<std::string>, never the list<list<std::string>> it sits in.
+template <class U, class P>
+struct claims_slots<::immutable::list<U, P>> : claims_slots<U> {};
+template <class U, class P>
+struct claims_slots<::immutable::queue<U, P>> : claims_slots<U> {};
+template <class U, class P>
+struct claims_slots<::immutable::box<U, P>> : claims_slots<U> {};
+template <class U, class H, class E, class P>
+struct claims_slots<::immutable::set<U, H, E, P>> : claims_slots<U> {};
+template <class U, class C, class P>
+struct claims_slots<::immutable::sorted_set<U, C, P>> : claims_slots<U> {};
+template <class K, class V, class H, class E, class P>
+struct claims_slots<::immutable::map<K, V, H, E, P>> : std::bool_constant<claims_slots<K>::value && claims_slots<V>::value> {};
+template <class K, class V, class C, class P>
+struct claims_slots<::immutable::sorted_map<K, V, C, P>>
+    : std::bool_constant<claims_slots<K>::value && claims_slots<V>::value> {};
+template <class T>
+inline constexpr bool may_claim_slots = claims_slots<T>::value;
+
 // A leaf: a tree leaf, the tail, or the single node of a small list.
 //
 //   struct leaf_node {
@@ -131,6 +195,10 @@ struct node_base {
 // exists yet.
 template <class T, class Policy>
 struct leaf_node : node_base<Policy> {
+    // Here rather than in the list: a list may be named while T is still incomplete.
+    static_assert(alignof(T) <= alignof(std::max_align_t),
+                  "immutable::list: over-aligned element types are not supported");
+
     explicit leaf_node(std::uint32_t cap) noexcept : node_base<Policy>(node_kind::leaf, cap) {}
 
     static constexpr std::size_t elements_offset() noexcept {
@@ -230,9 +298,6 @@ struct nodes {
     using ptr = detail::node_ptr<family>;
     using memory = node_memory<Policy>;
 
-    static_assert(alignof(T) <= alignof(std::max_align_t),
-                  "immutable::list: over-aligned element types are not supported");
-
     static leaf* as_leaf(base* n) noexcept { return static_cast<leaf*>(n); }
     static const leaf* as_leaf(const base* n) noexcept { return static_cast<const leaf*>(n); }
     static inner* as_inner(base* n) noexcept { return static_cast<inner*>(n); }
@@ -242,10 +307,11 @@ struct nodes {
     IMMUTABLE_ALWAYS_INLINE static bool owned(const base* n) noexcept { return is_unique<family>(n); }
 
     // Takes the free slot `at` of a node other versions may share (see leaf_node and
-    // inner_node): only on the thread that owns the node, which is then the only writer
-    // of its fill.
+    // inner_node): only for element types that may claim (claims_slots), and only on the
+    // thread that owns the node, which is then the only writer of its fill.
     IMMUTABLE_ALWAYS_INLINE static bool claim_slot(const base* n, std::uint32_t at) noexcept {
-        return is_owned_by_this_thread<family>(n) && const_cast<base*>(n)->fill.claim(at);
+        return may_claim_slots<T> && is_owned_by_this_thread<family>(n) &&
+               const_cast<base*>(n)->fill.claim(at);
     }
 
     // ---- leaves ----------------------------------------------------------------------
