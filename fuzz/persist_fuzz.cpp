@@ -1,5 +1,5 @@
 // libFuzzer target for immutable::persist: the input is a document (after one mode byte),
-// loaded as every container type of the seed documents (fuzz/corpus/persist/). Every load
+// loaded as every container type of the seed documents (fuzz/corpus/persist_fuzz/). Every load
 // must either throw persist::format_error or give containers whose invariants hold; a
 // crash, a leak, a sanitizer report or another exception is a bug. With mode bit 0 set, the
 // length field and the checksum are recomputed first, so that mutations reach the node

@@ -1,5 +1,5 @@
 // Replays the persistence fuzz body (fuzz/persist_fuzz.cpp) on the committed corpus
-// (fuzz/corpus/persist/) and on deterministic mutations of it, so its checks run in every
+// (fuzz/corpus/persist_fuzz/) and on deterministic mutations of it, so its checks run in every
 // test configuration (ASan, UBSan) without libFuzzer.
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 namespace {
 
 std::vector<std::vector<std::uint8_t>> corpus() {
-    const auto dir = std::filesystem::path(__FILE__).parent_path() / ".." / "fuzz" / "corpus" / "persist";
+    const auto dir = std::filesystem::path(__FILE__).parent_path() / ".." / "fuzz" / "corpus" / "persist_fuzz";
     std::vector<std::vector<std::uint8_t>> out;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         std::ifstream in(entry.path(), std::ios::binary);
