@@ -147,8 +147,8 @@ int main(int argc, char** argv) {
     atom.update([](const immutable::list<int>& l) { return l.push_back(4).push_back(5); });
     expect("atom", "immutable::atom = {value = " + elements("list", atom.load()) + "}");
 #ifdef IMMUTABLE_GDB_CHECK_BOX
-    immutable::box<std::string> box("boxed");
-    expect("box", "immutable::box = {value = \"boxed\"}");
+    immutable::box<std::string> box("box"); // shorter than the limit, which gdb also applies to strings
+    expect("box", "immutable::box = {value = \"box\"}");
 #endif
     // Printed only under a limit: gdb must stop reading after LIMIT elements, or this
     // print would take minutes.
