@@ -1,8 +1,7 @@
 // Eight threads read, copy and derive from the same list versions at once (run under
 // ThreadSanitizer by the tsan preset). Includes the slot-claiming race: every thread
-// pushes onto the same version, so at most one (the thread that owns the tail) may claim
-// the tail's next slot and the others must copy; each must still see its own element and
-// nobody else's.
+// pushes onto the same version, so exactly one may claim the tail's next slot and the
+// others must copy; each must still see its own element and nobody else's.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -161,7 +160,7 @@ TEST(list_concurrency, threads_race_for_inner_node_slots) {
 
 // The thread that made a list keeps claiming the next slot of its tail (and of the inner
 // node where a new leaf joins) while other threads push onto the versions it publishes:
-// they must copy, and nobody may see an element another thread put in a claimed slot.
+// whoever loses a claim copies, and nobody may see an element another thread put there.
 TEST(list_concurrency, the_owner_claims_slots_while_other_threads_push_copies) {
     {
         L mine = iota_list(40);

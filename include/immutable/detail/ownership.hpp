@@ -64,14 +64,6 @@ IMMUTABLE_ALWAYS_INLINE bool is_unique(const family_node_t<Family>* n) noexcept 
     return n->refs.unique();
 }
 
-// True when only the calling thread may change `n`'s count without atomics (it made the
-// node and still owns it). Structures that let several versions write disjoint slots of a
-// node (the list's claimed slots) let only this thread claim them.
-template <class Family>
-IMMUTABLE_ALWAYS_INLINE bool is_owned_by_this_thread(const family_node_t<Family>* n) noexcept {
-    return n->refs.owned_by_this_thread();
-}
-
 // ---- the owning handle -----------------------------------------------------------------
 
 // Owns one reference to a node (or nothing). Moving hands the reference on; the

@@ -22,8 +22,6 @@ public:
     [[nodiscard]] bool release(void* /*node*/) noexcept { return --count_ == 0; }
     static void before_allocation() noexcept {}
     [[nodiscard]] bool unique() const noexcept { return count_ == 1; }
-    // Values with plain counts are used by one thread at a time.
-    [[nodiscard]] static constexpr bool owned_by_this_thread() noexcept { return true; }
     [[nodiscard]] std::uint32_t count() const noexcept { return count_; }
 
 private:

@@ -99,10 +99,6 @@ public:
         return shared_.load(std::memory_order_acquire) == (one | merged_flag);
     }
 
-    // True when this thread owns the node: it made it and has not given it up, and no
-    // other thread has queued it back. Only the owner then changes `local`.
-    [[nodiscard]] IMMUTABLE_ALWAYS_INLINE bool owned_by_this_thread() const noexcept { return is_owner(); }
-
     // The number of references, for diagnostics and tests. Exact when called by the owner
     // or on merged counts; otherwise a snapshot of what other threads have counted so far.
     [[nodiscard]] std::uint32_t count() const noexcept {

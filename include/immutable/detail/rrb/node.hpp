@@ -77,14 +77,12 @@ public:
         if constexpr (concurrent) value_.store(n, std::memory_order_release);
         else value_ = n;
     }
-    // Takes slot `expected` for the caller if nobody has constructed it yet. Only the
-    // thread that owns the node claims (nodes::claim_slot), so a plain compare and store
-    // do: no other thread writes `fill` while the node is shared.
+    // Takes slot `expected` for the caller if nobody has constructed it yet: a
+    // compare-and-swap, since threads may push onto the same version at once.
     bool claim(std::uint32_t expected) noexcept {
         if constexpr (concurrent) {
-            if (value_.load(std::memory_order_relaxed) != expected) return false;
-            value_.store(expected + 1, std::memory_order_relaxed);
-            return true;
+            return value_.compare_exchange_strong(expected, expected + 1, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed);
         } else {
             if (value_ != expected) return false;
             value_ = expected + 1;
@@ -187,12 +185,10 @@ inline constexpr bool may_claim_slots = claims_slots<T>::value;
 // fill: n -> n+1, constructs the element there and shares the node with the new list,
 // instead of copying up to 31 elements into a fresh one. Every other version sharing the
 // node reads only its own first n elements, which nobody writes again, so sharing is safe.
-// Only the thread that owns the node (its reference count's owner, ownership.hpp) claims:
-// any other thread pushing onto the same version copies, as it would without the trick.
-// So `fill` has one writer, and claiming is a plain compare and store with no locked
-// instruction, in any process. If the element's copy throws, the claimant stores
-// fill = n back: no one else can have seen slot n, because no version with n+1 elements
-// exists yet.
+// Two threads pushing onto the same version: exactly one compare-and-swap wins; the loser
+// sees fill != n and copies, as it would without the trick. If the element's copy throws,
+// the winner stores fill = n back: no one else can have seen slot n, because no version
+// with n+1 elements exists yet, and any other claimant failed its compare-and-swap.
 template <class T, class Policy>
 struct leaf_node : node_base<Policy> {
     // Here rather than in the list: a list may be named while T is still incomplete.
@@ -236,8 +232,8 @@ struct leaf_node : node_base<Policy> {
 // Claimed child slots. The tail's slot claiming (see leaf_node) works one level up too:
 // when a full tail moves into a regular tree, the new leaf's path joins the right spine
 // at the node where index tree_size starts a new child. If that node's `fill` equals
-// the children this version uses and this thread owns the node, push_back claims the slot
-// and writes the path there, sharing every node above instead of copying the path (and
+// the children this version uses, push_back claims the slot with a compare-and-swap and
+// writes the path there, sharing every node above instead of copying the path (and
 // retaining 32 children per copied node). Versions never read a child beyond their own
 // size, and a node releases all `fill` children when it dies. Relaxed nodes are never
 // claimed, so for them `fill` is exact.
@@ -307,11 +303,9 @@ struct nodes {
     IMMUTABLE_ALWAYS_INLINE static bool owned(const base* n) noexcept { return is_unique<family>(n); }
 
     // Takes the free slot `at` of a node other versions may share (see leaf_node and
-    // inner_node): only for element types that may claim (claims_slots), and only on the
-    // thread that owns the node, which is then the only writer of its fill.
+    // inner_node), for element types that may claim (claims_slots).
     IMMUTABLE_ALWAYS_INLINE static bool claim_slot(const base* n, std::uint32_t at) noexcept {
-        return may_claim_slots<T> && is_owned_by_this_thread<family>(n) &&
-               const_cast<base*>(n)->fill.claim(at);
+        return may_claim_slots<T> && const_cast<base*>(n)->fill.claim(at);
     }
 
     // ---- leaves ----------------------------------------------------------------------
