@@ -18,6 +18,7 @@
 
 #include "sorted_test_util.hpp"
 #include "support/failing_policy.hpp"
+#include "support/movable_key.hpp"
 #include "support/throwing_value.hpp"
 
 namespace {
@@ -25,35 +26,8 @@ namespace {
 using immutable::test::copy_failure;
 using immutable::test::counted_policy;
 using immutable::test::failing_heap_policy;
+using immutable::test::movable_key;
 using immutable::test::throwing_value;
-
-// Copy throws on the k-th copy; move is noexcept, so nodes owned alone are cut in place.
-struct movable_key {
-    static inline std::int64_t countdown = -1;
-    static inline std::int64_t live = 0;
-    int v = 0;
-    char pad[60] = {}; // small nodes: deep trees from few entries
-
-    movable_key() { ++live; }
-    explicit movable_key(int x) : v(x) { ++live; }
-    movable_key(const movable_key& o) : v(o.v) {
-        if (countdown >= 0 && countdown-- == 0) throw copy_failure();
-        ++live;
-    }
-    movable_key(movable_key&& o) noexcept : v(o.v) { ++live; }
-    movable_key& operator=(const movable_key& o) {
-        if (countdown >= 0 && countdown-- == 0) throw copy_failure();
-        v = o.v;
-        return *this;
-    }
-    movable_key& operator=(movable_key&& o) noexcept {
-        v = o.v;
-        return *this;
-    }
-    ~movable_key() { --live; }
-    [[maybe_unused]] friend bool operator==(const movable_key& a, const movable_key& b) { return a.v == b.v; }
-    friend auto operator<=>(const movable_key& a, const movable_key& b) { return a.v <=> b.v; }
-};
 
 struct comparison_failure : std::runtime_error {
     comparison_failure() : std::runtime_error("injected comparison failure") {}
