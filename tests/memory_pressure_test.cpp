@@ -141,6 +141,16 @@ bool same_members(const C& c, const Model& m) {
 std::int64_t key_of(std::uint64_t r) { return static_cast<std::int64_t>(r % 20000); }
 std::int64_t value_of(std::uint64_t r) { return static_cast<std::int64_t>(r >> 20); }
 
+// The models of the map and set updates below: every fifth random value erases a key.
+void update_map_model(std::map<std::int64_t, std::int64_t>& m, std::uint64_t x) {
+    if (x % 5 == 0) m.erase(key_of(x));
+    else m[key_of(x)] = value_of(x);
+}
+void update_set_model(std::set<std::int64_t>& m, std::uint64_t x) {
+    if (x % 5 == 0) m.erase(key_of(x));
+    else m.insert(key_of(x));
+}
+
 void expect_failures_partway_and_recovery(const pressure_result& r) {
     EXPECT_GT(r.failures, 0);
     EXPECT_GT(r.partial_failures, 0) << "no update failed after it had allocated: the budget only ever "
@@ -203,10 +213,7 @@ TEST_F(memory_pressure, map_updates) {
     auto r = updates_until_out_of_memory(
         start, model,
         [](const map& m, std::uint64_t x) { return x % 5 == 0 ? m.erase(key_of(x)) : m.set(key_of(x), value_of(x)); },
-        [](std::map<std::int64_t, std::int64_t>& m, std::uint64_t x) {
-            if (x % 5 == 0) m.erase(key_of(x));
-            else m[key_of(x)] = value_of(x);
-        },
+        update_map_model,
         [](const map& m, const std::map<std::int64_t, std::int64_t>& model) { return same_entries(m, model); });
     expect_failures_partway_and_recovery(r);
 }
@@ -221,10 +228,7 @@ TEST_F(memory_pressure, set_updates) {
     auto r = updates_until_out_of_memory(
         start, model,
         [](const set& s, std::uint64_t x) { return x % 5 == 0 ? s.erase(key_of(x)) : s.insert(key_of(x)); },
-        [](std::set<std::int64_t>& m, std::uint64_t x) {
-            if (x % 5 == 0) m.erase(key_of(x));
-            else m.insert(key_of(x));
-        },
+        update_set_model,
         [](const set& s, const std::set<std::int64_t>& m) { return same_members(s, m); });
     expect_failures_partway_and_recovery(r);
 }
@@ -241,10 +245,7 @@ TEST_F(memory_pressure, sorted_map_updates) {
         [](const sorted_map& m, std::uint64_t x) {
             return x % 5 == 0 ? m.erase(key_of(x)) : m.set(key_of(x), value_of(x));
         },
-        [](std::map<std::int64_t, std::int64_t>& m, std::uint64_t x) {
-            if (x % 5 == 0) m.erase(key_of(x));
-            else m[key_of(x)] = value_of(x);
-        },
+        update_map_model,
         [](const sorted_map& m, const std::map<std::int64_t, std::int64_t>& model) {
             return m.size() == model.size() &&
                    std::equal(m.begin(), m.end(), model.begin(), model.end(),
@@ -263,10 +264,7 @@ TEST_F(memory_pressure, sorted_set_updates) {
     auto r = updates_until_out_of_memory(
         start, model,
         [](const sorted_set& s, std::uint64_t x) { return x % 5 == 0 ? s.erase(key_of(x)) : s.insert(key_of(x)); },
-        [](std::set<std::int64_t>& m, std::uint64_t x) {
-            if (x % 5 == 0) m.erase(key_of(x));
-            else m.insert(key_of(x));
-        },
+        update_set_model,
         [](const sorted_set& s, const std::set<std::int64_t>& m) { return same_sequence(s, m); });
     expect_failures_partway_and_recovery(r);
 }
