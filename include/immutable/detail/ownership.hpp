@@ -11,6 +11,9 @@
 //       // Destroys a node whose last reference went away: its elements, its references
 //       // to its children (through node_ptr or release<>), and its memory (node_memory).
 //       static void dispose(node_type* n) noexcept;
+//       // Optional: false when dispose cannot reach a structure nested in the elements
+//       // (see dispose_nests below). Absent means it may.
+//       static constexpr bool dispose_may_nest() noexcept;
 //   };
 //
 // A node type may be its own family (champ and btree nodes are). The list engine has two
@@ -45,6 +48,20 @@ IMMUTABLE_ALWAYS_INLINE void retain(const family_node_t<Family>* n) noexcept {
     const_cast<family_node_t<Family>*>(n)->refs.retain();
 }
 
+// Can disposing a node of Family release the nodes of another structure held in its
+// elements (a list of lists, a box in a box)? Only such disposes go through
+// dispose_depth.hpp; the others recurse no deeper than their own tree and skip its
+// thread-local bookkeeping. A member function, so that it is evaluated only once the
+// element type is complete.
+template <class Family>
+constexpr bool dispose_nests() noexcept {
+    if constexpr (requires { Family::dispose_may_nest(); }) {
+        return Family::dispose_may_nest();
+    } else {
+        return true;
+    }
+}
+
 // Gives up one reference to `n`; destroys the node when it was the last.
 template <class Family>
 IMMUTABLE_ALWAYS_INLINE void release(const family_node_t<Family>* n) noexcept {
@@ -54,8 +71,14 @@ IMMUTABLE_ALWAYS_INLINE void release(const family_node_t<Family>* n) noexcept {
                       offsetof(family_node_t<Family>, refs) == 0,
                   "a node family's node_type starts with its `refs` and is standard-layout");
     auto* m = const_cast<family_node_t<Family>*>(n);
-    // Through dispose_depth.hpp: nested structures are destroyed without nesting as deep.
-    if (m->refs.template release<Family>(m)) dispose_bounded<Family>(m);
+    if (m->refs.template release<Family>(m)) {
+        // Through dispose_depth.hpp: nested structures are destroyed without nesting as deep.
+        if constexpr (dispose_nests<Family>()) {
+            dispose_bounded<Family>(m);
+        } else {
+            Family::dispose(m);
+        }
+    }
 }
 
 // True when the caller's reference is the only one, so the node may be changed in place.

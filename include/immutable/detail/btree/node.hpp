@@ -119,6 +119,11 @@ struct node {
     using node_type = node;
     using policy = typename P::policy;
     static void dispose(node* n) noexcept;
+    // Entries and keys with trivial destructors cannot hold another structure's nodes.
+    static constexpr bool dispose_may_nest() noexcept {
+        return !std::is_trivially_destructible_v<typename P::entry_type> ||
+               !std::is_trivially_destructible_v<typename P::key_type>;
+    }
 
     typename P::refcount refs;
     std::uint16_t count = 0;

@@ -290,6 +290,8 @@ struct node {
         for (unsigned i = 0; i < c; ++i) release<node>(kids[i]);
         deallocate(n, entries);
     }
+    // Entries with trivial destructors cannot hold another structure's nodes.
+    static constexpr bool dispose_may_nest() noexcept { return !std::is_trivially_destructible_v<entry_type>; }
 
 private:
     static node* make(std::size_t size, bitmap_type datamap, bitmap_type nodemap, cache_type* cache) {

@@ -74,6 +74,9 @@ struct queue_node {
 
     // The list's destructor gives up the list's nodes; then the memory goes back.
     static void dispose(queue_node* n) noexcept { node_memory<Policy>::destroy(n, sizeof(queue_node)); }
+    // The only structure it releases is its own list, whose nodes count nesting depth
+    // themselves when their elements may nest: one frame between two counted ones.
+    static constexpr bool dispose_may_nest() noexcept { return false; }
 };
 
 } // namespace immutable::detail::queue

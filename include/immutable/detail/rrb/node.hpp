@@ -264,6 +264,9 @@ struct node_family {
     using node_type = node_base<Policy>;
     using policy = Policy;
 
+    // Elements with trivial destructors cannot hold another structure's nodes.
+    static constexpr bool dispose_may_nest() noexcept { return !std::is_trivially_destructible_v<T>; }
+
     // Out of line: release<>() inlines the count's decrement into its callers (a dying
     // node drops up to 32 children, most of them shared and still alive); only the
     // destruction is a call.
