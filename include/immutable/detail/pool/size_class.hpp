@@ -8,8 +8,8 @@
 // 4 KiB (wide B+tree or string leaves), which keeps the rounding waste under 6% above
 // 1 KiB. Bigger requests bypass the pools.
 //
-// Why 8-byte steps: node sizes are multiples of 8, and about half of them are 16k + 8
-// bytes (an 8-byte field after 16-byte units). A 16-byte step would round those up to
+// Why 8-byte steps: node sizes are multiples of 8, and in containers of 8-byte elements
+// most nodes are 16k + 8 bytes (an 8-byte field after 16-byte units). A 16-byte step would round those up to
 // 16k + 16, which glibc's malloc then stores in a 16k + 32 chunk (it adds an 8-byte
 // header), where the request itself fits a 16k + 16 chunk: 16 bytes lost per node. With
 // 8-byte steps a pooled block costs the allocator exactly what the node alone would.
@@ -58,7 +58,7 @@ static_assert((fine_limit - smallest_class) % fine_step == 0 && fine_limit % coa
               "the fine classes must end exactly at fine_limit");
 
 // Precondition: bytes <= max_pooled_bytes. Requests up to 16 bytes (and zero) take the
-// smallest class. No branch for that: the max compiles to a conditional move.
+// smallest class, through a conditional move rather than a branch.
 constexpr std::size_t class_of(std::size_t bytes) noexcept {
     if (bytes <= fine_limit) {
         std::size_t b = bytes < smallest_class ? smallest_class : bytes;
@@ -97,7 +97,7 @@ constexpr std::uint32_t batch_size(std::size_t index, std::size_t max_blocks,
 }
 
 // A block while it sits in a pool. Only the first two words are used, so every class (the
-// smallest is 16 bytes) can hold it; class sizes are multiples of 8, so they stay aligned.
+// smallest is 16 bytes) can hold it.
 //
 //   struct free_block {          // at the start of the free block's own memory
 //       free_block* next;        // next block of the same batch or free list
