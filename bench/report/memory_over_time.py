@@ -8,6 +8,7 @@ ratio at the end, trend over the last half) and one figure per policy and K.
 
 import json
 import os
+import sys
 
 FILE_NAME = "memory_over_time.json"
 MIB = 2 ** 20
@@ -93,7 +94,7 @@ def _trend(value):
     return f"{value / MIB:+.2f} MiB/min" if abs(value) >= MIB / 100 else f"{value / 1024:+.1f} KiB/min"
 
 
-def _figure(out_dir, workload, keep, runs):
+def _figure(out_dir, workload, keep, runs, name=None):
     import plots  # selects the Agg backend before pyplot is imported; writes budgeted PNGs
     import matplotlib.pyplot as plt
 
@@ -113,7 +114,7 @@ def _figure(out_dir, workload, keep, runs):
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    name = f"memory_over_time_{workload.replace(':', '').replace('_', '-')}_K{keep}.png"
+    name = name or f"memory_over_time_{workload.replace(':', '').replace('_', '-')}_K{keep}.png"
     plots.save_png(fig, os.path.join(out_dir, name))
     plt.close(fig)
     return name
@@ -176,3 +177,27 @@ def section(doc, out_dir, path, make_plots=True):
                                                              if k[0] in WORKLOAD_ORDER else 99, k[1])):
         name = _figure(out_dir, workload, keep, by_figure[(workload, keep)])
         doc.image(name, f"RSS and live bytes over time, {workload}, K = {keep}")
+
+
+def main(argv):
+    """Plots one sustained_load_bench output (a single configuration, e.g. a 10-minute run
+    from --config ... --out run.json) into the PNG given: the figures in docs/memory.md."""
+    if len(argv) != 3:
+        print(f"usage: {argv[0]} RUN.json OUT.png", file=sys.stderr)
+        return 2
+    runs = [r for r in load(argv[1]).get("runs", []) if r.get("samples")]
+    if not runs:
+        print(f"{argv[1]}: no run with samples", file=sys.stderr)
+        return 1
+    out_dir, name = os.path.split(os.path.abspath(argv[2]))
+    _figure(out_dir, runs[0]["workload"], runs[0]["keep"], runs, name)
+    for run in runs:
+        s = summarize(run)
+        print(f"{s['name']}: {s['seconds']:.0f} s, fragmentation {_ratio(s.get('fragmentation'))}, "
+              f"RSS {_mib(s.get('rss_end'))}, live {_mib(s.get('live_end'))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.exit(main(sys.argv))

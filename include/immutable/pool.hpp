@@ -8,8 +8,9 @@
 // What they cost and keep:
 //  - allocate/deallocate of a block up to 4 KiB is, in the common case, a pop/push on a
 //    free list owned by the calling thread: no lock, no atomic read-modify-write, no call.
-//  - requests are rounded up to a size class (16-byte steps to 1 KiB, 64-byte steps to
-//    4 KiB); bigger ones go straight to the upstream allocator.
+//  - requests are rounded up to a size class (8-byte steps from 16 bytes to 1 KiB, so
+//    node sizes, multiples of 8, are not rounded; 64-byte steps to 4 KiB); bigger ones go
+//    straight to the upstream allocator.
 //  - each thread keeps at most two batches per size class (a batch is 32 blocks, fewer
 //    for big classes: about 4 KiB); the shared pool keeps up to pool_limits::shared_bytes
 //    more. Beyond those caps freed blocks go back upstream. trim() returns cached memory.
