@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -64,6 +65,14 @@ public:
         }
         return slots_[i].info;
     }
+    // Starts loading the slot n would be found at: a large save misses the cache on nearly
+    // every node, so a parent asks for its children's slots before visiting them.
+    void prefetch(const void* n) const noexcept {
+        if (!slots_.empty()) __builtin_prefetch(&slots_[index(n)]);
+    }
+    // Changes whenever entries move (the table grew): a reference from at() or find() is
+    // still valid while this stays the same.
+    std::size_t generation() const noexcept { return slots_.size(); }
     node_info* find(const void* n) noexcept {
         if (slots_.empty()) return nullptr;
         for (std::size_t i = index(n);; i = (i + 1) & (slots_.size() - 1)) {
@@ -78,12 +87,15 @@ private:
         node_info info;
     };
     std::size_t index(const void* n) const noexcept {
+        // Fibonacci hashing: the product's top bits depend on every bit of the address, its
+        // middle bits hardly on the high ones (nodes far apart then probe one long run).
         const auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n)) * 0x9e3779b97f4a7c15ull;
-        return static_cast<std::size_t>(h >> 32) & (slots_.size() - 1);
+        return static_cast<std::size_t>(h >> index_shift_);
     }
     void grow() {
         std::vector<slot> old(std::max<std::size_t>(64, slots_.size() * 2));
         old.swap(slots_);
+        index_shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
         for (const slot& s : old) {
             if (s.key == nullptr) continue;
             std::size_t i = index(s.key);
@@ -93,6 +105,7 @@ private:
     }
     std::vector<slot> slots_;
     std::size_t count_ = 0;
+    unsigned index_shift_ = 64;
 };
 
 class writer_state {
@@ -133,6 +146,8 @@ public:
     using node_info = node_table::node_info;
     node_info& node(const void* n) { return nodes_.at(n); }
     node_info* find_node(const void* n) { return nodes_.find(n); }
+    void prefetch_node(const void* n) const noexcept { nodes_.prefetch(n); }
+    std::size_t nodes_generation() const noexcept { return nodes_.generation(); }
 
     // A container value, identified by the engine's handle fields: equal keys are the same
     // version, written once.
