@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -189,12 +190,13 @@ public:
     // this are refused: loading recurses once per level.
     static constexpr unsigned max_nesting = 200;
 
-    // `doc` has passed the header, length and checksum checks (persist.hpp's reader).
+    // `doc` has passed the header and length checks (check_header); the constructor checks
+    // the checksum and finds every record.
     explicit loader(std::span<const std::byte> doc) : doc_(doc) {
         // Every node built from the document counts against this: a hostile document cannot
         // make the loader allocate much more than the document's own size.
         budget_ = 128 * doc.size() + (std::size_t{1} << 20);
-        index_records();
+        check_and_index();
     }
     loader(const loader&) = delete;
     loader& operator=(const loader&) = delete;
@@ -310,12 +312,42 @@ private:
         return o + record_header_bytes + len;
     }
 
-    // Finds every record (each at least record_header_bytes long, so the table is at most
-    // a fraction of the document) and the roots record, which must be the last.
-    void index_records() {
+    // Checks the checksum and finds every record (each at least record_header_bytes long, so
+    // the table is at most a fraction of the document) in one pass: the checksum runs over a
+    // piece of the document, then the record headers in that piece are read while it is still
+    // in cache. A record error found before the checksum is complete is reported only if the
+    // checksum holds, so a corrupted document is always reported as corrupted.
+    void check_and_index() {
+        static constexpr std::size_t piece = 12 * crc_block_bytes;
         const std::size_t end = doc_.size() - trailer_bytes;
+        std::uint32_t reg = 0xffffffffu;
         std::size_t pos = header_bytes;
-        while (pos < end) {
+        bool indexing = true;
+        std::optional<persist_error> record_error;
+        for (std::size_t checked = 0; checked < end;) {
+            const std::size_t n = std::min(piece, end - checked);
+            reg = crc32c_extend(reg, doc_.data() + checked, n);
+            checked += n;
+            if (!indexing) continue;
+            try {
+                indexing = index_records(pos, checked);
+            } catch (const persist_error& e) {
+                record_error = e;
+                indexing = false;
+            }
+        }
+        std::uint32_t stored = 0;
+        for (int i = 0; i < 4; ++i) stored |= std::uint32_t(static_cast<unsigned char>(doc_[end + i])) << (8 * i);
+        if (~reg != stored) throw persist_error("checksum mismatch (corrupted document)", end);
+        if (record_error) throw *record_error;
+        read_roots(pos);
+    }
+
+    // Indexes the records that start before `limit`; false once the roots record (the last)
+    // has been found.
+    bool index_records(std::size_t& pos, std::size_t limit) {
+        const std::size_t end = doc_.size() - trailer_bytes;
+        while (pos < limit && pos < end) {
             if (end - pos < record_header_bytes) throw persist_error("record header cut short", pos);
             const auto t = static_cast<std::uint8_t>(doc_[pos]);
             if (t == 0 || t > last_tag || (t > static_cast<std::uint8_t>(tag::box) && t != static_cast<std::uint8_t>(tag::roots)))
@@ -325,8 +357,14 @@ private:
             if (len > end - pos - record_header_bytes) throw persist_error("record runs past the end of the document", pos);
             offsets_.push_back(pos);
             pos += record_header_bytes + len;
-            if (t == static_cast<std::uint8_t>(tag::roots)) break;
+            if (t == static_cast<std::uint8_t>(tag::roots)) return false;
         }
+        return pos < end;
+    }
+
+    // After the records: the roots record must be the last, ending where the trailer starts.
+    void read_roots(std::size_t pos) {
+        const std::size_t end = doc_.size() - trailer_bytes;
         if (offsets_.empty() || static_cast<std::uint8_t>(doc_[offsets_.back()]) != static_cast<std::uint8_t>(tag::roots))
             throw persist_error("document has no table of saved containers", pos);
         if (pos != end) throw persist_error("bytes after the table of saved containers", pos);
