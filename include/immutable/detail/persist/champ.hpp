@@ -54,6 +54,11 @@ struct champ_codec {
     // Cache lines of a child node fetched ahead when saving (its header and first entries).
     static constexpr int prefetch_lines = 2;
 
+    // About the document bytes of one copy of c: a trie has about one node per three entries,
+    // each with a record header, bitmaps and child references (some 10 bytes). A buffer
+    // that starts too small is copied whole when it grows, a large part of saving a map.
+    static std::size_t estimate(const C& c) noexcept { return access::trie(c).size() * (sizeof(entry_type) + 4); }
+
     static writer_state::container_key key(const trie_type& t) noexcept {
         return {&type_key<C>, t.root(), nullptr, t.size(), 0};
     }

@@ -32,7 +32,8 @@ struct saved final : saved_base {
     void scan(writer_state& w) const override { container_codec<C>::scan(w, value); }
     std::uint64_t emit(writer_state& w) const override { return container_codec<C>::emit(w, value); }
     std::size_t estimate() const noexcept override {
-        if constexpr (requires { value.size(); }) return value.size() * sizeof(typename C::value_type);
+        if constexpr (requires { container_codec<C>::estimate(value); }) return container_codec<C>::estimate(value);
+        else if constexpr (requires { value.size(); }) return value.size() * sizeof(typename C::value_type);
         else return sizeof(C);
     }
     C value;
