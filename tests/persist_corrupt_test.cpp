@@ -258,9 +258,11 @@ TEST(persist_corrupt, a_hash_that_differs_on_one_key_still_loads_the_content) {
 TEST(persist_corrupt, the_checksum_is_crc32c_on_every_path) {
     const char* check = "123456789";
     EXPECT_EQ(detail::persist::crc32c(check, 9), 0xe3069283u);
-    std::vector<unsigned char> data(4099);
-    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i * 131 + 7);
-    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 63u, 4099u})
+    // Lengths around the three interleaved 4 KiB blocks the hardware path runs (one round,
+    // two rounds, and the tails after them), as well as short ones.
+    std::vector<unsigned char> data(2 * 3 * 4096 + 1001);
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i * 131 + 7 + (i >> 9));
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 63u, 4099u, 12287u, 12288u, 12295u, 24576u, 25577u})
         EXPECT_EQ(detail::persist::crc32c(data.data(), n), ~detail::persist::crc32c_portable(0xffffffffu, data.data(), n))
             << n;
 }

@@ -104,8 +104,8 @@ public:
 
 private:
     void open(std::span<const std::byte> doc) {
-        detail::persist::check_document(doc);
-        loader_ = std::make_unique<detail::persist::loader>(doc);
+        detail::persist::check_header(doc);
+        loader_ = std::make_unique<detail::persist::loader>(doc); // checks the checksum
     }
 
     std::vector<char> owned_;

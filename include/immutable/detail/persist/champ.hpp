@@ -51,6 +51,13 @@ struct champ_codec {
     using ptr = node_ptr<node_type>;
     static constexpr unsigned bits = shape::bits;
     static constexpr unsigned max_depth = shape::max_depth;
+    // Cache lines of a child node fetched ahead when saving (its header and first entries).
+    static constexpr int prefetch_lines = 2;
+
+    // About the document bytes of one copy of c: a trie has about one node per three entries,
+    // each with a record header, bitmaps and child references (some 10 bytes). A buffer
+    // that starts too small is copied whole when it grows, a large part of saving a map.
+    static std::size_t estimate(const C& c) noexcept { return access::trie(c).size() * (sizeof(entry_type) + 4); }
 
     static writer_state::container_key key(const trie_type& t) noexcept {
         return {&type_key<C>, t.root(), nullptr, t.size(), 0};
@@ -97,7 +104,11 @@ struct champ_codec {
     }
 
     static std::uint64_t emit_node(writer_state& w, const node_type* n) {
-        if (auto* info = w.find_node(n); info && info->record) return info->record;
+        // One probe: the entry is made here and filled in below, found again only if the
+        // table grew meanwhile.
+        auto* info = &w.node(n);
+        if (info->record) return info->record;
+        const std::size_t generation = w.nodes_generation();
         const unsigned entries = n->entry_count();
         std::uint64_t self = 0;
         if (n->is_collision()) {
@@ -107,6 +118,13 @@ struct champ_codec {
         } else {
             const unsigned kids = n->child_count();
             std::uint64_t refs[8 * sizeof(bitmap_type)];
+            // The children and their table slots are cache misses on a large trie: start
+            // them all before visiting the first.
+            for (unsigned i = 0; i < kids; ++i) {
+                const char* child = reinterpret_cast<const char*>(n->children()[i]);
+                for (int line = 0; line < prefetch_lines; ++line) __builtin_prefetch(child + 64 * line);
+                w.prefetch_node(child);
+            }
             for (unsigned i = 0; i < kids; ++i) refs[i] = emit_node(w, n->children()[i]);
             emit_nested(w, n->entry_begin(), entries);
             self = w.begin(tag::champ_node);
@@ -116,7 +134,7 @@ struct champ_codec {
         }
         write_values(w, self, n->entry_begin(), entries);
         w.end();
-        w.node(n).record = self;
+        (w.nodes_generation() == generation ? *info : w.node(n)).record = self;
         return self;
     }
 

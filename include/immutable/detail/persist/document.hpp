@@ -32,7 +32,8 @@ struct saved final : saved_base {
     void scan(writer_state& w) const override { container_codec<C>::scan(w, value); }
     std::uint64_t emit(writer_state& w) const override { return container_codec<C>::emit(w, value); }
     std::size_t estimate() const noexcept override {
-        if constexpr (requires { value.size(); }) return value.size() * sizeof(typename C::value_type);
+        if constexpr (requires { container_codec<C>::estimate(value); }) return container_codec<C>::estimate(value);
+        else if constexpr (requires { value.size(); }) return value.size() * sizeof(typename C::value_type);
         else return sizeof(C);
     }
     C value;
@@ -62,9 +63,9 @@ inline std::vector<std::byte> write_document(const std::vector<std::unique_ptr<s
     return std::move(bytes);
 }
 
-// Magic, version, flags, length and checksum: everything that can be checked without
-// knowing what the document holds.
-inline void check_document(std::span<const std::byte> doc) {
+// Magic, version, flags and length: the header's checks. The checksum is checked by the
+// loader, in one pass with finding the records (state.hpp).
+inline void check_header(std::span<const std::byte> doc) {
     auto byte = [&](std::size_t i) { return static_cast<unsigned char>(doc[i]); };
     auto le = [&](std::size_t at, int n) {
         std::uint64_t v = 0;
@@ -87,8 +88,6 @@ inline void check_document(std::span<const std::byte> doc) {
                                 " bytes given (truncated or extended)",
                             16);
     if (doc.size() < header_bytes + trailer_bytes) throw persist_error("document too short", doc.size());
-    const std::size_t body = doc.size() - trailer_bytes;
-    if (crc32c(doc.data(), body) != le(body, 4)) throw persist_error("checksum mismatch (corrupted document)", body);
 }
 
 } // namespace immutable::detail::persist

@@ -79,11 +79,67 @@ inline std::uint32_t crc32c_portable(std::uint32_t crc, const unsigned char* p, 
     return crc;
 }
 
+// ---- combining CRCs of consecutive blocks -----------------------------------------------
+// The CRC register update is linear over GF(2): the register after `a` then `b` is the
+// register after `a` moved through |b| zero bytes, xor the register `b` alone gives from 0.
+// Moving a register through a fixed number of zero bytes is a 32x32 bit matrix, built here
+// by squaring the one-bit step, and applied a byte of the register at a time from tables.
+
+struct crc_zero_shift {
+    std::uint32_t t[4][256];
+
+    // The register after `bytes` zero bytes (a power of two) from each single-byte value.
+    constexpr explicit crc_zero_shift(std::size_t bytes) : t{} {
+        std::uint32_t m[32]{}; // column i: the image of register bit i
+        for (int i = 0; i < 32; ++i) {
+            const std::uint32_t c = std::uint32_t{1} << i;
+            m[i] = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u))); // one zero bit
+        }
+        for (std::size_t bits = 1; bits < 8 * bytes; bits *= 2) {
+            std::uint32_t sq[32]{};
+            for (int i = 0; i < 32; ++i) sq[i] = apply(m, m[i]);
+            for (int i = 0; i < 32; ++i) m[i] = sq[i];
+        }
+        for (int k = 0; k < 4; ++k)
+            for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = apply(m, b << (8 * k));
+    }
+    static constexpr std::uint32_t apply(const std::uint32_t (&m)[32], std::uint32_t v) {
+        std::uint32_t r = 0;
+        for (int i = 0; i < 32; ++i)
+            if ((v >> i) & 1u) r ^= m[i];
+        return r;
+    }
+    constexpr std::uint32_t operator()(std::uint32_t c) const noexcept {
+        return t[0][c & 0xff] ^ t[1][(c >> 8) & 0xff] ^ t[2][(c >> 16) & 0xff] ^ t[3][c >> 24];
+    }
+};
+
+// The hardware CRC runs three independent blocks at once: the instruction's latency is three
+// times its issue interval, so one dependent chain would use a third of the unit.
+inline constexpr std::size_t crc_block_bytes = 4096;
+inline constexpr crc_zero_shift crc_shift_block{crc_block_bytes};
+
 #if defined(IMMUTABLE_PERSIST_CRC_SSE42)
 __attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42(std::uint32_t crc, const unsigned char* p,
                                                                       std::size_t n) noexcept {
 #if defined(__x86_64__)
     std::uint64_t c = crc;
+    while (n >= 3 * crc_block_bytes) {
+        std::uint64_t a = c, b = 0, d = 0;
+        for (std::size_t i = 0; i < crc_block_bytes; i += 8) {
+            std::uint64_t wa, wb, wd;
+            std::memcpy(&wa, p + i, 8);
+            std::memcpy(&wb, p + crc_block_bytes + i, 8);
+            std::memcpy(&wd, p + 2 * crc_block_bytes + i, 8);
+            a = _mm_crc32_u64(a, wa);
+            b = _mm_crc32_u64(b, wb);
+            d = _mm_crc32_u64(d, wd);
+        }
+        const std::uint32_t ab = crc_shift_block(static_cast<std::uint32_t>(a)) ^ static_cast<std::uint32_t>(b);
+        c = crc_shift_block(ab) ^ static_cast<std::uint32_t>(d);
+        p += 3 * crc_block_bytes;
+        n -= 3 * crc_block_bytes;
+    }
     while (n >= 8) {
         std::uint64_t w;
         std::memcpy(&w, p, 8);
@@ -106,13 +162,17 @@ inline bool cpu_has_sse42() noexcept {
 }
 #endif
 
-inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept {
+// The CRC register after `n` more bytes (without the initial and final inversions), so a
+// long input can be checked a piece at a time.
+inline std::uint32_t crc32c_extend(std::uint32_t reg, const void* data, std::size_t n) noexcept {
     const auto* p = static_cast<const unsigned char*>(data);
 #if defined(IMMUTABLE_PERSIST_CRC_SSE42)
-    if (cpu_has_sse42()) return ~crc32c_sse42(0xffffffffu, p, n);
+    if (cpu_has_sse42()) return crc32c_sse42(reg, p, n);
 #endif
-    return ~crc32c_portable(0xffffffffu, p, n);
+    return crc32c_portable(reg, p, n);
 }
+
+inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept { return ~crc32c_extend(0xffffffffu, data, n); }
 
 // ---- writing ----------------------------------------------------------------------------
 

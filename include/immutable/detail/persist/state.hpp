@@ -9,7 +9,9 @@
 
 #include <cstddef>
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -64,6 +66,14 @@ public:
         }
         return slots_[i].info;
     }
+    // Starts loading the slot n would be found at: a large save misses the cache on nearly
+    // every node, so a parent asks for its children's slots before visiting them.
+    void prefetch(const void* n) const noexcept {
+        if (!slots_.empty()) __builtin_prefetch(&slots_[index(n)]);
+    }
+    // Changes whenever entries move (the table grew): a reference from at() or find() is
+    // still valid while this stays the same.
+    std::size_t generation() const noexcept { return slots_.size(); }
     node_info* find(const void* n) noexcept {
         if (slots_.empty()) return nullptr;
         for (std::size_t i = index(n);; i = (i + 1) & (slots_.size() - 1)) {
@@ -78,12 +88,15 @@ private:
         node_info info;
     };
     std::size_t index(const void* n) const noexcept {
+        // Fibonacci hashing: the product's top bits depend on every bit of the address, its
+        // middle bits hardly on the high ones (nodes far apart then probe one long run).
         const auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n)) * 0x9e3779b97f4a7c15ull;
-        return static_cast<std::size_t>(h >> 32) & (slots_.size() - 1);
+        return static_cast<std::size_t>(h >> index_shift_);
     }
     void grow() {
         std::vector<slot> old(std::max<std::size_t>(64, slots_.size() * 2));
         old.swap(slots_);
+        index_shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
         for (const slot& s : old) {
             if (s.key == nullptr) continue;
             std::size_t i = index(s.key);
@@ -93,6 +106,7 @@ private:
     }
     std::vector<slot> slots_;
     std::size_t count_ = 0;
+    unsigned index_shift_ = 64;
 };
 
 class writer_state {
@@ -133,6 +147,8 @@ public:
     using node_info = node_table::node_info;
     node_info& node(const void* n) { return nodes_.at(n); }
     node_info* find_node(const void* n) { return nodes_.find(n); }
+    void prefetch_node(const void* n) const noexcept { nodes_.prefetch(n); }
+    std::size_t nodes_generation() const noexcept { return nodes_.generation(); }
 
     // A container value, identified by the engine's handle fields: equal keys are the same
     // version, written once.
@@ -174,12 +190,13 @@ public:
     // this are refused: loading recurses once per level.
     static constexpr unsigned max_nesting = 200;
 
-    // `doc` has passed the header, length and checksum checks (persist.hpp's reader).
+    // `doc` has passed the header and length checks (check_header); the constructor checks
+    // the checksum and finds every record.
     explicit loader(std::span<const std::byte> doc) : doc_(doc) {
         // Every node built from the document counts against this: a hostile document cannot
         // make the loader allocate much more than the document's own size.
         budget_ = 128 * doc.size() + (std::size_t{1} << 20);
-        index_records();
+        check_and_index();
     }
     loader(const loader&) = delete;
     loader& operator=(const loader&) = delete;
@@ -295,12 +312,42 @@ private:
         return o + record_header_bytes + len;
     }
 
-    // Finds every record (each at least record_header_bytes long, so the table is at most
-    // a fraction of the document) and the roots record, which must be the last.
-    void index_records() {
+    // Checks the checksum and finds every record (each at least record_header_bytes long, so
+    // the table is at most a fraction of the document) in one pass: the checksum runs over a
+    // piece of the document, then the record headers in that piece are read while it is still
+    // in cache. A record error found before the checksum is complete is reported only if the
+    // checksum holds, so a corrupted document is always reported as corrupted.
+    void check_and_index() {
+        static constexpr std::size_t piece = 12 * crc_block_bytes;
         const std::size_t end = doc_.size() - trailer_bytes;
+        std::uint32_t reg = 0xffffffffu;
         std::size_t pos = header_bytes;
-        while (pos < end) {
+        bool indexing = true;
+        std::optional<persist_error> record_error;
+        for (std::size_t checked = 0; checked < end;) {
+            const std::size_t n = std::min(piece, end - checked);
+            reg = crc32c_extend(reg, doc_.data() + checked, n);
+            checked += n;
+            if (!indexing) continue;
+            try {
+                indexing = index_records(pos, checked);
+            } catch (const persist_error& e) {
+                record_error = e;
+                indexing = false;
+            }
+        }
+        std::uint32_t stored = 0;
+        for (int i = 0; i < 4; ++i) stored |= std::uint32_t(static_cast<unsigned char>(doc_[end + i])) << (8 * i);
+        if (~reg != stored) throw persist_error("checksum mismatch (corrupted document)", end);
+        if (record_error) throw *record_error;
+        read_roots(pos);
+    }
+
+    // Indexes the records that start before `limit`; false once the roots record (the last)
+    // has been found.
+    bool index_records(std::size_t& pos, std::size_t limit) {
+        const std::size_t end = doc_.size() - trailer_bytes;
+        while (pos < limit && pos < end) {
             if (end - pos < record_header_bytes) throw persist_error("record header cut short", pos);
             const auto t = static_cast<std::uint8_t>(doc_[pos]);
             if (t == 0 || t > last_tag || (t > static_cast<std::uint8_t>(tag::box) && t != static_cast<std::uint8_t>(tag::roots)))
@@ -310,8 +357,14 @@ private:
             if (len > end - pos - record_header_bytes) throw persist_error("record runs past the end of the document", pos);
             offsets_.push_back(pos);
             pos += record_header_bytes + len;
-            if (t == static_cast<std::uint8_t>(tag::roots)) break;
+            if (t == static_cast<std::uint8_t>(tag::roots)) return false;
         }
+        return pos < end;
+    }
+
+    // After the records: the roots record must be the last, ending where the trailer starts.
+    void read_roots(std::size_t pos) {
+        const std::size_t end = doc_.size() - trailer_bytes;
         if (offsets_.empty() || static_cast<std::uint8_t>(doc_[offsets_.back()]) != static_cast<std::uint8_t>(tag::roots))
             throw persist_error("document has no table of saved containers", pos);
         if (pos != end) throw persist_error("bytes after the table of saved containers", pos);
