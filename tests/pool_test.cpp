@@ -541,6 +541,88 @@ TEST(single_thread_pooled_policy, frees_after_thread_exit_cleanup_are_safe) {
     EXPECT_EQ(seen.live_nodes, 1);
 }
 
+// Allocations from such a late destructor go straight upstream too, and are counted.
+namespace {
+template <class Allocate, class Free>
+struct late_allocation {
+    Allocate allocate;
+    Free free;
+    bool armed = false;
+    void** seen = nullptr;
+    ~late_allocation() {
+        if (!armed) return;
+        void* block = allocate();
+        *seen = block;
+        std::memset(block, 0xab, 64); // the block is usable
+        free(block);
+    }
+};
+} // namespace
+
+TEST(pooled_policy, allocations_after_thread_exit_cleanup_go_upstream_and_are_counted) {
+    struct tag {};
+    using policy = immutable::basic_pooled_policy<tag>;
+    void* seen = nullptr;
+    std::thread t([&seen] {
+        auto take = [] { return policy::allocate(64); };
+        auto release = [](void* p) { policy::deallocate(p, 64); };
+        thread_local late_allocation<decltype(take), decltype(release)> late{take, release};
+        late.armed = true;
+        late.seen = &seen;
+        policy::deallocate(policy::allocate(64), 64); // binds the cache after `late` exists
+    });
+    t.join();
+    EXPECT_NE(seen, nullptr);
+    memory_stats s = policy::stats();
+    EXPECT_EQ(s.allocations, 2);
+    EXPECT_EQ(s.deallocations, 2);
+    EXPECT_EQ(s.live_nodes, 0);
+    EXPECT_EQ(s.live_bytes, 0);
+}
+
+TEST(node_pool, allocations_after_thread_exit_cleanup_go_upstream_and_are_counted) {
+    counting_resource upstream;
+    node_pool p({}, &upstream);
+    void* seen = nullptr;
+    std::thread t([&p, &seen] {
+        auto take = [&p] { return p.allocate(64); };
+        auto release = [&p](void* b) { p.deallocate(b, 64); };
+        thread_local late_allocation<decltype(take), decltype(release)> late{take, release};
+        late.armed = true;
+        late.seen = &seen;
+        p.deallocate(p.allocate(64), 64);
+    });
+    t.join();
+    EXPECT_NE(seen, nullptr);
+    EXPECT_EQ(p.stats().allocations, 2);
+    EXPECT_EQ(p.stats().deallocations, 2);
+    EXPECT_EQ(p.stats().live_nodes, 0);
+    p.trim();
+    EXPECT_EQ(upstream.outstanding_bytes(), 0);
+}
+
+TEST(single_thread_pooled_policy, allocations_after_thread_exit_cleanup_are_counted) {
+    using policy = immutable::single_thread_pooled_policy;
+    void* seen = nullptr;
+    memory_stats after;
+    std::thread t([&seen, &after] {
+        auto take = [] { return policy::allocate(64); };
+        auto release = [&after](void* b) {
+            policy::deallocate(b, 64);
+            after = policy::stats();
+        };
+        thread_local late_allocation<decltype(take), decltype(release)> late{take, release};
+        late.armed = true;
+        late.seen = &seen;
+        policy::deallocate(policy::allocate(64), 64);
+    });
+    t.join();
+    EXPECT_NE(seen, nullptr);
+    EXPECT_EQ(after.allocations, 2);
+    EXPECT_EQ(after.deallocations, 2);
+    EXPECT_EQ(after.live_nodes, 0);
+}
+
 // ---------------------------------------------------------------- single-thread policy
 
 TEST(single_thread_pooled_policy, reuses_counts_and_trims_per_thread) {
