@@ -650,6 +650,48 @@ TEST(single_thread_pooled_policy, reuses_counts_and_trims_per_thread) {
     policy::deallocate(b, 120);
 }
 
+// The thread's reserve of full batches stops at 16 MiB: batches freed beyond it go back
+// upstream at once.
+TEST(single_thread_pooled_policy, reserve_is_capped_and_the_rest_goes_upstream) {
+    using policy = immutable::single_thread_pooled_policy;
+    std::thread t([] {
+        constexpr std::size_t block = 64;
+        constexpr std::size_t count = (std::size_t{24} << 20) / block; // 24 MiB of blocks
+        std::vector<void*> blocks(count);
+        for (void*& p : blocks) p = policy::allocate(block);
+        for (void* p : blocks) policy::deallocate(p, block);
+        const memory_stats s = policy::stats();
+        EXPECT_EQ(s.live_nodes, 0);
+        EXPECT_EQ(s.deallocations, static_cast<std::int64_t>(count));
+        EXPECT_LE(s.shared_held_bytes, std::int64_t{16} << 20); // the reserve
+        EXPECT_LT(s.held_bytes, std::int64_t{20} << 20);        // not all 24 MiB are kept
+        policy::trim();
+        EXPECT_EQ(policy::stats().held_bytes, 0);
+    });
+    t.join();
+}
+
+// A thread whose first use of its pool is a free (of a block another thread allocated)
+// sets the pool up then, and keeps the block for its own next allocation.
+TEST(single_thread_pooled_policy, a_free_before_any_allocation_sets_the_pool_up) {
+    using policy = immutable::single_thread_pooled_policy;
+    void* block = policy::allocate(64);
+    memory_stats seen;
+    void* reused = nullptr;
+    std::thread t([&] {
+        policy::deallocate(block, 64);
+        reused = policy::allocate(64);
+        seen = policy::stats();
+        policy::deallocate(reused, 64);
+        policy::trim();
+    });
+    t.join();
+    EXPECT_EQ(reused, block);
+    EXPECT_EQ(seen.deallocations, 1);
+    EXPECT_EQ(seen.allocations, 1);
+    EXPECT_EQ(seen.reuses, 1);
+}
+
 // ---------------------------------------------------------------- counted<>, static instance
 
 namespace {
