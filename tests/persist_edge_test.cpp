@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <compare>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -18,11 +19,7 @@ using namespace immutable;
 using persist_test::invariants;
 using persist_test::round_trip;
 
-namespace {
-
-struct one_hash {
-    std::size_t operator()(int) const noexcept { return 0x9e3779b97f4a7c15u; }
-};
+namespace persist_edge_types {
 
 // Construction from a negative number throws; the user-written copy makes it a type
 // std::variant::emplace constructs in place, so a throw there leaves the variant valueless.
@@ -37,8 +34,21 @@ struct fragile {
         x = o.x;
         return *this;
     }
+    // list<variant<...>> has comparisons, and std::variant's need the alternatives' ones.
+    friend bool operator==(const fragile&, const fragile&) = default;
+    friend auto operator<=>(const fragile&, const fragile&) = default;
 };
-auto persist_fields(fragile& f) { return std::tie(f.x); }
+inline auto persist_fields(fragile& f) { return std::tie(f.x); }
+
+} // namespace persist_edge_types
+
+namespace {
+
+using persist_edge_types::fragile;
+
+struct one_hash {
+    std::size_t operator()(int) const noexcept { return 0x9e3779b97f4a7c15u; }
+};
 
 TEST(persist_edge, keys_sharing_one_hash_round_trip) {
     map<int, std::string, one_hash> m;
