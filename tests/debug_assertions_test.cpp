@@ -117,6 +117,29 @@ TEST_F(debug_assertions_test, sorted_iterators_outside_the_container_abort) {
     EXPECT_EQ(std::prev(m.end())->second, 20);
 }
 
+// Every checked step, taken in range outside a death test (whose child process aborts),
+// moves and reads as without the checks.
+TEST_F(debug_assertions_test, checked_iterator_steps_in_range_are_unaffected) {
+    const immutable::list<std::string> words{"a", "bc"};
+    auto w = words.begin();
+    EXPECT_EQ(w->size(), 1u);
+    ++w;
+    EXPECT_EQ(w->size(), 2u);
+    --w;
+    EXPECT_EQ(*w, "a");
+    const immutable::map<int, int> m{{1, 10}};
+    auto mi = m.begin();
+    EXPECT_EQ((*mi).second, 10);
+    ++mi;
+    EXPECT_TRUE(mi == m.end());
+    const immutable::sorted_set<int> s{1, 2};
+    auto si = s.begin();
+    ++si;
+    EXPECT_EQ(*si, 2);
+    ++si;
+    EXPECT_TRUE(si == s.end());
+}
+
 TEST_F(debug_assertions_test, front_and_back_still_throw) {
     const immutable::list<int> l;
     EXPECT_THROW((void)l.front(), std::out_of_range);

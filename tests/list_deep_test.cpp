@@ -316,3 +316,17 @@ TEST(list_deep, persistent_push_back_on_a_relaxed_list_claims_slots_below_the_re
     EXPECT_EQ(relaxed[0], -1);
     EXPECT_EQ(relaxed[40000], 39999);
 }
+
+// Past 2^20 elements a regular tree has five levels, and an index walks down through the
+// extra one before the unrolled last three.
+TEST(list_deep, index_into_a_five_level_regular_tree) {
+    constexpr std::size_t n = (std::size_t{1} << 20) + 100;
+    list<std::uint32_t>::builder b;
+    for (std::size_t i = 0; i < n; ++i) b.push_back(static_cast<std::uint32_t>(i));
+    const list<std::uint32_t> l = b.build();
+    ASSERT_EQ(l.size(), n);
+    for (std::size_t i : {std::size_t{0}, std::size_t{31}, std::size_t{1} << 15, (std::size_t{1} << 20) - 1,
+                          std::size_t{1} << 20, n - 1})
+        EXPECT_EQ(l[i], i);
+    EXPECT_EQ(l.at(n - 33), n - 33);
+}

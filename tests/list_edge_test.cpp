@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <numeric>
 #include <ranges>
 #include <stdexcept>
@@ -833,4 +834,28 @@ TEST(list, works_with_algorithms) {
     auto b = std::ranges::begin(l);
     EXPECT_EQ(std::ranges::end(l) - b, 1000);
     EXPECT_EQ(std::ranges::size(l), 1000u);
+}
+
+// Elements a dropped version had claimed past a builder's size (the builder's snapshot
+// pushed onto, then dropped) are released, and the builder writes its own over those slots.
+TEST(list_edge, builder_releases_what_a_dropped_version_had_claimed) {
+    for (std::size_t n : {5u, 31u, 32u, 33u, 100u, 1024u, 1030u, 2000u}) {
+        list<std::shared_ptr<int>>::builder b;
+        for (std::size_t i = 0; i < n; ++i) b.push_back(std::make_shared<int>(static_cast<int>(i)));
+        const auto claimed = std::make_shared<int>(-1);
+        {
+            auto longer = b.build().push_back(claimed);
+            for (int i = 0; i < 70; ++i) longer = longer.push_back(claimed);
+            ASSERT_EQ(longer.size(), n + 71);
+        }
+        const auto fresh = std::make_shared<int>(7);
+        for (int i = 0; i < 71; ++i) b.push_back(fresh);
+        const auto built = b.build();
+        EXPECT_EQ(claimed.use_count(), 1) << "n = " << n;
+        ASSERT_EQ(built.size(), n + 71);
+        EXPECT_EQ(*built[n - 1], static_cast<int>(n - 1));
+        EXPECT_EQ(built[n], fresh);
+        EXPECT_EQ(built[n + 70], fresh);
+        EXPECT_EQ(fresh.use_count(), 72);
+    }
 }

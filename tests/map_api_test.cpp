@@ -71,6 +71,13 @@ TEST_F(map_api, default_constructed_builder_is_empty_and_iterates_nothing) {
     EXPECT_TRUE(b.build().empty());
 }
 
+TEST_F(map_api, builder_update_of_an_absent_key_starts_from_a_default_value) {
+    counted_map::builder b;
+    b.set(1, 10).update(2, [](int v) { return v + 5; });
+    EXPECT_EQ(content(b), (std::map<int, int>{{1, 10}, {2, 5}}));
+    EXPECT_EQ(check_invariants(b), "");
+}
+
 TEST_F(map_api, builder_changes_chain) {
     counted_map::builder b;
     b.set(1, 10).set(2, 20).insert({3, 30}).update(1, [](int v) { return v + 1; }).erase(2);

@@ -548,6 +548,88 @@ TEST(single_thread_pooled_policy, frees_after_thread_exit_cleanup_are_safe) {
     EXPECT_EQ(seen.live_nodes, 1);
 }
 
+// Allocations from such a late destructor go straight upstream too, and are counted.
+namespace {
+template <class Allocate, class Free>
+struct late_allocation {
+    Allocate allocate;
+    Free free;
+    bool armed = false;
+    void** seen = nullptr;
+    ~late_allocation() {
+        if (!armed) return;
+        void* block = allocate();
+        *seen = block;
+        std::memset(block, 0xab, 64); // the block is usable
+        free(block);
+    }
+};
+} // namespace
+
+TEST(pooled_policy, allocations_after_thread_exit_cleanup_go_upstream_and_are_counted) {
+    struct tag {};
+    using policy = immutable::basic_pooled_policy<tag>;
+    void* seen = nullptr;
+    std::thread t([&seen] {
+        auto take = [] { return policy::allocate(64); };
+        auto release = [](void* p) { policy::deallocate(p, 64); };
+        thread_local late_allocation<decltype(take), decltype(release)> late{take, release};
+        late.armed = true;
+        late.seen = &seen;
+        policy::deallocate(policy::allocate(64), 64); // binds the cache after `late` exists
+    });
+    t.join();
+    EXPECT_NE(seen, nullptr);
+    memory_stats s = policy::stats();
+    EXPECT_EQ(s.allocations, 2);
+    EXPECT_EQ(s.deallocations, 2);
+    EXPECT_EQ(s.live_nodes, 0);
+    EXPECT_EQ(s.live_bytes, 0);
+}
+
+TEST(node_pool, allocations_after_thread_exit_cleanup_go_upstream_and_are_counted) {
+    counting_resource upstream;
+    node_pool p({}, &upstream);
+    void* seen = nullptr;
+    std::thread t([&p, &seen] {
+        auto take = [&p] { return p.allocate(64); };
+        auto release = [&p](void* b) { p.deallocate(b, 64); };
+        thread_local late_allocation<decltype(take), decltype(release)> late{take, release};
+        late.armed = true;
+        late.seen = &seen;
+        p.deallocate(p.allocate(64), 64);
+    });
+    t.join();
+    EXPECT_NE(seen, nullptr);
+    EXPECT_EQ(p.stats().allocations, 2);
+    EXPECT_EQ(p.stats().deallocations, 2);
+    EXPECT_EQ(p.stats().live_nodes, 0);
+    p.trim();
+    EXPECT_EQ(upstream.outstanding_bytes(), 0);
+}
+
+TEST(single_thread_pooled_policy, allocations_after_thread_exit_cleanup_are_counted) {
+    using policy = immutable::single_thread_pooled_policy;
+    void* seen = nullptr;
+    memory_stats after;
+    std::thread t([&seen, &after] {
+        auto take = [] { return policy::allocate(64); };
+        auto release = [&after](void* b) {
+            policy::deallocate(b, 64);
+            after = policy::stats();
+        };
+        thread_local late_allocation<decltype(take), decltype(release)> late{take, release};
+        late.armed = true;
+        late.seen = &seen;
+        policy::deallocate(policy::allocate(64), 64);
+    });
+    t.join();
+    EXPECT_NE(seen, nullptr);
+    EXPECT_EQ(after.allocations, 2);
+    EXPECT_EQ(after.deallocations, 2);
+    EXPECT_EQ(after.live_nodes, 0);
+}
+
 // ---------------------------------------------------------------- single-thread policy
 
 TEST(single_thread_pooled_policy, reuses_counts_and_trims_per_thread) {
@@ -573,6 +655,48 @@ TEST(single_thread_pooled_policy, reuses_counts_and_trims_per_thread) {
     policy::trim();
     EXPECT_EQ(policy::stats().held_bytes, 0);
     policy::deallocate(b, 120);
+}
+
+// The thread's reserve of full batches stops at 16 MiB: batches freed beyond it go back
+// upstream at once.
+TEST(single_thread_pooled_policy, reserve_is_capped_and_the_rest_goes_upstream) {
+    using policy = immutable::single_thread_pooled_policy;
+    std::thread t([] {
+        constexpr std::size_t block = 64;
+        constexpr std::size_t count = (std::size_t{24} << 20) / block; // 24 MiB of blocks
+        std::vector<void*> blocks(count);
+        for (void*& p : blocks) p = policy::allocate(block);
+        for (void* p : blocks) policy::deallocate(p, block);
+        const memory_stats s = policy::stats();
+        EXPECT_EQ(s.live_nodes, 0);
+        EXPECT_EQ(s.deallocations, static_cast<std::int64_t>(count));
+        EXPECT_LE(s.shared_held_bytes, std::int64_t{16} << 20); // the reserve
+        EXPECT_LT(s.held_bytes, std::int64_t{20} << 20);        // not all 24 MiB are kept
+        policy::trim();
+        EXPECT_EQ(policy::stats().held_bytes, 0);
+    });
+    t.join();
+}
+
+// A thread whose first use of its pool is a free (of a block another thread allocated)
+// sets the pool up then, and keeps the block for its own next allocation.
+TEST(single_thread_pooled_policy, a_free_before_any_allocation_sets_the_pool_up) {
+    using policy = immutable::single_thread_pooled_policy;
+    void* block = policy::allocate(64);
+    memory_stats seen;
+    void* reused = nullptr;
+    std::thread t([&] {
+        policy::deallocate(block, 64);
+        reused = policy::allocate(64);
+        seen = policy::stats();
+        policy::deallocate(reused, 64);
+        policy::trim();
+    });
+    t.join();
+    EXPECT_EQ(reused, block);
+    EXPECT_EQ(seen.deallocations, 1);
+    EXPECT_EQ(seen.allocations, 1);
+    EXPECT_EQ(seen.reuses, 1);
 }
 
 // ---------------------------------------------------------------- counted<>, static instance

@@ -216,6 +216,23 @@ TEST_F(sorted_set_edge, updates_of_an_unshared_rvalue_happen_in_place) {
     EXPECT_EQ(sorted_test::invariants(changed), "");
 }
 
+TEST_F(sorted_set_edge, slice_of_an_rvalue_keeps_the_other_versions) {
+    const set_t whole = iota_set(0, 3000);
+    set_t copy = whole;
+    const set_t middle = std::move(copy).slice(100, 2100);
+    EXPECT_EQ(middle.size(), 2000u);
+    EXPECT_EQ(middle.nth(0), 100);
+    EXPECT_EQ(middle.nth(1999), 2099);
+    EXPECT_EQ(whole.size(), 3000u);
+    EXPECT_EQ(sorted_test::invariants(middle), "");
+    EXPECT_EQ(sorted_test::invariants(whole), "");
+    set_t alone = iota_set(0, 50);
+    const set_t tail = std::move(alone).slice(40, 50);
+    EXPECT_EQ(tail.size(), 10u);
+    EXPECT_EQ(tail.nth(0), 40);
+    EXPECT_THROW((void)set_t(whole).slice(8, 7), std::out_of_range);
+}
+
 TEST_F(sorted_set_edge, builder_and_ranges) {
     set_t::builder b;
     for (int i = 0; i < 1000; ++i) b.insert(i * 5 % 1001);
