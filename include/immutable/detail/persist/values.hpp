@@ -188,7 +188,8 @@ void for_each_nested(const T& v, F& f) {
     } else if constexpr (is_optional<T>::value) {
         if (v) for_each_nested(*v, f);
     } else if constexpr (is_variant<T>::value) {
-        std::visit([&](const auto& x) { for_each_nested(x, f); }, v);
+        // A valueless variant holds nothing; writing it is refused with its own error.
+        if (!v.valueless_by_exception()) std::visit([&](const auto& x) { for_each_nested(x, f); }, v);
     } else {
         // persist_fields takes a non-const reference so that one function serves saving and
         // loading; saving only reads through it.
