@@ -40,6 +40,12 @@ struct fragile {
 };
 inline auto persist_fields(fragile& f) { return std::tie(f.x); }
 
+// A value holding a list of its own type: nested as deep as the program likes.
+struct nest {
+    immutable::list<nest> inner;
+};
+inline auto persist_fields(nest& n) { return std::tie(n.inner); }
+
 } // namespace persist_edge_types
 
 namespace {
@@ -110,6 +116,45 @@ TEST(persist_edge, one_record_loaded_as_two_types_twice_each) {
     EXPECT_EQ(d, l);
     EXPECT_EQ(invariants(b), "");
     EXPECT_EQ(invariants(c), "");
+}
+
+// The loader refuses documents whose containers nest deeper than its limit (200), so a
+// crafted document cannot make it recurse without bound; shallower ones load.
+TEST(persist_edge, containers_nested_deeper_than_the_limit_are_refused_and_shallower_ones_load) {
+    using persist_edge_types::nest;
+    const auto nested = [](int depth) {
+        list<nest> l;
+        for (int i = 0; i < depth; ++i) l = list<nest>{}.push_back(nest{l});
+        return l;
+    };
+    const auto depth_of = [](list<nest> l) {
+        int d = 0;
+        while (!l.empty()) {
+            ++d;
+            l = l[0].inner;
+        }
+        return d;
+    };
+    {
+        const auto l = nested(150);
+        persist::writer w;
+        const auto id = w.add(l);
+        const auto doc = w.bytes();
+        persist::reader r(doc);
+        EXPECT_EQ(depth_of(r.load<list<nest>>(id)), 150);
+    }
+    const auto l = nested(250);
+    persist::writer w;
+    const auto id = w.add(l);
+    const auto doc = w.bytes();
+    persist::reader r(doc);
+    try {
+        (void)r.load<list<nest>>(id);
+        FAIL() << "loaded containers nested 250 deep";
+    } catch (const persist::format_error& e) {
+        EXPECT_NE(std::string(e.what()).find("nested deeper than 200"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(depth_of(l), 250); // the saved version is untouched
 }
 
 TEST(persist_edge, a_valueless_variant_is_refused_with_an_error_naming_it) {
