@@ -190,6 +190,33 @@ TEST(persist_corrupt, crafted_structures_are_rejected) {
 }
 
 namespace {
+// Every key has the same hash: a set of two keys keeps both in one collision node.
+struct one_hash_for_all {
+    std::size_t operator()(std::uint32_t) const noexcept { return 0x5bd1e995u; }
+};
+} // namespace
+
+TEST(persist_corrupt, a_key_saved_twice_in_a_collision_node_is_rejected) {
+    using colliding_set = set<std::uint32_t, one_hash_for_all>;
+    persist::writer w;
+    w.add(colliding_set{0x01010101u, 0x02020202u});
+    bytes doc = w.bytes();
+    // Overwrite the second key with the first one, and reseal.
+    const std::byte second_key[4] = {std::byte{2}, std::byte{2}, std::byte{2}, std::byte{2}};
+    const auto at = std::search(doc.begin(), doc.end(), std::begin(second_key), std::end(second_key));
+    ASSERT_NE(at, doc.end());
+    std::fill(at, at + 4, std::byte{1});
+    reseal(doc);
+    persist::reader r(doc);
+    try {
+        (void)r.load<colliding_set>(0);
+        FAIL() << "a collision node holding one key twice was accepted";
+    } catch (const persist::format_error& e) {
+        EXPECT_NE(std::string(e.what()).find("key saved twice in a collision node"), std::string::npos) << e.what();
+    }
+}
+
+namespace {
 // Another hash for the same key type: the saved tries' shapes do not match it.
 struct other_hash {
     std::size_t operator()(std::int64_t k) const noexcept {
