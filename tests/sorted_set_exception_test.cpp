@@ -14,6 +14,7 @@
 
 #include "sorted_test_util.hpp"
 #include "support/failing_policy.hpp"
+#include "support/movable_key.hpp"
 #include "support/throwing_value.hpp"
 
 namespace {
@@ -24,31 +25,7 @@ using immutable::test::failing_heap_policy;
 using immutable::test::throwing_value;
 
 // Copy throws on the k-th copy, move never throws (the in-place paths).
-struct movable_elem {
-    static inline std::int64_t countdown = -1;
-    static inline std::int64_t live = 0;
-    int v = 0;
-    char pad[28] = {};
-
-    explicit movable_elem(int x) : v(x) { ++live; }
-    movable_elem(const movable_elem& o) : v(o.v) {
-        if (countdown >= 0 && countdown-- == 0) throw copy_failure();
-        ++live;
-    }
-    movable_elem(movable_elem&& o) noexcept : v(o.v) { ++live; }
-    movable_elem& operator=(const movable_elem& o) {
-        if (countdown >= 0 && countdown-- == 0) throw copy_failure();
-        v = o.v;
-        return *this;
-    }
-    movable_elem& operator=(movable_elem&& o) noexcept {
-        v = o.v;
-        return *this;
-    }
-    ~movable_elem() { --live; }
-    [[maybe_unused]] friend bool operator==(const movable_elem& a, const movable_elem& b) { return a.v == b.v; }
-    friend auto operator<=>(const movable_elem& a, const movable_elem& b) { return a.v <=> b.v; }
-};
+using movable_elem = immutable::test::movable_key;
 
 int value_of(const throwing_value& x) { return x.value(); }
 int value_of(const movable_elem& x) { return x.v; }
