@@ -98,15 +98,20 @@ immutable::map<std::int64_t, std::int64_t> make_map() {
     return b.build();
 }
 
+// Saves `c` alone as a document in the file `path`; returns the document's size.
+template <class C>
+std::size_t save_to(const std::string& path, const C& c) {
+    immutable::persist::writer w;
+    w.add(c);
+    const auto doc = w.bytes();
+    write_file(path, doc.data(), doc.size());
+    return doc.size();
+}
+
 template <class C>
 void bm_save(benchmark::State& state, const C& c, std::size_t element_bytes) {
     const std::string path = shm_path("save");
-    for (auto _ : state) {
-        immutable::persist::writer w;
-        w.add(c);
-        const auto doc = w.bytes();
-        write_file(path, doc.data(), doc.size());
-    }
+    for (auto _ : state) benchmark::DoNotOptimize(save_to(path, c));
     std::remove(path.c_str());
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.size() * element_bytes));
 }
@@ -114,13 +119,7 @@ void bm_save(benchmark::State& state, const C& c, std::size_t element_bytes) {
 template <class C>
 void bm_load(benchmark::State& state, const C& c, std::size_t element_bytes) {
     const std::string path = shm_path("load");
-    {
-        immutable::persist::writer w;
-        w.add(c);
-        const auto doc = w.bytes();
-        write_file(path, doc.data(), doc.size());
-        state.counters["doc_bytes"] = static_cast<double>(doc.size());
-    }
+    state.counters["doc_bytes"] = static_cast<double>(save_to(path, c));
     for (auto _ : state) {
         const auto doc = read_file(path);
         immutable::persist::reader r(doc.span());
@@ -133,12 +132,7 @@ void bm_load(benchmark::State& state, const C& c, std::size_t element_bytes) {
 template <class C>
 void bm_load_mapped(benchmark::State& state, const C& c, std::size_t element_bytes) {
     const std::string path = shm_path("load_mapped");
-    {
-        immutable::persist::writer w;
-        w.add(c);
-        const auto doc = w.bytes();
-        write_file(path, doc.data(), doc.size());
-    }
+    save_to(path, c);
     for (auto _ : state) {
         const mapped_file doc(path);
         immutable::persist::reader r(doc.span());
