@@ -217,6 +217,153 @@ TEST(persist_corrupt, a_key_saved_twice_in_a_collision_node_is_rejected) {
 }
 
 namespace {
+// Where each record of a document sits; records[i] is record number i + 1
+// (docs/persist.md: a reference from record s to record t is the varint s - t).
+struct record_place {
+    detail::persist::tag tag;
+    std::size_t payload; // offset of its first payload byte
+    std::size_t length;  // payload bytes
+};
+std::vector<record_place> records_of(const bytes& doc) {
+    std::vector<record_place> out;
+    std::size_t at = detail::persist::header_bytes;
+    while (at + detail::persist::trailer_bytes < doc.size()) {
+        std::size_t length = 0;
+        for (int i = 0; i < 4; ++i) length |= std::size_t{std::to_integer<std::uint8_t>(doc[at + 1 + i])} << (8 * i);
+        out.push_back({static_cast<detail::persist::tag>(doc[at]), at + detail::persist::record_header_bytes, length});
+        at += detail::persist::record_header_bytes + length;
+    }
+    return out;
+}
+
+// The error message `load` gives for container `id`, or "" when it loads.
+template <class C>
+std::string load_error(const bytes& doc, std::uint64_t id = 0) {
+    persist::reader r(doc);
+    try {
+        (void)r.load<C>(id);
+    } catch (const persist::format_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+// Hashes taken as they are (is_avalanching: the library does not mix them), so a test
+// decides which slot each key takes at each level of the trie.
+struct key_in_top_four_bits { // keys 0..15: they agree on the low 60 bits
+    using is_avalanching = void;
+    std::size_t operator()(std::uint64_t k) const noexcept { return k << 60; }
+};
+struct key_without_low_byte { // 0x101 and 0x102 share a full hash, 0x201 and 0x202 another
+    using is_avalanching = void;
+    std::size_t operator()(std::uint32_t k) const noexcept { return k >> 8; }
+};
+} // namespace
+
+TEST(persist_corrupt, a_slot_beyond_the_hash_bits_is_rejected) {
+    // Two keys whose hashes differ only in bits 60..63 meet in a node at depth 12, where the
+    // four bits left select one of 16 slots: keys 14 and 15 take slots 14 and 15.
+    using top_bits_set = set<std::uint64_t, key_in_top_four_bits>;
+    persist::writer w;
+    w.add(top_bits_set{14, 15});
+    bytes doc = w.bytes();
+    // The nodes from depth 0 down to 11 hold one child each; the node at depth 12, written
+    // first (children before parents), holds both entries: datamap 0xc000 (varint 80 80 03),
+    // nodemap 0.
+    const auto records = records_of(doc);
+    const auto is_node = [](const record_place& rec) { return rec.tag == detail::persist::tag::champ_node; };
+    ASSERT_EQ(std::count_if(records.begin(), records.end(), is_node), 13);
+    const std::size_t datamap_at = std::find_if(records.begin(), records.end(), is_node)->payload;
+    const std::byte deepest_head[4] = {std::byte{0x80}, std::byte{0x80}, std::byte{0x03}, std::byte{0x00}};
+    ASSERT_TRUE(std::equal(std::begin(deepest_head), std::end(deepest_head),
+                           doc.begin() + static_cast<std::ptrdiff_t>(datamap_at)));
+    ASSERT_EQ(load_error<top_bits_set>(doc), "");
+    // Move the entry of slot 15 to slot 16 (datamap 0x14000, varint 80 80 05): a slot no hash
+    // can select at that depth. Nothing else changes.
+    doc[datamap_at + 2] = std::byte{0x05};
+    reseal(doc);
+    const std::string error = load_error<top_bits_set>(doc);
+    EXPECT_NE(error.find("slot beyond the hash's bits"), std::string::npos) << error;
+}
+
+TEST(persist_corrupt, a_collision_entry_with_another_hash_is_inserted_anew) {
+    // A collision node holding a key whose hash is not the node's: the loader cannot keep
+    // the saved node (a lookup of that key would not find it), so, as for a loading program
+    // that hashes differently (docs/persist.md), it inserts the entries anew. The content is
+    // the document's and the set is well-formed.
+    using colliding_set = set<std::uint32_t, key_without_low_byte>;
+    persist::writer w;
+    w.add(colliding_set{0x101u, 0x102u});
+    bytes doc = w.bytes();
+    const auto records = records_of(doc);
+    const auto collision = std::find_if(records.begin(), records.end(), [](const record_place& rec) {
+        return rec.tag == detail::persist::tag::champ_collision;
+    });
+    ASSERT_NE(collision, records.end());
+    // Count 2, then the two keys (4 bytes each, 0x101 and 0x102 in some order). The first one
+    // gives the fingerprint and stays; the second gets the hash 2 (second byte 1 -> 2), so the
+    // loader takes the path that rebuilds the saved nodes and meets it there.
+    ASSERT_EQ(collision->length, 9u);
+    ASSERT_EQ(doc[collision->payload], std::byte{2});
+    const auto key_at = [&](int i) {
+        std::uint32_t k = 0;
+        for (int b = 0; b < 4; ++b)
+            k |= std::uint32_t{std::to_integer<std::uint8_t>(doc[collision->payload + 1 + 4 * i + b])} << (8 * b);
+        return k;
+    };
+    const std::uint32_t kept = key_at(0);
+    const std::uint32_t moved = key_at(1);
+    ASSERT_EQ(kept + moved, 0x101u + 0x102u);
+    ASSERT_EQ(doc[collision->payload + 1 + 4 + 1], std::byte{1});
+    doc[collision->payload + 1 + 4 + 1] = std::byte{2};
+    reseal(doc);
+    persist::reader r(doc);
+    const auto back = r.load<colliding_set>(0);
+    EXPECT_EQ(invariants(back), "");
+    EXPECT_EQ(back.size(), 2u);
+    EXPECT_TRUE(back.contains(kept));
+    EXPECT_TRUE(back.contains(moved + 0x100));
+    EXPECT_FALSE(back.contains(moved));
+}
+
+TEST(persist_corrupt, a_list_child_smaller_than_its_parent_gives_it_is_rejected) {
+    // A regular inner node's children are full but the last. Point the first child of a
+    // list's root at the 6-element leaf another list saved: every count and reference is
+    // well-formed, only the sizes disagree.
+    persist::writer w;
+    w.add(list<int>{1, 2, 3, 4, 5, 6});
+    list<int> l;
+    for (int i = 0; i < 70; ++i) l = l.push_back(i);
+    w.add(l); // root: a regular node of two full leaves; a tail of 6
+    bytes doc = w.bytes();
+    const auto records = records_of(doc);
+    std::size_t small_leaf = 0; // record numbers
+    std::size_t root = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& rec = records[i];
+        if (rec.tag == detail::persist::tag::list_leaf && small_leaf == 0) small_leaf = i + 1;
+        if (rec.tag == detail::persist::tag::list_inner) {
+            ASSERT_EQ(root, 0u) << "one inner node expected";
+            root = i + 1;
+        }
+    }
+    ASSERT_NE(small_leaf, 0u);
+    ASSERT_NE(root, 0u);
+    ASSERT_EQ(doc[records[small_leaf - 1].payload], std::byte{6}); // its count
+    // The root: regular (0), two children, then the first child's reference (one byte).
+    const std::size_t root_at = records[root - 1].payload;
+    ASSERT_EQ(doc[root_at], std::byte{0});
+    ASSERT_EQ(doc[root_at + 1], std::byte{2});
+    ASSERT_LT(root - small_leaf, 0x80u);
+    ASSERT_LT(std::to_integer<unsigned>(doc[root_at + 2]), 0x80u);
+    ASSERT_EQ(load_error<list<int>>(doc, 1), "");
+    doc[root_at + 2] = static_cast<std::byte>(root - small_leaf);
+    reseal(doc);
+    const std::string error = load_error<list<int>>(doc, 1);
+    EXPECT_NE(error.find("list child does not cover the elements its parent gives it"), std::string::npos) << error;
+}
+
+namespace {
 // Another hash for the same key type: the saved tries' shapes do not match it.
 struct other_hash {
     std::size_t operator()(std::int64_t k) const noexcept {
