@@ -17,6 +17,8 @@
 #include <immutable/list.hpp>
 
 #include "support/failing_policy.hpp"
+#include "support/no_leaks_test.hpp"
+#include "support/throwing_value.hpp"
 
 using immutable::list;
 using immutable::test::counted_policy;
@@ -858,4 +860,178 @@ TEST(list_edge, builder_releases_what_a_dropped_version_had_claimed) {
         EXPECT_EQ(built[n + 70], fresh);
         EXPECT_EQ(fresh.use_count(), 72);
     }
+}
+
+// Slots a node holds past what its sole holder uses. A version that pushed onto a shared
+// node claimed the next slot in it (see leaf_node and inner_node in detail/rrb/node.hpp);
+// once every longer version is gone, the node keeps those elements or children until its
+// one remaining holder writes there. A builder, or a && change, that owns the node must
+// then destroy them (once) before writing its own. throwing_value counts its live
+// instances and may claim slots, as int does.
+namespace {
+
+using immutable::test::throwing_value;
+using claim_list = list<throwing_value, counted_policy>;
+
+class list_slot_claims : public immutable::test::no_leaks_test<counted_policy> {
+protected:
+    void SetUp() override {
+        no_leaks_test::SetUp();
+        throwing_value::never_throw();
+        values_before_ = throwing_value::live;
+    }
+    void TearDown() override {
+        EXPECT_EQ(throwing_value::live, values_before_) << "elements leaked or destroyed twice";
+        no_leaks_test::TearDown();
+    }
+    // Elements alive now that were not before the test.
+    std::int64_t live_values() const { return throwing_value::live - values_before_; }
+
+private:
+    std::int64_t values_before_ = 0;
+};
+
+template <class Sequence>
+std::vector<int> values_of(const Sequence& s) {
+    std::vector<int> v;
+    for (const throwing_value& x : s) v.push_back(x.value());
+    return v;
+}
+
+// first, first + 1, ..., last - 1, then `extra`.
+std::vector<int> iota_then(int first, int last, std::vector<int> extra = {}) {
+    std::vector<int> v = iota_vector(first, last);
+    v.insert(v.end(), extra.begin(), extra.end());
+    return v;
+}
+
+} // namespace
+
+TEST_F(list_slot_claims, a_builder_destroys_what_dropped_versions_claimed_in_its_tail) {
+    claim_list::builder b;
+    for (int i = 0; i < 5; ++i) b.push_back(throwing_value(i));
+    {
+        const claim_list built = b.build();
+        const claim_list longer = built.push_back(throwing_value(100)).push_back(throwing_value(101));
+        EXPECT_EQ(live_values(), 7) << "the pushes claim slots 5 and 6 of the shared tail";
+        EXPECT_EQ(values_of(longer), iota_then(0, 5, {100, 101}));
+        EXPECT_EQ(values_of(built), iota_then(0, 5));
+        EXPECT_EQ(invariants(longer), "");
+    }
+    // The builder holds the tail alone now; slots 5 and 6 still hold 100 and 101.
+    EXPECT_EQ(live_values(), 7);
+    b.push_back(throwing_value(5));
+    EXPECT_EQ(live_values(), 6) << "100 and 101 destroyed, 5 written in place";
+    {
+        const claim_list first = b.build();
+        EXPECT_EQ(values_of(first), iota_then(0, 6));
+        EXPECT_EQ(invariants(first), "");
+    }
+
+    // The same for a bulk append, which fills the tail a run at a time.
+    {
+        const claim_list built = b.build();
+        const claim_list longer = built.push_back(throwing_value(200)).push_back(throwing_value(201));
+        EXPECT_EQ(values_of(longer), iota_then(0, 6, {200, 201}));
+        EXPECT_EQ(values_of(built), iota_then(0, 6));
+    }
+    const std::vector<throwing_value> more{throwing_value(6), throwing_value(7), throwing_value(8)};
+    EXPECT_EQ(live_values(), 6 + 2 + 3);
+    b.append_range(more);
+    EXPECT_EQ(live_values(), 9 + 3) << "200 and 201 destroyed, 6 to 8 copied in";
+    const claim_list second = b.build();
+    EXPECT_EQ(values_of(second), iota_then(0, 9));
+    EXPECT_EQ(invariants(second), "");
+}
+
+TEST_F(list_slot_claims, an_rvalue_push_back_destroys_what_a_dropped_longer_version_held_in_its_tail) {
+    claim_list l;
+    for (int i = 0; i < 5; ++i) l = std::move(l).push_back(throwing_value(i));
+    {
+        const claim_list longer = l.push_back(throwing_value(100)); // claims slot 5
+        EXPECT_EQ(live_values(), 6);
+        EXPECT_EQ(values_of(longer), iota_then(0, 5, {100}));
+    }
+    EXPECT_EQ(live_values(), 6);
+    l = std::move(l).push_back(throwing_value(5));
+    EXPECT_EQ(live_values(), 6) << "100 destroyed, 5 written in place";
+    EXPECT_EQ(values_of(l), iota_then(0, 6));
+    EXPECT_EQ(invariants(l), "");
+}
+
+TEST_F(list_slot_claims, an_rvalue_push_back_destroys_what_a_dropped_longer_version_held_after_a_pop) {
+    claim_list l;
+    for (int i = 0; i < 6; ++i) l = std::move(l).push_back(throwing_value(i));
+    claim_list shorter = l.pop_back().pop_back(); // shares the tail, uses 4 of its 6 slots
+    l = {};
+    EXPECT_EQ(live_values(), 6);
+    shorter = std::move(shorter).push_back(throwing_value(40));
+    EXPECT_EQ(live_values(), 5) << "4 and 5 destroyed, 40 written in place";
+    EXPECT_EQ(values_of(shorter), iota_then(0, 4, {40}));
+    EXPECT_EQ(invariants(shorter), "");
+}
+
+// One level up: a longer version's full tail moved into the tree claims the next child
+// slot of the shared root. Once it is dropped, the builder that holds the root alone
+// releases that child before linking in its own leaf, and a set() in the tree does too.
+TEST_F(list_slot_claims, a_builder_releases_children_dropped_versions_claimed_in_its_root) {
+    claim_list::builder b;
+    for (int i = 0; i < 96; ++i) b.push_back(throwing_value(i)); // two leaves in the tree, a full tail
+    {
+        const claim_list built = b.build();
+        claim_list longer = built;
+        // The first push claims root slot 2 for the shared tail; the 33rd claims slot 3 for
+        // a leaf of 1000..1031 that no other version holds.
+        for (int i = 0; i < 33; ++i) longer = longer.push_back(throwing_value(1000 + i));
+        EXPECT_EQ(values_of(longer), iota_then(0, 96, iota_vector(1000, 1033)));
+        EXPECT_EQ(invariants(longer), "");
+        EXPECT_EQ(values_of(built), iota_then(0, 96));
+    }
+    EXPECT_EQ(live_values(), 96 + 32) << "the claimed leaf lives on in the builder's root";
+    b.push_back(throwing_value(96));
+    EXPECT_EQ(live_values(), 97) << "the claimed leaf released, its 32 elements destroyed";
+    {
+        const claim_list first = b.build();
+        EXPECT_EQ(values_of(first), iota_then(0, 97));
+        EXPECT_EQ(invariants(first), "");
+    }
+
+    // Again through set(): 31 pushes claim slots 1..31 of the builder's tail [96], the
+    // 32nd moves that tail into root slot 3. The builder's set() in the tree copies its
+    // tail (the root still shares it), then releases root slot 3, the tail's last holder.
+    {
+        claim_list longer = b.build();
+        for (int i = 0; i < 32; ++i) longer = longer.push_back(throwing_value(2000 + i));
+        EXPECT_EQ(values_of(longer), iota_then(0, 97, iota_vector(2000, 2032)));
+        EXPECT_EQ(invariants(longer), "");
+    }
+    EXPECT_EQ(live_values(), 97 + 31);
+    b.set(5, throwing_value(-5));
+    EXPECT_EQ(live_values(), 97) << "the old tail released with 96 and 2000..2030";
+    b.push_back(throwing_value(97));
+    const claim_list second = b.build();
+    std::vector<int> expected = iota_vector(0, 98);
+    expected[5] = -5;
+    EXPECT_EQ(values_of(second), expected);
+    EXPECT_EQ(invariants(second), "");
+}
+
+// Two levels: the claimed child slots are in the second child of the root, a node the
+// rvalue's push reaches below its root.
+TEST_F(list_slot_claims, an_rvalue_push_back_releases_children_a_dropped_version_claimed_below_the_root) {
+    claim_list l;
+    // A tree of 1024 + 64 (the root's second child holds two leaves), and a full tail.
+    for (int i = 0; i < 1120; ++i) l = std::move(l).push_back(throwing_value(i));
+    {
+        claim_list longer = l;
+        for (int i = 0; i < 33; ++i) longer = longer.push_back(throwing_value(10000 + i));
+        EXPECT_EQ(values_of(longer), iota_then(0, 1120, iota_vector(10000, 10033)));
+        EXPECT_EQ(invariants(longer), "");
+        EXPECT_EQ(values_of(l), iota_then(0, 1120));
+    }
+    EXPECT_EQ(live_values(), 1120 + 32);
+    l = std::move(l).push_back(throwing_value(1120));
+    EXPECT_EQ(live_values(), 1121) << "the claimed leaf released, its 32 elements destroyed";
+    EXPECT_EQ(values_of(l), iota_then(0, 1121));
+    EXPECT_EQ(invariants(l), "");
 }

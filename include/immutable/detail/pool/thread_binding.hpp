@@ -22,6 +22,7 @@
 #include <mutex>
 #include <new>
 
+#include <immutable/detail/assert.hpp>
 #include <immutable/detail/config.hpp>
 #include <immutable/detail/pool/shared_pool.hpp>
 #include <immutable/detail/pool/size_class.hpp>
@@ -31,18 +32,18 @@ namespace immutable::detail::pool {
 
 // ---------------------------------------------------------------- static pooled policies
 
-// Knows its cache from its type (CacheOf::get()). If it dies before the cache is bound,
-// the cache is retired anyway, so the cache is never bound with no reaper.
+// Knows its cache from its type (CacheOf::get()). Built (a function-local thread_local in
+// basic_pooled_policy::bind_if_new) only right after its thread's cache is bound, and a
+// cache never goes back to unbound; the policy's pool is never destroyed, so the cache is
+// still bound when the reaper runs at the thread's exit.
 template <class CacheOf>
 struct cache_reaper {
     bool armed = false;
     ~cache_reaper() {
         shared_cache& cache = CacheOf::get();
-        if (cache.state() == cache_state::bound) {
-            retire_at_thread_exit(cache);
-        } else {
-            cache.retire();
-        }
+        IMMUTABLE_ASSERT(cache.state() != cache_state::unbound, "immutable::pooled_policy thread exit",
+                         "the thread's cache is bound before its reaper is built");
+        retire_at_thread_exit(cache);
     }
 };
 
