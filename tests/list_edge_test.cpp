@@ -838,9 +838,11 @@ TEST(list, works_with_algorithms) {
     EXPECT_EQ(std::ranges::size(l), 1000u);
 }
 
-// Elements a dropped version had claimed past a builder's size (the builder's snapshot
-// pushed onto, then dropped) are released, and the builder writes its own over those slots.
-TEST(list_edge, builder_releases_what_a_dropped_version_had_claimed) {
+// A longer version made from a builder's snapshot, then dropped, leaves nothing behind: its
+// elements are released and the builder's own pushes land after the builder's size. Elements
+// with a reference count (shared_ptr) never claim slots in a shared node (the push copies the
+// tail); the list_slot_claims tests below cover elements that do.
+TEST(list_edge, builder_keeps_nothing_of_a_dropped_longer_version) {
     for (std::size_t n : {5u, 31u, 32u, 33u, 100u, 1024u, 1030u, 2000u}) {
         list<std::shared_ptr<int>>::builder b;
         for (std::size_t i = 0; i < n; ++i) b.push_back(std::make_shared<int>(static_cast<int>(i)));
