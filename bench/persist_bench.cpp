@@ -14,6 +14,9 @@
 //
 // bytes_per_second counts the elements' own bytes (8 per list element, 16 per map entry),
 // so the rows compare directly: the target is at least half of std::vector's for the list.
+// The load rows, ours and the raw one alike, start every iteration from cold caches, reuse
+// heap memory the allocator keeps (no page faults on either side), and stop the clock once
+// the container or vector is returned (evict_caches, bm_load and main below say why).
 // Counters of the versions row: doc_bytes (all versions), one_version_bytes, path_bytes
 // (node bytes one set() copies, from counted<> live bytes), and bound_ratio = doc_bytes /
 // (1.1 * one_version_bytes + 1000 * path_bytes), which must stay at most 1.
