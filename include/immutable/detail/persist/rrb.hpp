@@ -199,7 +199,11 @@ struct container_codec<immutable::list<T, P>> {
         l.charge(leaf::bytes(cap), count_at);
         ptr p = ops::new_leaf(cap);
         leaf* lf = ops::as_leaf(p.get());
-        read_values_into(l, in, record, lf->elements(), count);
+        // A full leaf of plain numbers, the common case, is copied with a constant size: the
+        // copy then becomes a row of vector moves (a copy the compiler only knows to be short
+        // may become a `rep movs`, slow to start on some processors).
+        if (read_as_bytes<T> && count == branches) read_values_into(l, in, record, lf->elements(), branches);
+        else read_values_into(l, in, record, lf->elements(), count);
         lf->fill.store(static_cast<std::uint32_t>(count));
         if (!in.at_end()) in.fail("bytes after a list leaf");
         return keep(l, record, std::move(p), count, 0);
