@@ -232,8 +232,7 @@ public:
     [[noreturn]] void fail_at(const std::string& what, std::size_t at) const { throw persist_error(what, at); }
 
     void need(std::size_t n) const {
-        if (n > end_ - pos_) fail("record ends early (" + std::to_string(n) + " bytes needed, " +
-                                  std::to_string(end_ - pos_) + " left)");
+        if (n > end_ - pos_) [[unlikely]] fail_short(n);
     }
     const std::byte* take(std::size_t n) {
         need(n);
@@ -249,7 +248,34 @@ public:
         for (std::size_t i = 0; i < Bytes; ++i) v |= std::uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
         return v;
     }
+    // Most varints a document holds (counts, child references, sizes of small nodes) fit in
+    // one byte: that case is read inline, the rest out of line.
     std::uint64_t varint() {
+        if (pos_ < end_) {
+            const auto b = static_cast<std::uint8_t>(doc_[pos_]);
+            if (b < 0x80) {
+                ++pos_;
+                return b;
+            }
+        }
+        return varint_long();
+    }
+    // A varint that must be at most `max`.
+    std::uint64_t varint_max(std::uint64_t max, const char* what) {
+        const std::size_t at = pos_;
+        const std::uint64_t v = varint();
+        if (v > max) [[unlikely]] fail_above(what, v, max, at);
+        return v;
+    }
+
+private:
+    [[noreturn]] void fail_short(std::size_t n) const {
+        fail("record ends early (" + std::to_string(n) + " bytes needed, " + std::to_string(end_ - pos_) + " left)");
+    }
+    [[noreturn]] void fail_above(const char* what, std::uint64_t v, std::uint64_t max, std::size_t at) const {
+        fail_at(std::string(what) + " " + std::to_string(v) + " above its limit " + std::to_string(max), at);
+    }
+    std::uint64_t varint_long() {
         std::uint64_t v = 0;
         const std::size_t start = pos_;
         for (unsigned shift = 0;; shift += 7) {
@@ -262,15 +288,7 @@ public:
             }
         }
     }
-    // A varint that must be at most `max`.
-    std::uint64_t varint_max(std::uint64_t max, const char* what) {
-        const std::size_t at = pos_;
-        const std::uint64_t v = varint();
-        if (v > max) fail_at(std::string(what) + " " + std::to_string(v) + " above its limit " + std::to_string(max), at);
-        return v;
-    }
 
-private:
     const std::byte* doc_;
     std::size_t pos_;
     std::size_t end_;

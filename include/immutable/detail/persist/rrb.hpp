@@ -178,7 +178,9 @@ struct container_codec<immutable::list<T, P>> {
         std::size_t size = 0;
     };
 
-    static node_ref load_node(loader& l, std::uint64_t record, unsigned shift, std::size_t at) {
+    // load_node and load_leaf are inlined into load_inner's loop over children: a list has
+    // 32 times more leaves than inner nodes, and each leaf's own work is small.
+    IMMUTABLE_ALWAYS_INLINE static node_ref load_node(loader& l, std::uint64_t record, unsigned shift, std::size_t at) {
         if (auto* s = l.built(record, &type_key<family>, at)) {
             const base* n = static_cast<const base*>(s->object);
             if (n->kind != (shift == 0 ? rrb::node_kind::leaf : rrb::node_kind::inner))
@@ -189,7 +191,7 @@ struct container_codec<immutable::list<T, P>> {
         return shift == 0 ? load_leaf(l, record, at) : load_inner(l, record, shift, at);
     }
 
-    static node_ref load_leaf(loader& l, std::uint64_t record, std::size_t at) {
+    IMMUTABLE_ALWAYS_INLINE static node_ref load_leaf(loader& l, std::uint64_t record, std::size_t at) {
         byte_source in = l.open(record, tag::list_leaf, at);
         const std::size_t count_at = in.offset();
         const std::uint64_t count = in.varint_max(branches, "list leaf count");
@@ -199,7 +201,11 @@ struct container_codec<immutable::list<T, P>> {
         l.charge(leaf::bytes(cap), count_at);
         ptr p = ops::new_leaf(cap);
         leaf* lf = ops::as_leaf(p.get());
-        read_values_into(l, in, record, lf->elements(), count);
+        // A full leaf of plain numbers, the common case, is copied with a constant size: the
+        // copy then becomes a row of vector moves (a copy the compiler only knows to be short
+        // may become a `rep movs`, slow to start on some processors).
+        if (read_as_bytes<T> && count == branches) read_values_into(l, in, record, lf->elements(), branches);
+        else read_values_into(l, in, record, lf->elements(), count);
         lf->fill.store(static_cast<std::uint32_t>(count));
         if (!in.at_end()) in.fail("bytes after a list leaf");
         return keep(l, record, std::move(p), count, 0);

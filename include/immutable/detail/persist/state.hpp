@@ -11,12 +11,14 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include <immutable/detail/config.hpp>
 #include <immutable/detail/persist/format.hpp>
 
 namespace immutable::detail::persist {
@@ -37,6 +39,9 @@ enum class tag : std::uint8_t {
     roots = 15,
 };
 inline constexpr std::uint8_t last_tag = 15;
+// Bit t set for each tag t above.
+inline constexpr std::uint32_t known_tags =
+    ((2u << static_cast<unsigned>(tag::box)) - 2u) | (1u << static_cast<unsigned>(tag::roots));
 inline constexpr std::size_t record_header_bytes = 5; // tag, payload length (u32)
 
 // One address per type, used to tell what a record was loaded as.
@@ -201,8 +206,11 @@ public:
     loader(const loader&) = delete;
     loader& operator=(const loader&) = delete;
     ~loader() {
-        for (slot& s : slots_)
-            if (s.object != nullptr) s.drop(s.object);
+        for (std::uint64_t index = 1; index <= record_count(); ++index) {
+            if (!has_slot(index)) continue;
+            const slot& s = slots_[index - 1];
+            s.drop(s.object);
+        }
         for (auto& [k, s] : other_types_)
             if (s.object != nullptr) s.drop(s.object);
     }
@@ -213,19 +221,16 @@ public:
 
     // The payload of record `index` (checked to exist and have tag `t`); `at` is the offset of
     // whatever referred to it, for the message.
-    byte_source open(std::uint64_t index, tag t, std::size_t at) const {
-        if (index == 0 || index > offsets_.size()) throw persist_error("reference to a missing record", at);
+    IMMUTABLE_ALWAYS_INLINE byte_source open(std::uint64_t index, tag t, std::size_t at) const {
+        if (index == 0 || index > record_count()) [[unlikely]] throw persist_error("reference to a missing record", at);
         const std::size_t o = offsets_[index - 1];
         const auto found = static_cast<std::uint8_t>(doc_[o]);
-        if (found != static_cast<std::uint8_t>(t)) {
-            throw persist_error("record " + std::to_string(index) + " has tag " + std::to_string(found) +
-                                    " where tag " + std::to_string(static_cast<unsigned>(t)) + " is expected",
-                                o);
-        }
-        return byte_source(doc_.data(), o + record_header_bytes, payload_end(index));
+        if (found != static_cast<std::uint8_t>(t)) [[unlikely]] wrong_tag(index, found, t);
+        // Records are contiguous: one ends where the next begins (or the trailer, after the last).
+        return byte_source(doc_.data(), o + record_header_bytes, offsets_[index]);
     }
     std::size_t record_offset(std::uint64_t index) const noexcept { return offsets_[index - 1]; }
-    std::uint64_t record_count() const noexcept { return offsets_.size(); }
+    std::uint64_t record_count() const noexcept { return offsets_.size() - 1; }
     // The tag of an existing record.
     tag tag_of(std::uint64_t index) const noexcept { return static_cast<tag>(doc_[offsets_[index - 1]]); }
 
@@ -245,30 +250,30 @@ public:
     // What was built from a record: a node holding one reference, or a container; `type`
     // says as what, so that one record is never read as two different types.
     struct slot {
-        const void* type = nullptr;
-        void* object = nullptr;
-        void (*drop)(void*) noexcept = nullptr;
-        // Engine use: what a node covers and at which level, and what it is paired with.
-        std::uint64_t size = 0;
-        std::uint64_t partner = 0;
-        unsigned level = 0;
+        const void* type;
+        void* object;
+        void (*drop)(void*) noexcept;
+        // Engine use: what a node covers and at which level, and what it is paired with
+        // (zero until the engine sets them).
+        std::uint64_t size;
+        std::uint64_t partner;
+        unsigned level;
     };
     // The slot of `index` built as `type`, or null if not built as that type yet. A record
     // may be built as several types (a list<int> under two memory policies, a map under two
     // hash functions): each is read from the bytes and checked on its own.
     slot* built(std::uint64_t index, const void* type, std::size_t) {
+        if (!has_slot(index)) return nullptr;
         slot& s = slots_[index - 1];
         if (s.type == type) return &s;
-        if (s.type == nullptr || other_types_.empty()) return nullptr;
+        if (other_types_.empty()) return nullptr;
         auto it = other_types_.find({index, type});
         return it == other_types_.end() ? nullptr : &it->second;
     }
     slot& keep(std::uint64_t index, const void* type, void* object, void (*drop)(void*) noexcept) {
-        slot& primary = slots_[index - 1];
-        slot& s = primary.type == nullptr ? primary : other_types_[{index, type}];
-        s.type = type;
-        s.object = object;
-        s.drop = drop;
+        slot& s = has_slot(index) ? other_types_[{index, type}] : slots_[index - 1];
+        s = slot{type, object, drop, 0, 0, 0};
+        has_slot_[(index - 1) / 64] |= std::uint64_t{1} << ((index - 1) % 64);
         return s;
     }
 
@@ -305,11 +310,10 @@ public:
     }
 
 private:
-    std::size_t payload_end(std::uint64_t index) const noexcept {
-        const std::size_t o = offsets_[index - 1];
-        std::uint32_t len = 0;
-        for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(doc_[o + 1 + i])) << (8 * i);
-        return o + record_header_bytes + len;
+    [[noreturn]] void wrong_tag(std::uint64_t index, std::uint8_t found, tag t) const {
+        throw persist_error("record " + std::to_string(index) + " has tag " + std::to_string(found) + " where tag " +
+                                std::to_string(static_cast<unsigned>(t)) + " is expected",
+                            offsets_[index - 1]);
     }
 
     // Checks the checksum and finds every record (each at least record_header_bytes long, so
@@ -350,10 +354,12 @@ private:
         while (pos < limit && pos < end) {
             if (end - pos < record_header_bytes) throw persist_error("record header cut short", pos);
             const auto t = static_cast<std::uint8_t>(doc_[pos]);
-            if (t == 0 || t > last_tag || (t > static_cast<std::uint8_t>(tag::box) && t != static_cast<std::uint8_t>(tag::roots)))
+            if (t > last_tag || !((known_tags >> t) & 1u)) [[unlikely]]
                 throw persist_error("unknown record tag " + std::to_string(t), pos);
-            std::uint32_t len = 0;
-            for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(doc_[pos + 1 + i])) << (8 * i);
+            unsigned char le[4];
+            std::memcpy(le, doc_.data() + pos + 1, 4);
+            const std::uint32_t len = std::uint32_t{le[0]} | std::uint32_t{le[1]} << 8 | std::uint32_t{le[2]} << 16 |
+                                      std::uint32_t{le[3]} << 24;
             if (len > end - pos - record_header_bytes) throw persist_error("record runs past the end of the document", pos);
             offsets_.push_back(pos);
             pos += record_header_bytes + len;
@@ -375,14 +381,21 @@ private:
         roots_.reserve(n);
         for (std::uint64_t i = 0; i < n; ++i) roots_.push_back(ref(in, self, false));
         if (!in.at_end()) in.fail("bytes after the table of saved containers");
-        slots_.resize(offsets_.size());
+        has_slot_.resize((offsets_.size() + 63) / 64);
+        slots_ = std::make_unique_for_overwrite<slot[]>(offsets_.size());
+        offsets_.push_back(end); // where the last record ends: open() reads it
     }
 
     std::span<const std::byte> doc_;
-    std::vector<std::size_t> offsets_;
+    std::vector<std::size_t> offsets_; // of each record, then where the last one ends
     std::vector<std::uint64_t> roots_;
     std::size_t roots_offset_ = 0;
-    std::vector<slot> slots_;
+    // The primary slot of each record, made by keep(): only those whose bit is set in
+    // has_slot_ were written (most records of a large document are built once; not
+    // clearing every slot first spares a pass over memory a sixth of the document's size).
+    bool has_slot(std::uint64_t index) const noexcept { return (has_slot_[(index - 1) / 64] >> ((index - 1) % 64)) & 1u; }
+    std::vector<std::uint64_t> has_slot_;
+    std::unique_ptr<slot[]> slots_;
     struct record_type_hash {
         std::size_t operator()(const std::pair<std::uint64_t, const void*>& k) const noexcept {
             return static_cast<std::size_t>(k.first * 0x9e3779b97f4a7c15ull ^ reinterpret_cast<std::uintptr_t>(k.second));

@@ -356,10 +356,14 @@ T read_value(loader& l, byte_source& in, std::uint64_t self) {
     }
 }
 
+// Values whose encoding is their bytes in memory: a run of them is read with one copy.
+template <class T>
+inline constexpr bool read_as_bytes = is_plain_number<T> && little_endian_host && !std::is_enum_v<T>;
+
 // Constructs n values at dst (raw storage); on a throw, those made so far are destroyed.
 template <class T>
 void read_values_into(loader& l, byte_source& in, std::uint64_t self, T* dst, std::size_t n) {
-    if constexpr (is_plain_number<T> && little_endian_host && !std::is_enum_v<T>) {
+    if constexpr (read_as_bytes<T>) {
         const std::byte* p = in.take(n * sizeof(T));
         if (n) std::memcpy(static_cast<void*>(dst), p, n * sizeof(T));
     } else {
