@@ -270,8 +270,10 @@ public:
         auto it = other_types_.find({index, type});
         return it == other_types_.end() ? nullptr : &it->second;
     }
+    // Takes ownership of `object` (released through `drop`), also when this throws.
     slot& keep(std::uint64_t index, const void* type, void* object, void (*drop)(void*) noexcept) {
-        slot& s = has_slot(index) ? other_types_[{index, type}] : slots_[index - 1];
+        if (has_slot(index)) [[unlikely]] return keep_other_type(index, type, object, drop);
+        slot& s = slots_[index - 1];
         s = slot{type, object, drop, 0, 0, 0};
         has_slot_[(index - 1) / 64] |= std::uint64_t{1} << ((index - 1) % 64);
         return s;
@@ -310,6 +312,16 @@ public:
     }
 
 private:
+    // A record built as a second type: its slot is a map entry, whose allocation may throw.
+    // The guard releases the object then; its callers cannot, as they have handed it over.
+    IMMUTABLE_NOINLINE slot& keep_other_type(std::uint64_t index, const void* type, void* object,
+                                             void (*drop)(void*) noexcept) {
+        std::unique_ptr<void, void (*)(void*) noexcept> guard(object, drop);
+        slot& s = other_types_[{index, type}];
+        s = slot{type, guard.release(), drop, 0, 0, 0};
+        return s;
+    }
+
     [[noreturn]] void wrong_tag(std::uint64_t index, std::uint8_t found, tag t) const {
         throw persist_error("record " + std::to_string(index) + " has tag " + std::to_string(found) + " where tag " +
                                 std::to_string(static_cast<unsigned>(t)) + " is expected",
