@@ -1,8 +1,9 @@
-// Allocation failure while loading: the same document record loaded as a second type (a
-// list under another memory policy, a map under another hash function ...) with the N-th
-// allocation throwing std::bad_alloc, for N = 0, 1, 2, ... until the load succeeds. At every
-// N the load throws std::bad_alloc or succeeds, what was loaded before is unchanged, the
-// reader still loads, and once everything is destroyed no node and no heap block is left.
+// Allocation failure while loading: a container loaded with the N-th allocation throwing
+// std::bad_alloc, for N = 0, 1, 2, ... until the load succeeds, both as the first type its
+// records are loaded as and as a second type (a list under another memory policy, a map
+// under another hash function ...), whose slots the loader keeps apart. At every N the load
+// throws std::bad_alloc or succeeds, what was loaded before is unchanged, the reader still
+// loads, and once everything is destroyed no node and no heap block is left.
 //
 // Every heap allocation of the program goes through the operator new below (nodes too: the
 // policies here take their memory from it), so that the failure can strike the loader's own
@@ -14,7 +15,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -100,10 +103,13 @@ std::int64_t live_nodes() {
     return saved_policy::live_nodes() + first_policy::live_nodes() + second_policy::live_nodes();
 }
 
-// Saves `saved`, loads it as First, then as Second with the allocation after n successful
-// ones failing, for n = 0, 1, ... until that load succeeds.
+// As First: no load before the failing one (its records get their first slots).
+struct nothing {};
+
+// Saves `saved`, loads it as First (unless nothing), then as Second with the allocation after
+// n successful ones failing, for n = 0, 1, ... until that load succeeds.
 template <class First, class Second, class Saved>
-void load_second_type_under_failing_allocations(const Saved& saved) {
+void load_under_failing_allocations(const Saved& saved) {
     persist::writer w;
     ASSERT_EQ(w.add(saved), 0u);
     const std::vector<std::byte> doc = w.bytes();
@@ -117,7 +123,8 @@ void load_second_type_under_failing_allocations(const Saved& saved) {
         bool reloaded_right = true;
         {
             persist::reader r(doc);
-            const First first = r.load<First>(0);
+            std::optional<First> first;
+            if constexpr (!std::is_same_v<First, nothing>) first.emplace(r.load<First>(0));
             allocations_before_failure.store(n);
             try {
                 const Second second = r.load<Second>(0);
@@ -127,7 +134,7 @@ void load_second_type_under_failing_allocations(const Saved& saved) {
             } catch (const std::bad_alloc&) {
                 allocations_before_failure.store(-1);
             }
-            first_unchanged = same(first, saved);
+            if constexpr (!std::is_same_v<First, nothing>) first_unchanged = same(*first, saved);
             // The reader is still usable: the same load, without failures, succeeds.
             if (!loaded) reloaded_right = same(r.load<Second>(0), saved);
         }
@@ -149,27 +156,27 @@ void load_second_type_under_failing_allocations(const Saved& saved) {
 TEST(persist_exception, list_loaded_under_a_second_policy) {
     list<int, saved_policy> l;
     for (int i = 0; i < 200; ++i) l = l.push_back(i);
-    load_second_type_under_failing_allocations<list<int, first_policy>, list<int, second_policy>>(l);
+    load_under_failing_allocations<list<int, first_policy>, list<int, second_policy>>(l);
 }
 
 TEST(persist_exception, map_loaded_under_a_second_policy) {
     map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> m;
     for (int i = 0; i < 300; ++i) m = m.set(i * 7, i);
-    load_second_type_under_failing_allocations<map<int, int, std::hash<int>, std::equal_to<int>, first_policy>,
+    load_under_failing_allocations<map<int, int, std::hash<int>, std::equal_to<int>, first_policy>,
                                                map<int, int, std::hash<int>, std::equal_to<int>, second_policy>>(m);
 }
 
 TEST(persist_exception, map_loaded_under_a_second_hash) {
     map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> m;
     for (int i = 0; i < 300; ++i) m = m.set(i * 7, i);
-    load_second_type_under_failing_allocations<map<int, int, std::hash<int>, std::equal_to<int>, first_policy>,
+    load_under_failing_allocations<map<int, int, std::hash<int>, std::equal_to<int>, first_policy>,
                                                map<int, int, mixing_hash, std::equal_to<int>, first_policy>>(m);
 }
 
 TEST(persist_exception, sorted_map_loaded_under_a_second_policy) {
     sorted_map<int, int, std::less<int>, saved_policy> m;
     for (int i = 0; i < 300; ++i) m = m.set(i, -i);
-    load_second_type_under_failing_allocations<sorted_map<int, int, std::less<int>, first_policy>,
+    load_under_failing_allocations<sorted_map<int, int, std::less<int>, first_policy>,
                                                sorted_map<int, int, std::less<int>, second_policy>>(m);
 }
 
@@ -177,10 +184,28 @@ TEST(persist_exception, queue_loaded_under_a_second_policy) {
     queue<int, saved_policy> q;
     for (int i = 0; i < 100; ++i) q = q.push(i);
     q = q.pop();
-    load_second_type_under_failing_allocations<queue<int, first_policy>, queue<int, second_policy>>(q);
+    load_under_failing_allocations<queue<int, first_policy>, queue<int, second_policy>>(q);
 }
 
 TEST(persist_exception, box_loaded_under_a_second_policy) {
     const box<std::string, saved_policy> b(std::string(100, 'b'));
-    load_second_type_under_failing_allocations<box<std::string, first_policy>, box<std::string, second_policy>>(b);
+    load_under_failing_allocations<box<std::string, first_policy>, box<std::string, second_policy>>(b);
+}
+
+// The first load from a reader: every record gets its first slot.
+TEST(persist_exception, first_load_of_each_container) {
+    list<int, saved_policy> l;
+    for (int i = 0; i < 200; ++i) l = l.push_back(i);
+    load_under_failing_allocations<nothing, list<int, first_policy>>(l);
+    map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> m;
+    for (int i = 0; i < 300; ++i) m = m.set(i * 7, i);
+    load_under_failing_allocations<nothing, map<int, int, std::hash<int>, std::equal_to<int>, first_policy>>(m);
+    sorted_map<int, int, std::less<int>, saved_policy> s;
+    for (int i = 0; i < 300; ++i) s = s.set(i, -i);
+    load_under_failing_allocations<nothing, sorted_map<int, int, std::less<int>, first_policy>>(s);
+    queue<int, saved_policy> q;
+    for (int i = 0; i < 100; ++i) q = q.push(i);
+    load_under_failing_allocations<nothing, queue<int, first_policy>>(q.pop());
+    load_under_failing_allocations<nothing, box<std::string, first_policy>>(
+        box<std::string, saved_policy>(std::string(100, 'b')));
 }
