@@ -394,7 +394,8 @@ private:
         for (std::uint64_t i = 0; i < n; ++i) roots_.push_back(ref(in, self, false));
         if (!in.at_end()) in.fail("bytes after the table of saved containers");
         has_slot_.resize((offsets_.size() + 63) / 64);
-        slots_ = std::make_unique_for_overwrite<slot[]>(offsets_.size());
+        // Default-initialised, so not cleared (libc++ 14 has no make_unique_for_overwrite).
+        slots_.reset(new slot[offsets_.size()]);
         offsets_.push_back(end); // where the last record ends: open() reads it
     }
 
