@@ -52,24 +52,23 @@ void write_file(const std::string& path, const void* p, std::size_t bytes) {
     if (!f || std::fwrite(p, 1, bytes, f) != bytes) std::abort();
     std::fclose(f);
 }
-// The whole file in a buffer that is not zeroed first (it is scratch: the loaded container
-// is the product, as the std::vector is on the raw side).
-struct file_bytes {
+// The whole file read (fread) into a buffer that is not zeroed first (it is scratch: the
+// loaded container is the product, as the std::vector is on the raw side).
+struct read_file {
+    explicit read_file(const std::string& path) {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (!f) std::abort();
+        std::fseek(f, 0, SEEK_END);
+        size = static_cast<std::size_t>(std::ftell(f));
+        std::fseek(f, 0, SEEK_SET);
+        data = std::make_unique_for_overwrite<std::byte[]>(size);
+        if (std::fread(data.get(), 1, size, f) != size) std::abort();
+        std::fclose(f);
+    }
+    std::span<const std::byte> span() const { return {data.get(), size}; }
     std::unique_ptr<std::byte[]> data;
     std::size_t size = 0;
-    std::span<const std::byte> span() const { return {data.get(), size}; }
 };
-file_bytes read_file(const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) std::abort();
-    std::fseek(f, 0, SEEK_END);
-    const long size = std::ftell(f);
-    std::fseek(f, 0, SEEK_SET);
-    file_bytes out{std::make_unique_for_overwrite<std::byte[]>(static_cast<std::size_t>(size)), static_cast<std::size_t>(size)};
-    if (std::fread(out.data.get(), 1, out.size, f) != out.size) std::abort();
-    std::fclose(f);
-    return out;
-}
 
 // The file mapped read-only: the reader reads the page cache's pages directly, with no copy.
 struct mapped_file {
@@ -135,34 +134,14 @@ void evict_caches() {
 // The timed part of a load row ends when the container is returned: dropping it (and the
 // reader, and the document's bytes) is not loading, and runs with the clock paused, as the
 // raw row drops its vector. docs/persist.md gives what dropping costs.
-template <class C>
+// Document is how the file's bytes reach the reader: read_file or mapped_file.
+template <class Document, class C>
 void bm_load(benchmark::State& state, const C& c, std::size_t element_bytes) {
     const std::string path = shm_path("load");
     state.counters["doc_bytes"] = static_cast<double>(save_to(path, c));
     evict_caches();
     for (auto _ : state) {
-        auto doc = std::make_unique<file_bytes>(read_file(path));
-        auto r = std::make_unique<immutable::persist::reader>(doc->span());
-        auto loaded = std::make_unique<C>(r->template load<C>(0));
-        benchmark::DoNotOptimize(loaded->size());
-        state.PauseTiming();
-        loaded.reset();
-        r.reset();
-        doc.reset();
-        evict_caches();
-        state.ResumeTiming();
-    }
-    std::remove(path.c_str());
-    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.size() * element_bytes));
-}
-
-template <class C>
-void bm_load_mapped(benchmark::State& state, const C& c, std::size_t element_bytes) {
-    const std::string path = shm_path("load_mapped");
-    save_to(path, c);
-    evict_caches();
-    for (auto _ : state) {
-        auto doc = std::make_unique<mapped_file>(path);
+        auto doc = std::make_unique<Document>(path);
         auto r = std::make_unique<immutable::persist::reader>(doc->span());
         auto loaded = std::make_unique<C>(r->template load<C>(0));
         benchmark::DoNotOptimize(loaded->size());
@@ -238,18 +217,18 @@ void register_all() {
     benchmark::RegisterBenchmark("persist/save/list<int64_t>/1000000", [](benchmark::State& s) { bm_save(s, list, 8); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("persist/save/std::vector<int64_t>/1000000", bm_raw_save)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("persist/load/list<int64_t>/1000000", [](benchmark::State& s) { bm_load(s, list, 8); })
+    benchmark::RegisterBenchmark("persist/load/list<int64_t>/1000000", [](benchmark::State& s) { bm_load<read_file>(s, list, 8); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("persist/load_mapped/list<int64_t>/1000000",
-                                 [](benchmark::State& s) { bm_load_mapped(s, list, 8); })
+                                 [](benchmark::State& s) { bm_load<mapped_file>(s, list, 8); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("persist/load/std::vector<int64_t>/1000000", bm_raw_load)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("persist/save/map<int64_t,int64_t>/1000000", [](benchmark::State& s) { bm_save(s, map, 16); })
         ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("persist/load/map<int64_t,int64_t>/1000000", [](benchmark::State& s) { bm_load(s, map, 16); })
+    benchmark::RegisterBenchmark("persist/load/map<int64_t,int64_t>/1000000", [](benchmark::State& s) { bm_load<read_file>(s, map, 16); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("persist/load_mapped/map<int64_t,int64_t>/1000000",
-                                 [](benchmark::State& s) { bm_load_mapped(s, map, 16); })
+                                 [](benchmark::State& s) { bm_load<mapped_file>(s, map, 16); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("persist/versions/map<int64_t,int64_t>/1000000", bm_versions)
         ->Iterations(1)
