@@ -151,61 +151,63 @@ void load_under_failing_allocations(const Saved& saved) {
     }
 }
 
+// The containers saved, one of each kind.
+list<int, saved_policy> saved_list() {
+    list<int, saved_policy> l;
+    for (int i = 0; i < 200; ++i) l = l.push_back(i);
+    return l;
+}
+map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> saved_map() {
+    map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> m;
+    for (int i = 0; i < 300; ++i) m = m.set(i * 7, i);
+    return m;
+}
+sorted_map<int, int, std::less<int>, saved_policy> saved_sorted_map() {
+    sorted_map<int, int, std::less<int>, saved_policy> m;
+    for (int i = 0; i < 300; ++i) m = m.set(i, -i);
+    return m;
+}
+queue<int, saved_policy> saved_queue() {
+    queue<int, saved_policy> q;
+    for (int i = 0; i < 100; ++i) q = q.push(i);
+    return q.pop();
+}
+box<std::string, saved_policy> saved_box() { return box<std::string, saved_policy>(std::string(100, 'b')); }
+
 } // namespace
 
 TEST(persist_exception, list_loaded_under_a_second_policy) {
-    list<int, saved_policy> l;
-    for (int i = 0; i < 200; ++i) l = l.push_back(i);
-    load_under_failing_allocations<list<int, first_policy>, list<int, second_policy>>(l);
+    load_under_failing_allocations<list<int, first_policy>, list<int, second_policy>>(saved_list());
 }
 
 TEST(persist_exception, map_loaded_under_a_second_policy) {
-    map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> m;
-    for (int i = 0; i < 300; ++i) m = m.set(i * 7, i);
     load_under_failing_allocations<map<int, int, std::hash<int>, std::equal_to<int>, first_policy>,
-                                               map<int, int, std::hash<int>, std::equal_to<int>, second_policy>>(m);
+                                   map<int, int, std::hash<int>, std::equal_to<int>, second_policy>>(saved_map());
 }
 
 TEST(persist_exception, map_loaded_under_a_second_hash) {
-    map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> m;
-    for (int i = 0; i < 300; ++i) m = m.set(i * 7, i);
     load_under_failing_allocations<map<int, int, std::hash<int>, std::equal_to<int>, first_policy>,
-                                               map<int, int, mixing_hash, std::equal_to<int>, first_policy>>(m);
+                                   map<int, int, mixing_hash, std::equal_to<int>, first_policy>>(saved_map());
 }
 
 TEST(persist_exception, sorted_map_loaded_under_a_second_policy) {
-    sorted_map<int, int, std::less<int>, saved_policy> m;
-    for (int i = 0; i < 300; ++i) m = m.set(i, -i);
     load_under_failing_allocations<sorted_map<int, int, std::less<int>, first_policy>,
-                                               sorted_map<int, int, std::less<int>, second_policy>>(m);
+                                   sorted_map<int, int, std::less<int>, second_policy>>(saved_sorted_map());
 }
 
 TEST(persist_exception, queue_loaded_under_a_second_policy) {
-    queue<int, saved_policy> q;
-    for (int i = 0; i < 100; ++i) q = q.push(i);
-    q = q.pop();
-    load_under_failing_allocations<queue<int, first_policy>, queue<int, second_policy>>(q);
+    load_under_failing_allocations<queue<int, first_policy>, queue<int, second_policy>>(saved_queue());
 }
 
 TEST(persist_exception, box_loaded_under_a_second_policy) {
-    const box<std::string, saved_policy> b(std::string(100, 'b'));
-    load_under_failing_allocations<box<std::string, first_policy>, box<std::string, second_policy>>(b);
+    load_under_failing_allocations<box<std::string, first_policy>, box<std::string, second_policy>>(saved_box());
 }
 
 // The first load from a reader: every record gets its first slot.
 TEST(persist_exception, first_load_of_each_container) {
-    list<int, saved_policy> l;
-    for (int i = 0; i < 200; ++i) l = l.push_back(i);
-    load_under_failing_allocations<nothing, list<int, first_policy>>(l);
-    map<int, int, std::hash<int>, std::equal_to<int>, saved_policy> m;
-    for (int i = 0; i < 300; ++i) m = m.set(i * 7, i);
-    load_under_failing_allocations<nothing, map<int, int, std::hash<int>, std::equal_to<int>, first_policy>>(m);
-    sorted_map<int, int, std::less<int>, saved_policy> s;
-    for (int i = 0; i < 300; ++i) s = s.set(i, -i);
-    load_under_failing_allocations<nothing, sorted_map<int, int, std::less<int>, first_policy>>(s);
-    queue<int, saved_policy> q;
-    for (int i = 0; i < 100; ++i) q = q.push(i);
-    load_under_failing_allocations<nothing, queue<int, first_policy>>(q.pop());
-    load_under_failing_allocations<nothing, box<std::string, first_policy>>(
-        box<std::string, saved_policy>(std::string(100, 'b')));
+    load_under_failing_allocations<nothing, list<int, first_policy>>(saved_list());
+    load_under_failing_allocations<nothing, map<int, int, std::hash<int>, std::equal_to<int>, first_policy>>(saved_map());
+    load_under_failing_allocations<nothing, sorted_map<int, int, std::less<int>, first_policy>>(saved_sorted_map());
+    load_under_failing_allocations<nothing, queue<int, first_policy>>(saved_queue());
+    load_under_failing_allocations<nothing, box<std::string, first_policy>>(saved_box());
 }
