@@ -188,24 +188,21 @@ public:
         const auto* b = static_cast<const std::byte*>(p);
         out_.insert(out_.end(), b, b + n);
     }
+    // The few bytes of a number are appended one at a time: push_back stays inline, where
+    // a range insert is a call, and a document is mostly such small writes.
     void u8(std::uint8_t v) { out_.push_back(static_cast<std::byte>(v)); }
     // Fixed-width little-endian unsigned integer of `Bytes` bytes.
     template <std::size_t Bytes>
     void fixed(std::uint64_t v) {
-        unsigned char b[Bytes];
-        for (std::size_t i = 0; i < Bytes; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-        raw(b, Bytes);
+        for (std::size_t i = 0; i < Bytes; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
     }
     // LEB128: 7 bits per byte, low group first, high bit set on every byte but the last.
     void varint(std::uint64_t v) {
-        unsigned char b[10];
-        std::size_t n = 0;
         while (v >= 0x80) {
-            b[n++] = static_cast<unsigned char>(v | 0x80);
+            u8(static_cast<std::uint8_t>(v | 0x80));
             v >>= 7;
         }
-        b[n++] = static_cast<unsigned char>(v);
-        raw(b, n);
+        u8(static_cast<std::uint8_t>(v));
     }
     // Overwrites 4 bytes at `at` (little-endian).
     void patch_u32(std::size_t at, std::uint32_t v) noexcept {
