@@ -41,13 +41,16 @@ struct saved final : saved_base {
 
 inline std::vector<std::byte> write_document(const std::vector<std::unique_ptr<saved_base>>& saved_containers) {
     writer_state w;
+    std::size_t guess = 0;
+    for (const auto& s : saved_containers) guess = std::max(guess, s->estimate());
+    w.out.reserve(std::min<std::size_t>(guess + guess / 8 + 4096, std::size_t{1} << 30));
+    // About one node per 256 bytes of elements (a full list leaf of 8-byte elements): the
+    // node table then grows rarely, where growing from empty rehashes every node twice.
+    w.reserve_nodes(std::min<std::size_t>(guess / 256, std::size_t{1} << 24));
     w.out.raw(magic, sizeof magic);
     w.out.fixed<4>(format_version);
     w.out.fixed<4>(0); // flags: none defined
     w.out.fixed<8>(0); // total length, set below
-    std::size_t guess = 0;
-    for (const auto& s : saved_containers) guess = std::max(guess, s->estimate());
-    w.out.reserve(std::min<std::size_t>(guess + guess / 8 + 4096, std::size_t{1} << 30));
     for (const auto& s : saved_containers) s->scan(w);
     std::vector<std::uint64_t> records;
     records.reserve(saved_containers.size());

@@ -96,8 +96,10 @@ struct container_codec<immutable::list<T, P>> {
     }
 
     static std::uint64_t emit_node(writer_state& w, const base* n, unsigned shift) {
+        // Found once: filled in below, found again only if the table grew meanwhile.
         auto* info = w.find_node(n);
         if (info->record != 0) return info->record;
+        const std::size_t generation = w.nodes_generation();
         const std::size_t size = info->used;
         std::uint64_t self = 0;
         if (shift == 0) {
@@ -123,7 +125,7 @@ struct container_codec<immutable::list<T, P>> {
             }
             w.end();
         }
-        w.find_node(n)->record = self;
+        (w.nodes_generation() == generation ? info : w.find_node(n))->record = self;
         return self;
     }
 

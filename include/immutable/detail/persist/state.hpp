@@ -60,9 +60,15 @@ public:
         std::uint64_t used = 0;
     };
 
+    // Room for `nodes` entries without growing (the table is kept at most 3/4 full).
+    void reserve(std::size_t nodes) {
+        std::size_t size = std::max<std::size_t>(64, slots_.size());
+        while (nodes * 4 > size * 3) size *= 2;
+        if (size != slots_.size()) rehash(size);
+    }
     // The entry of n, made (zeroed) if absent. References stay valid until the next at().
     node_info& at(const void* n) {
-        if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+        if ((count_ + 1) * 4 > slots_.size() * 3) rehash(std::max<std::size_t>(64, slots_.size() * 2));
         std::size_t i = index(n);
         while (slots_[i].key != nullptr && slots_[i].key != n) i = (i + 1) & (slots_.size() - 1);
         if (slots_[i].key == nullptr) {
@@ -98,8 +104,9 @@ private:
         const auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n)) * 0x9e3779b97f4a7c15ull;
         return static_cast<std::size_t>(h >> index_shift_);
     }
-    void grow() {
-        std::vector<slot> old(std::max<std::size_t>(64, slots_.size() * 2));
+    // `size` is a power of two.
+    void rehash(std::size_t size) {
+        std::vector<slot> old(size);
         old.swap(slots_);
         index_shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
         for (const slot& s : old) {
@@ -151,6 +158,7 @@ public:
     // elements any saved version uses through it.
     using node_info = node_table::node_info;
     node_info& node(const void* n) { return nodes_.at(n); }
+    void reserve_nodes(std::size_t n) { nodes_.reserve(n); }
     node_info* find_node(const void* n) { return nodes_.find(n); }
     void prefetch_node(const void* n) const noexcept { nodes_.prefetch(n); }
     std::size_t nodes_generation() const noexcept { return nodes_.generation(); }
