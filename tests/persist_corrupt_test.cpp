@@ -440,3 +440,38 @@ TEST(persist_corrupt, the_checksum_is_crc32c_on_every_path) {
         EXPECT_EQ(detail::persist::crc32c(data.data(), n), ~detail::persist::crc32c_portable(0xffffffffu, data.data(), n))
             << n;
 }
+
+// The writer checksums a document's header and the rest apart, and joins the two.
+TEST(persist_corrupt, checksums_of_two_pieces_join_into_the_whole_ones) {
+    std::vector<unsigned char> data(3 * 4096 * 5 + 333);
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i * 29 + (i >> 7));
+    for (std::size_t split : {0u, 1u, 24u, 4096u, 20000u})
+        for (std::size_t rest : {0u, 1u, 8u, 4095u, 12288u, 40000u}) {
+            const std::uint32_t first = detail::persist::crc32c_portable(0xffffffffu, data.data(), split);
+            const std::uint32_t second = detail::persist::crc32c_portable(0, data.data() + split, rest);
+            EXPECT_EQ(~(detail::persist::crc_shift(first, rest) ^ second), detail::persist::crc32c(data.data(), split + rest))
+                << split << " + " << rest;
+        }
+    // The table form of the same shift, used between the hardware path's blocks.
+    for (std::uint32_t reg : {0u, 1u, 0x80000000u, 0xdeadbeefu, 0xffffffffu})
+        EXPECT_EQ(detail::persist::crc_shift_block(reg), detail::persist::crc_shift(reg, detail::persist::crc_block_bytes));
+}
+
+// The writer folds each block into the checksum soon after writing it; the document's
+// checksum must still be that of all its bytes, read in one pass, for documents spanning
+// many blocks and ending at any point within one.
+TEST(persist_corrupt, a_checksum_kept_while_writing_matches_one_taken_after) {
+    for (std::int64_t n : {0, 1, 33, 6000, 6145, 20000, 100003}) {
+        list<std::int64_t> l;
+        for (std::int64_t i = 0; i < n; ++i) l = l.push_back(i * 1000003);
+        persist::writer w;
+        w.add(l);
+        const auto doc = w.bytes();
+        const std::size_t body = doc.size() - detail::persist::trailer_bytes;
+        std::uint32_t stored = 0;
+        for (int i = 0; i < 4; ++i) stored |= std::uint32_t(static_cast<unsigned char>(doc[body + i])) << (8 * i);
+        EXPECT_EQ(stored, detail::persist::crc32c(doc.data(), body)) << n;
+        persist::reader r(doc);
+        EXPECT_EQ(r.load<list<std::int64_t>>(0), l);
+    }
+}

@@ -51,6 +51,7 @@ inline std::vector<std::byte> write_document(const std::vector<std::unique_ptr<s
     w.out.fixed<4>(format_version);
     w.out.fixed<4>(0); // flags: none defined
     w.out.fixed<8>(0); // total length, set below
+    w.out.set_checksum_prefix(header_bytes);
     for (const auto& s : saved_containers) s->scan(w);
     std::vector<std::uint64_t> records;
     records.reserve(saved_containers.size());
@@ -62,7 +63,7 @@ inline std::vector<std::byte> write_document(const std::vector<std::unique_ptr<s
     const std::uint64_t total = w.out.size() + trailer_bytes;
     auto& bytes = w.out.bytes();
     for (int i = 0; i < 8; ++i) bytes[16 + i] = static_cast<std::byte>(total >> (8 * i));
-    w.out.fixed<4>(crc32c(bytes.data(), bytes.size()));
+    w.out.fixed<4>(w.out.checksum());
     return std::move(bytes);
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <immutable/detail/assert.hpp>
+
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <nmmintrin.h>
 #define IMMUTABLE_PERSIST_CRC_SSE42 1
@@ -82,32 +84,45 @@ inline std::uint32_t crc32c_portable(std::uint32_t crc, const unsigned char* p, 
 // ---- combining CRCs of consecutive blocks -----------------------------------------------
 // The CRC register update is linear over GF(2): the register after `a` then `b` is the
 // register after `a` moved through |b| zero bytes, xor the register `b` alone gives from 0.
-// Moving a register through a fixed number of zero bytes is a 32x32 bit matrix, built here
-// by squaring the one-bit step, and applied a byte of the register at a time from tables.
+// Moving a register through n zero bytes multiplies it, as a polynomial, by x^(8n) modulo
+// the CRC polynomial. In the reflected form used here bit 31 is the coefficient of x^0.
 
+// a * b mod P.
+constexpr std::uint32_t crc_multiply(std::uint32_t a, std::uint32_t b) noexcept {
+    std::uint32_t product = 0;
+    for (int i = 0; i < 32; ++i) {
+        if (a & (0x80000000u >> i)) product ^= b;       // + b * x^i
+        b = (b >> 1) ^ (0x82f63b78u & (0u - (b & 1u))); // b *= x
+    }
+    return product;
+}
+
+// x^(8 * bytes) mod P, by squaring.
+constexpr std::uint32_t crc_zero_bytes_factor(std::uint64_t bytes) noexcept {
+    std::uint32_t result = 0x80000000u;  // 1
+    std::uint32_t power = 0x80000000u >> 8; // x^8: one zero byte
+    for (; bytes != 0; bytes >>= 1) {
+        if (bytes & 1u) result = crc_multiply(result, power);
+        power = crc_multiply(power, power);
+    }
+    return result;
+}
+
+// The register after `bytes` zero bytes, for any length: joining the checksums of two
+// pieces computed apart.
+constexpr std::uint32_t crc_shift(std::uint32_t reg, std::uint64_t bytes) noexcept {
+    return crc_multiply(crc_zero_bytes_factor(bytes), reg);
+}
+
+// The same for one fixed length, a byte of the register at a time from tables: joining the
+// three blocks the hardware path runs at once, thousands of times per megabyte.
 struct crc_zero_shift {
     std::uint32_t t[4][256];
 
-    // The register after `bytes` zero bytes (a power of two) from each single-byte value.
     constexpr explicit crc_zero_shift(std::size_t bytes) : t{} {
-        std::uint32_t m[32]{}; // column i: the image of register bit i
-        for (int i = 0; i < 32; ++i) {
-            const std::uint32_t c = std::uint32_t{1} << i;
-            m[i] = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u))); // one zero bit
-        }
-        for (std::size_t bits = 1; bits < 8 * bytes; bits *= 2) {
-            std::uint32_t sq[32]{};
-            for (int i = 0; i < 32; ++i) sq[i] = apply(m, m[i]);
-            for (int i = 0; i < 32; ++i) m[i] = sq[i];
-        }
+        const std::uint32_t factor = crc_zero_bytes_factor(bytes);
         for (int k = 0; k < 4; ++k)
-            for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = apply(m, b << (8 * k));
-    }
-    static constexpr std::uint32_t apply(const std::uint32_t (&m)[32], std::uint32_t v) {
-        std::uint32_t r = 0;
-        for (int i = 0; i < 32; ++i)
-            if ((v >> i) & 1u) r ^= m[i];
-        return r;
+            for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = crc_multiply(factor, b << (8 * k));
     }
     constexpr std::uint32_t operator()(std::uint32_t c) const noexcept {
         return t[0][c & 0xff] ^ t[1][(c >> 8) & 0xff] ^ t[2][(c >> 16) & 0xff] ^ t[3][c >> 24];
@@ -204,13 +219,43 @@ public:
         }
         u8(static_cast<std::uint8_t>(v));
     }
-    // Overwrites 4 bytes at `at` (little-endian).
+    // Overwrites 4 bytes at `at` (little-endian): bytes not yet in the running checksum.
     void patch_u32(std::size_t at, std::uint32_t v) noexcept {
+        IMMUTABLE_ASSERT(at >= checked_, "immutable::detail::persist::byte_sink::patch_u32",
+                         "the bytes patched are already in the checksum");
         for (int i = 0; i < 4; ++i) out_[at + i] = static_cast<std::byte>(v >> (8 * i));
     }
 
+    // ---- the checksum, kept while writing ----
+    // A block's checksum is taken soon after it is written, while it is still in cache: a
+    // pass over the whole document at the end would read it all from memory again.
+    // The first `n` bytes (the header, whose length is known last) are left out of the
+    // running checksum and joined to it by checksum().
+    void set_checksum_prefix(std::size_t n) noexcept { prefix_ = checked_ = n; }
+    // Called where no byte written so far will change again (between records).
+    void fold_checksum() noexcept {
+        if (out_.size() - checked_ >= checksum_block_bytes) fold();
+    }
+    // CRC32C of everything written.
+    std::uint32_t checksum() noexcept {
+        fold();
+        const std::uint32_t prefix_reg = crc32c_extend(0xffffffffu, out_.data(), prefix_);
+        return ~(crc_shift(prefix_reg, out_.size() - prefix_) ^ rest_reg_);
+    }
+
 private:
+    // Large enough for the hardware path's three interleaved blocks, small enough to be in
+    // the core's own caches.
+    static constexpr std::size_t checksum_block_bytes = 12 * crc_block_bytes;
+    void fold() noexcept {
+        rest_reg_ = crc32c_extend(rest_reg_, out_.data() + checked_, out_.size() - checked_);
+        checked_ = out_.size();
+    }
+
     std::vector<std::byte> out_;
+    std::size_t prefix_ = 0;
+    std::size_t checked_ = 0;   // bytes [prefix_, checked_) are in rest_reg_
+    std::uint32_t rest_reg_ = 0; // their CRC register, started from zero
 };
 
 // ---- reading ----------------------------------------------------------------------------

@@ -70,6 +70,8 @@ struct container_codec<immutable::list<T, P>> {
         }
         const inner* in = ops::as_inner(n);
         const std::uint32_t count = ops::children_in(in, shift, size);
+        // The children's table entries are cache misses on a large list: start them all.
+        for (std::uint32_t j = 0; j < count; ++j) w.prefetch_node(in->children[j]);
         for (std::uint32_t j = 0; j < count; ++j)
             scan_node(w, in->children[j], shift - bits, ops::child_size(in, shift, size, j));
     }

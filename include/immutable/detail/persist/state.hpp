@@ -136,6 +136,7 @@ public:
         const std::size_t payload = out.size() - length_at_ - 4;
         if (payload > 0xffffffffu) throw std::length_error("immutable::persist: a record above 4 GiB");
         out.patch_u32(length_at_, static_cast<std::uint32_t>(payload));
+        out.fold_checksum(); // records do not nest: everything so far is final
     }
     std::uint64_t next_record() const noexcept { return next_; }
 
