@@ -255,11 +255,28 @@ void write_value(writer_state& w, std::uint64_t self, const T& v) {
     }
 }
 
-// Writes n values. Numbers on a little-endian machine are already in the format's byte
-// order: one copy for the whole run.
+// Values whose bytes in memory are their encoding, on a little-endian machine: numbers, and
+// pairs of such values with no padding (a pair's members are laid out first, then second),
+// as a map<int64_t, int64_t>'s entries are.
+template <class T>
+constexpr bool memory_is_encoding() {
+    using V = std::remove_cv_t<T>;
+    if constexpr (is_plain_number<V>) {
+        return true;
+    } else if constexpr (is_pair<V>::value) {
+        using A = typename V::first_type;
+        using B = typename V::second_type;
+        return memory_is_encoding<A>() && memory_is_encoding<B>() && sizeof(V) == sizeof(A) + sizeof(B);
+    } else {
+        return false;
+    }
+}
+
+// Writes n values. Values whose memory is their encoding are written with one copy for the
+// whole run.
 template <class T>
 void write_values(writer_state& w, std::uint64_t self, const T* p, std::size_t n) {
-    if constexpr (is_plain_number<T> && little_endian_host) {
+    if constexpr (memory_is_encoding<T>() && little_endian_host) {
         w.out.raw(p, n * sizeof(T));
     } else {
         for (std::size_t i = 0; i < n; ++i) write_value(w, self, p[i]);
