@@ -1,6 +1,8 @@
 // Round trips of every container and every supported element type through a document.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -8,6 +10,7 @@
 #include <tuple>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "support/persist_util.hpp"
 
@@ -127,6 +130,39 @@ TEST(persist_roundtrip, every_container) {
     EXPECT_EQ(round_trip(q), q);
     EXPECT_EQ(invariants(round_trip(q)), "");
     EXPECT_EQ(round_trip(queue<int>{}), queue<int>{});
+}
+
+// A pair of numbers is its two fields little-endian, one after the other, whether the
+// writer copies a node's entries as they lie in memory (no padding) or field by field.
+template <class K, class V>
+bool document_holds_entry(K k, V v) {
+    persist::writer w;
+    w.add(map<K, V>{{k, v}});
+    const auto doc = w.bytes();
+    std::vector<std::byte> entry;
+    for (std::size_t i = 0; i < sizeof(K); ++i) entry.push_back(std::byte(std::uint64_t(k) >> (8 * i)));
+    for (std::size_t i = 0; i < sizeof(V); ++i) entry.push_back(std::byte(std::uint64_t(v) >> (8 * i)));
+    return std::search(doc.begin(), doc.end(), entry.begin(), entry.end()) != doc.end();
+}
+
+TEST(persist_roundtrip, entries_of_numbers_are_their_fields_with_or_without_padding) {
+    static_assert(sizeof(std::pair<std::int32_t, std::uint32_t>) == 8);
+    static_assert(sizeof(std::pair<std::int16_t, std::int64_t>) == 16);
+    EXPECT_TRUE((document_holds_entry<std::int32_t, std::uint32_t>(0x01020304, 0xa5b6c7d8u)));
+    EXPECT_TRUE((document_holds_entry<std::int16_t, std::int64_t>(0x0102, 0x030405060708090a)));
+
+    map<std::int32_t, std::uint32_t> unpadded;
+    map<std::int16_t, std::int64_t> padded;
+    sorted_map<std::int64_t, double> sorted;
+    for (std::int32_t i = 0; i < 2000; ++i) {
+        unpadded = unpadded.set(i * 3 - 1000, std::uint32_t(i) * 2654435761u);
+        padded = padded.set(std::int16_t(i - 1000), std::int64_t(i) << 40);
+        sorted = sorted.set(std::int64_t(i) * 1000003, i * 0.25);
+    }
+    EXPECT_EQ(round_trip(unpadded), unpadded);
+    EXPECT_EQ(round_trip(padded), padded);
+    EXPECT_EQ(round_trip(sorted), sorted);
+    EXPECT_EQ(invariants(round_trip(unpadded)), "");
 }
 
 TEST(persist_roundtrip, policies_are_not_part_of_the_type) {
