@@ -57,7 +57,10 @@ struct champ_codec {
     // About the document bytes of one copy of c: a trie has about one node per three entries,
     // each with a record header, bitmaps and child references (some 10 bytes). A buffer
     // that starts too small is copied whole when it grows, a large part of saving a map.
-    static std::size_t estimate(const C& c) noexcept { return access::trie(c).size() * (sizeof(entry_type) + 4); }
+    static size_estimate estimate(const C& c) noexcept {
+        const std::size_t entries = access::trie(c).size();
+        return {entries * (sizeof(entry_type) + 4), entries / 3 + 1};
+    }
 
     static writer_state::container_key key(const trie_type& t) noexcept {
         return {&type_key<C>, t.root(), nullptr, t.size(), 0};

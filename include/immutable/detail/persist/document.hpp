@@ -21,9 +21,9 @@ struct saved_base {
     virtual ~saved_base() = default;
     virtual void scan(writer_state& w) const = 0;
     virtual std::uint64_t emit(writer_state& w) const = 0;
-    // About the bytes of one copy of the elements: versions mostly share, so the largest of
-    // these is what the document's buffer starts with.
-    virtual std::size_t estimate() const noexcept = 0;
+    // About the document bytes and nodes of one copy: versions mostly share, so the largest
+    // of these is what the document's buffer and the node table start with.
+    virtual size_estimate estimate() const noexcept = 0;
 };
 
 template <class C>
@@ -31,22 +31,30 @@ struct saved final : saved_base {
     explicit saved(const C& c) : value(c) {}
     void scan(writer_state& w) const override { container_codec<C>::scan(w, value); }
     std::uint64_t emit(writer_state& w) const override { return container_codec<C>::emit(w, value); }
-    std::size_t estimate() const noexcept override {
-        if constexpr (requires { container_codec<C>::estimate(value); }) return container_codec<C>::estimate(value);
-        else if constexpr (requires { value.size(); }) return value.size() * sizeof(typename C::value_type);
-        else return sizeof(C);
+    size_estimate estimate() const noexcept override {
+        if constexpr (requires { container_codec<C>::estimate(value); }) {
+            return container_codec<C>::estimate(value);
+        } else if constexpr (requires { value.size(); }) {
+            // About one node per 256 bytes of elements, as a full list leaf of int64_t.
+            const std::size_t bytes = value.size() * sizeof(typename C::value_type);
+            return {bytes, bytes / 256};
+        } else {
+            return {sizeof(C), 1};
+        }
     }
     C value;
 };
 
 inline std::vector<std::byte> write_document(const std::vector<std::unique_ptr<saved_base>>& saved_containers) {
     writer_state w;
-    std::size_t guess = 0;
-    for (const auto& s : saved_containers) guess = std::max(guess, s->estimate());
-    w.out.reserve(std::min<std::size_t>(guess + guess / 8 + 4096, std::size_t{1} << 30));
-    // About one node per 256 bytes of elements (a full list leaf of 8-byte elements): the
-    // node table then grows rarely, where growing from empty rehashes every node twice.
-    w.reserve_nodes(std::min<std::size_t>(guess / 256, std::size_t{1} << 24));
+    size_estimate guess{0, 0};
+    for (const auto& s : saved_containers) {
+        const size_estimate e = s->estimate();
+        guess = {std::max(guess.bytes, e.bytes), std::max(guess.nodes, e.nodes)};
+    }
+    w.out.reserve(std::min<std::size_t>(guess.bytes + guess.bytes / 8 + 4096, std::size_t{1} << 30));
+    // Growing the node table from empty would move every entry about once more.
+    w.reserve_nodes(std::min<std::size_t>(guess.nodes, std::size_t{1} << 24));
     w.out.raw(magic, sizeof magic);
     w.out.fixed<4>(format_version);
     w.out.fixed<4>(0); // flags: none defined
