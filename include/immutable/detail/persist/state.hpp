@@ -273,14 +273,22 @@ public:
     // Takes ownership of `object` (released through `drop`), also when this throws.
     slot& keep(std::uint64_t index, const void* type, void* object, void (*drop)(void*) noexcept) {
         if (has_slot(index)) [[unlikely]] return keep_other_type(index, type, object, drop);
+        return keep_first(index, type, object, drop);
+    }
+    // Whether anything was built from record `index` yet, as any type. Most records of a
+    // large document are met once: asking this first spares them the slot lookups.
+    bool built_any(std::uint64_t index) const noexcept { return has_slot(index); }
+    // keep() for a record nothing was built from yet (built_any was false).
+    IMMUTABLE_ALWAYS_INLINE slot& keep_first(std::uint64_t index, const void* type, void* object,
+                                             void (*drop)(void*) noexcept) noexcept {
         slot& s = slots_[index - 1];
         s = slot{type, object, drop, 0, 0, 0};
         has_slot_[(index - 1) / 64] |= std::uint64_t{1} << ((index - 1) % 64);
         return s;
     }
 
-    void charge(std::size_t bytes, std::size_t at) {
-        if (bytes > budget_) throw persist_error("document needs more memory than its size justifies", at);
+    IMMUTABLE_ALWAYS_INLINE void charge(std::size_t bytes, std::size_t at) {
+        if (bytes > budget_) [[unlikely]] over_budget(at);
         budget_ -= bytes;
     }
 
@@ -322,6 +330,9 @@ private:
         return s;
     }
 
+    [[noreturn]] IMMUTABLE_NOINLINE static void over_budget(std::size_t at) {
+        throw persist_error("document needs more memory than its size justifies", at);
+    }
     [[noreturn]] void wrong_tag(std::uint64_t index, std::uint8_t found, tag t) const {
         throw persist_error("record " + std::to_string(index) + " has tag " + std::to_string(found) + " where tag " +
                                 std::to_string(static_cast<unsigned>(t)) + " is expected",
