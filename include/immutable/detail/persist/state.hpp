@@ -374,24 +374,38 @@ private:
     }
 
     // Indexes the records that start before `limit`; false once the roots record (the last)
-    // has been found.
+    // has been found. Works on copies of the position and the document's address: stores to
+    // the index could otherwise alias them, and each record's reads would wait for a reload.
     bool index_records(std::size_t& pos, std::size_t limit) {
+        const std::byte* doc = doc_.data();
         const std::size_t end = doc_.size() - trailer_bytes;
-        while (pos < limit && pos < end) {
-            if (end - pos < record_header_bytes) throw persist_error("record header cut short", pos);
-            const auto t = static_cast<std::uint8_t>(doc_[pos]);
-            if (t > last_tag || !((known_tags >> t) & 1u)) [[unlikely]]
-                throw persist_error("unknown record tag " + std::to_string(t), pos);
+        const std::size_t stop = std::min(limit, end);
+        std::size_t at = pos;
+        while (at < stop) {
+            if (end - at < record_header_bytes) [[unlikely]] bad_record("record header cut short", at);
+            const auto t = static_cast<std::uint8_t>(doc[at]);
+            if (t > last_tag || !((known_tags >> t) & 1u)) [[unlikely]] unknown_tag(t, at);
             unsigned char le[4];
-            std::memcpy(le, doc_.data() + pos + 1, 4);
+            std::memcpy(le, doc + at + 1, 4);
             const std::uint32_t len = std::uint32_t{le[0]} | std::uint32_t{le[1]} << 8 | std::uint32_t{le[2]} << 16 |
                                       std::uint32_t{le[3]} << 24;
-            if (len > end - pos - record_header_bytes) throw persist_error("record runs past the end of the document", pos);
-            offsets_.push_back(pos);
-            pos += record_header_bytes + len;
-            if (t == static_cast<std::uint8_t>(tag::roots)) return false;
+            if (len > end - at - record_header_bytes) [[unlikely]]
+                bad_record("record runs past the end of the document", at);
+            offsets_.push_back(at);
+            at += record_header_bytes + len;
+            if (t == static_cast<std::uint8_t>(tag::roots)) {
+                pos = at;
+                return false;
+            }
         }
-        return pos < end;
+        pos = at;
+        return at < end;
+    }
+    [[noreturn]] IMMUTABLE_NOINLINE static void bad_record(const char* what, std::size_t at) {
+        throw persist_error(what, at);
+    }
+    [[noreturn]] IMMUTABLE_NOINLINE static void unknown_tag(std::uint8_t t, std::size_t at) {
+        throw persist_error("unknown record tag " + std::to_string(t), at);
     }
 
     // After the records: the roots record must be the last, ending where the trailer starts.
