@@ -474,4 +474,35 @@ TEST(persist_corrupt, a_checksum_kept_while_writing_matches_one_taken_after) {
         persist::reader r(doc);
         EXPECT_EQ(r.load<list<std::int64_t>>(0), l);
     }
+
+TEST(persist_corrupt, a_full_leaf_record_one_byte_longer_or_shorter_is_rejected) {
+    // A leaf of 32 numbers, which the loader recognises by its record's length and count
+    // byte and reads the fastest: a record with one byte more or one fewer (its length field,
+    // the document's length and the checksum made to match) is still rejected.
+    list<std::int64_t> l;
+    for (std::int64_t i = 0; i < 40; ++i) l = l.push_back(i); // one full leaf, a tail of 8
+    persist::writer w;
+    w.add(l);
+    const bytes doc = w.bytes();
+    ASSERT_EQ(load_error<list<std::int64_t>>(doc), "");
+    const auto records = records_of(doc);
+    const auto full = std::find_if(records.begin(), records.end(), [&](const record_place& r) {
+        return r.tag == detail::persist::tag::list_leaf && doc[r.payload] == std::byte{32};
+    });
+    ASSERT_NE(full, records.end());
+    ASSERT_EQ(full->length, 1 + 32 * sizeof(std::int64_t));
+    auto with_length = [&](std::size_t length) {
+        bytes bad(doc.begin(), doc.begin() + static_cast<std::ptrdiff_t>(full->payload + std::min(length, full->length)));
+        bad.resize(full->payload + length, std::byte{0});
+        bad.insert(bad.end(), doc.begin() + static_cast<std::ptrdiff_t>(full->payload + full->length), doc.end());
+        const std::size_t length_at = full->payload - 4;
+        for (int i = 0; i < 4; ++i) bad[length_at + i] = static_cast<std::byte>(length >> (8 * i));
+        for (int i = 0; i < 8; ++i) bad[16 + i] = static_cast<std::byte>(std::uint64_t{bad.size()} >> (8 * i));
+        reseal(bad);
+        return bad;
+    };
+    const std::string longer = load_error<list<std::int64_t>>(with_length(full->length + 1));
+    EXPECT_NE(longer.find("bytes after a list leaf"), std::string::npos) << longer;
+    const std::string shorter = load_error<list<std::int64_t>>(with_length(full->length - 1));
+    EXPECT_NE(shorter.find("list leaf count above what its record holds"), std::string::npos) << shorter;
 }

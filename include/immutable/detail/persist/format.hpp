@@ -270,6 +270,8 @@ public:
     std::size_t offset() const noexcept { return pos_; }
     std::size_t remaining() const noexcept { return end_ - pos_; }
     bool at_end() const noexcept { return pos_ == end_; }
+    // The unread bytes, for a caller that has checked how many it needs.
+    const std::byte* unread() const noexcept { return doc_ + pos_; }
     [[noreturn]] void fail(const std::string& what) const { throw persist_error(what, pos_); }
     [[noreturn]] void fail_at(const std::string& what, std::size_t at) const { throw persist_error(what, at); }
 

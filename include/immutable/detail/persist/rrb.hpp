@@ -185,19 +185,47 @@ struct container_codec<immutable::list<T, P>> {
     // load_node and load_leaf are inlined into load_inner's loop over children: a list has
     // 32 times more leaves than inner nodes, and each leaf's own work is small.
     IMMUTABLE_ALWAYS_INLINE static node_ref load_node(loader& l, std::uint64_t record, unsigned shift, std::size_t at) {
-        if (auto* s = l.built(record, &type_key<family>, at)) {
-            const base* n = static_cast<const base*>(s->object);
-            if (n->kind != (shift == 0 ? rrb::node_kind::leaf : rrb::node_kind::inner))
-                throw persist_error("list node used at two levels", at);
-            if (s->level != shift) throw persist_error("list node used at two levels", at);
-            return {n, s->size};
-        }
-        return shift == 0 ? load_leaf(l, record, at) : load_inner(l, record, shift, at);
+        return shift == 0 ? load_node_at<true>(l, record, 0, at) : load_node_at<false>(l, record, shift, at);
     }
 
-    IMMUTABLE_ALWAYS_INLINE static node_ref load_leaf(loader& l, std::uint64_t record, std::size_t at) {
+    // load_node for a node known to be a leaf (Leaf) or an inner node at `shift`.
+    template <bool Leaf>
+    IMMUTABLE_ALWAYS_INLINE static node_ref load_node_at(loader& l, std::uint64_t record, unsigned shift,
+                                                         std::size_t at) {
+        const bool first = !l.built_any(record);
+        if (!first) {
+            if (auto* s = l.built(record, &type_key<family>, at)) {
+                const base* n = static_cast<const base*>(s->object);
+                if (n->kind != (Leaf ? rrb::node_kind::leaf : rrb::node_kind::inner))
+                    throw persist_error("list node used at two levels", at);
+                if (s->level != shift) throw persist_error("list node used at two levels", at);
+                return {n, s->size};
+            }
+        }
+        if constexpr (Leaf) return load_leaf(l, record, first, at);
+        else return load_inner(l, record, shift, first, at);
+    }
+
+    // `first`: nothing was built from the record yet (loader::built_any).
+    IMMUTABLE_ALWAYS_INLINE static node_ref load_leaf(loader& l, std::uint64_t record, bool first, std::size_t at) {
         byte_source in = l.open(record, tag::list_leaf, at);
         const std::size_t count_at = in.offset();
+        if constexpr (read_as_bytes<T>) {
+            // A full leaf of plain numbers, the common case: a one-byte count of `branches`, then
+            // exactly that many elements. Every check of the general path below holds for it;
+            // its elements are copied with a constant size, so the copy becomes a row of
+            // vector moves (a copy only known to be short may become a `rep movs`, slow to
+            // start on some processors).
+            constexpr std::size_t full_bytes = branches * sizeof(T);
+            if (in.remaining() == 1 + full_bytes && static_cast<std::uint8_t>(in.unread()[0]) == branches) {
+                l.charge(leaf::bytes(branches), count_at);
+                ptr p = ops::new_leaf(branches);
+                leaf* lf = ops::as_leaf(p.get());
+                std::memcpy(static_cast<void*>(lf->elements()), in.unread() + 1, full_bytes);
+                lf->fill.store(branches);
+                return keep(l, record, first, std::move(p), branches, 0);
+            }
+        }
         const std::uint64_t count = in.varint_max(branches, "list leaf count");
         if (count == 0) in.fail_at("empty list leaf", count_at);
         if (count * min_encoded_size<T>() > in.remaining()) in.fail_at("list leaf count above what its record holds", count_at);
@@ -205,17 +233,13 @@ struct container_codec<immutable::list<T, P>> {
         l.charge(leaf::bytes(cap), count_at);
         ptr p = ops::new_leaf(cap);
         leaf* lf = ops::as_leaf(p.get());
-        // A full leaf of plain numbers, the common case, is copied with a constant size: the
-        // copy then becomes a row of vector moves (a copy the compiler only knows to be short
-        // may become a `rep movs`, slow to start on some processors).
-        if (read_as_bytes<T> && count == branches) read_values_into(l, in, record, lf->elements(), branches);
-        else read_values_into(l, in, record, lf->elements(), count);
+        read_values_into(l, in, record, lf->elements(), count);
         lf->fill.store(static_cast<std::uint32_t>(count));
         if (!in.at_end()) in.fail("bytes after a list leaf");
-        return keep(l, record, std::move(p), count, 0);
+        return keep(l, record, first, std::move(p), count, 0);
     }
 
-    static node_ref load_inner(loader& l, std::uint64_t record, unsigned shift, std::size_t at) {
+    static node_ref load_inner(loader& l, std::uint64_t record, unsigned shift, bool first, std::size_t at) {
         byte_source in = l.open(record, tag::list_inner, at);
         const std::size_t head_at = in.offset();
         const std::uint8_t relaxed = in.u8();
@@ -242,16 +266,8 @@ struct container_codec<immutable::list<T, P>> {
         if (!in.at_end()) in.fail("bytes after a list node");
         // Children first (each once; they point backwards, so this ends), then the node.
         base* children[branches];
-        for (std::uint64_t j = 0; j < count; ++j) {
-            const node_ref c = load_node(l, kids[j], shift - bits, head_at);
-            const bool child_relaxed = shift > bits && ops::as_inner(c.node)->relaxed;
-            if (!relaxed && child_relaxed) in.fail_at("relaxed child under a regular list node", head_at);
-            // A regular subtree serves any prefix of what it covers; a relaxed one is used whole.
-            const bool fits = child_relaxed ? c.size == sizes[j] : c.size >= sizes[j];
-            if (!fits || (!relaxed && j + 1 < count && c.size != full))
-                in.fail_at("list child does not cover the elements its parent gives it", head_at);
-            children[j] = const_cast<base*>(c.node);
-        }
+        if (shift == bits) load_children<true>(l, in, head_at, kids, sizes, count, shift, relaxed != 0, children);
+        else load_children<false>(l, in, head_at, kids, sizes, count, shift, relaxed != 0, children);
         l.charge(inner::bytes(relaxed != 0), head_at);
         ptr p = ops::new_inner(relaxed != 0);
         inner* n = ops::as_inner(p.get());
@@ -262,13 +278,36 @@ struct container_codec<immutable::list<T, P>> {
             if (relaxed) n->sizes()[j] = running;
         }
         n->fill.store(static_cast<std::uint32_t>(count));
-        return keep(l, record, std::move(p), total, shift);
+        return keep(l, record, first, std::move(p), total, shift);
     }
 
-    static node_ref keep(loader& l, std::uint64_t record, ptr p, std::size_t size, unsigned shift) {
+    // The children of the inner node at `shift` read from `in` (its record, from `head_at`),
+    // each checked to cover the elements the node gives it. Leaves: the children are leaves
+    // (shift == bits), the bottom level holding nearly all of a list's nodes.
+    template <bool Leaves>
+    IMMUTABLE_ALWAYS_INLINE static void load_children(loader& l, const byte_source& in, std::size_t head_at,
+                                                      const std::uint64_t* kids, const std::size_t* sizes,
+                                                      std::uint64_t count, unsigned shift, bool relaxed,
+                                                      base** children) {
+        const std::size_t full = std::size_t{1} << shift;
+        for (std::uint64_t j = 0; j < count; ++j) {
+            const node_ref c = load_node_at<Leaves>(l, kids[j], shift - bits, head_at);
+            const bool child_relaxed = !Leaves && ops::as_inner(c.node)->relaxed;
+            if (!relaxed && child_relaxed) in.fail_at("relaxed child under a regular list node", head_at);
+            // A regular subtree serves any prefix of what it covers; a relaxed one is used whole.
+            const bool fits = child_relaxed ? c.size == sizes[j] : c.size >= sizes[j];
+            if (!fits || (!relaxed && j + 1 < count && c.size != full))
+                in.fail_at("list child does not cover the elements its parent gives it", head_at);
+            children[j] = const_cast<base*>(c.node);
+        }
+    }
+
+    IMMUTABLE_ALWAYS_INLINE static node_ref keep(loader& l, std::uint64_t record, bool first, ptr p, std::size_t size,
+                                                 unsigned shift) {
         const base* n = p.get();
-        auto& s = l.keep(record, &type_key<family>, p.take(),
-                         [](void* q) noexcept { release<family>(static_cast<base*>(q)); });
+        constexpr auto drop = [](void* q) noexcept { release<family>(static_cast<base*>(q)); };
+        auto& s = first ? l.keep_first(record, &type_key<family>, p.take(), drop)
+                        : l.keep(record, &type_key<family>, p.take(), drop);
         // The node's size and shift, for the next version that reaches it.
         s.size = size;
         s.level = shift;
