@@ -474,6 +474,7 @@ TEST(persist_corrupt, a_checksum_kept_while_writing_matches_one_taken_after) {
         persist::reader r(doc);
         EXPECT_EQ(r.load<list<std::int64_t>>(0), l);
     }
+}
 
 TEST(persist_corrupt, a_full_leaf_record_one_byte_longer_or_shorter_is_rejected) {
     // A leaf of 32 numbers, which the loader recognises by its record's length and count
