@@ -163,6 +163,12 @@ TEST(persist_roundtrip, entries_of_numbers_are_their_fields_with_or_without_padd
     EXPECT_EQ(round_trip(padded), padded);
     EXPECT_EQ(round_trip(sorted), sorted);
     EXPECT_EQ(invariants(round_trip(unpadded)), "");
+
+    // Full list leaves of pairs, which the loader copies whole, and a partly filled tail.
+    list<std::pair<std::int64_t, double>> pairs;
+    for (std::int64_t i = 0; i < 100; ++i) pairs = pairs.push_back({i * -977, double(i) / 3});
+    EXPECT_EQ(round_trip(pairs), pairs);
+    EXPECT_EQ(invariants(round_trip(pairs)), "");
 }
 
 TEST(persist_roundtrip, policies_are_not_part_of_the_type) {

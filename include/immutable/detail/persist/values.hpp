@@ -373,9 +373,25 @@ T read_value(loader& l, byte_source& in, std::uint64_t self) {
     }
 }
 
-// Values whose encoding is their bytes in memory: a run of them is read with one copy.
+// Values a copy of their encoded bytes makes, so that a run of them is read with one copy:
+// those whose memory is their encoding, where any bytes are a valid value (not enums, whose
+// values may be restricted) and copying bytes makes the object (pairs whose copy
+// constructor and destructor are trivial).
 template <class T>
-inline constexpr bool read_as_bytes = is_plain_number<T> && little_endian_host && !std::is_enum_v<T>;
+constexpr bool bytes_make_value() {
+    using V = std::remove_cv_t<T>;
+    if constexpr (is_plain_number<V>) {
+        return !std::is_enum_v<V>;
+    } else if constexpr (is_pair<V>::value) {
+        return bytes_make_value<typename V::first_type>() && bytes_make_value<typename V::second_type>() &&
+               memory_is_encoding<V>() && std::is_trivially_copy_constructible_v<V> &&
+               std::is_trivially_destructible_v<V>;
+    } else {
+        return false;
+    }
+}
+template <class T>
+inline constexpr bool read_as_bytes = little_endian_host && bytes_make_value<T>();
 
 // Constructs n values at dst (raw storage); on a throw, those made so far are destroyed.
 template <class T>
