@@ -129,7 +129,7 @@ struct btree_codec {
 
     static node_ref load_node(loader& l, std::uint64_t record, unsigned level, bool is_root,
                               const typename P::compare& comp, std::size_t at) {
-        if (record == 0 || record > l.record_count()) throw persist_error("reference to a missing record", at);
+        l.check_record(record, at);
         const node_type* n = nullptr;
         std::uint64_t entries = 0;
         if (auto* s = l.built(record, &type_key<node_type>, at)) {
@@ -149,8 +149,8 @@ struct btree_codec {
     }
 
     static node_ref load_leaf(loader& l, std::uint64_t record, const typename P::compare& comp, std::size_t at) {
-        const bool is_leaf = record <= l.record_count() && l.tag_of(record) == tag::btree_leaf;
-        if (!is_leaf) throw persist_error("sorted tree leaf expected", at);
+        // `record` exists: load_node checked it.
+        if (l.tag_of(record) != tag::btree_leaf) throw persist_error("sorted tree leaf expected", at);
         byte_source in = l.open(record, tag::btree_leaf, at);
         const std::size_t head_at = in.offset();
         const std::uint64_t count = in.varint_max(P::leaf_capacity, "sorted leaf count");

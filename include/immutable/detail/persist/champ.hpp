@@ -185,7 +185,7 @@ struct champ_codec {
         std::uint64_t child[64] = {};
     };
     static byte_source open_node(loader& l, std::uint64_t record, unsigned depth, std::size_t at, node_head& h) {
-        if (record == 0 || record > l.record_count()) throw persist_error("reference to a missing record", at);
+        l.check_record(record, at);
         h.collision = l.tag_of(record) == tag::champ_collision;
         if (h.collision != (depth == max_depth))
             throw persist_error(depth == max_depth ? "hash trie deeper than its hash" : "collision node above the last level", at);
@@ -236,7 +236,7 @@ struct champ_codec {
     // Builds (or finds) the node of `record` at `depth`, whose entries' hashes all start with
     // the bits `prefix`; checks every entry is where its hash puts it.
     static node_ref load_node(loader& l, std::uint64_t record, unsigned depth, std::uint64_t prefix, std::size_t at) {
-        if (record == 0 || record > l.record_count()) throw persist_error("reference to a missing record", at);
+        l.check_record(record, at);
         if (auto* s = l.built(record, &type_key<node_type>, at)) {
             if (s->level != depth || s->partner != prefix)
                 throw persist_error("hash trie node used at two places", at);

@@ -242,16 +242,21 @@ public:
     // The payload of record `index` (checked to exist and have tag `t`); `at` is the offset of
     // whatever referred to it, for the message.
     IMMUTABLE_ALWAYS_INLINE byte_source open(std::uint64_t index, tag t, std::size_t at) const {
-        if (index == 0 || index > record_count()) [[unlikely]] throw persist_error("reference to a missing record", at);
+        check_record(index, at);
         const std::size_t o = offsets_[index - 1];
         const auto found = static_cast<std::uint8_t>(doc_[o]);
         if (found != static_cast<std::uint8_t>(t)) [[unlikely]] wrong_tag(index, found, t);
         // Records are contiguous: one ends where the next begins (or the trailer, after the last).
         return byte_source(doc_.data(), o + record_header_bytes, offsets_[index]);
     }
+    // Throws unless `index` names a record of the document; `at` is the offset of whatever
+    // referred to it, for the message.
+    IMMUTABLE_ALWAYS_INLINE void check_record(std::uint64_t index, std::size_t at) const {
+        if (index == 0 || index > record_count()) [[unlikely]] throw persist_error("reference to a missing record", at);
+    }
     std::size_t record_offset(std::uint64_t index) const noexcept { return offsets_[index - 1]; }
     std::uint64_t record_count() const noexcept { return offsets_.size() - 1; }
-    // The tag of an existing record.
+    // The tag of an existing record (check_record).
     tag tag_of(std::uint64_t index) const noexcept { return static_cast<tag>(doc_[offsets_[index - 1]]); }
 
     // Reads a reference written by writer_state::ref from record `self`: 0 for none, else
