@@ -203,13 +203,15 @@ private:
     }
 
     // Publishes `hazard = current box` and rechecks that it is still current. Once it is, a
-    // writer that swaps the box out afterwards sees the hazard in its scan: both sides use
-    // seq_cst operations (reader: store hazard, load current; writer: store current, load
-    // hazards), so at least one of them sees the other's store.
+    // writer that swaps the box out afterwards sees the hazard in its scan: each side stores,
+    // then a full fence, then loads what the other stores (reader: store hazard, load
+    // current; writer: store current, load hazards), so at least one of them sees the other's
+    // store.
     const box* protect(slot& s) const noexcept {
         const box* p = current_.load(std::memory_order_seq_cst);
         for (;;) {
             s.hazard.store(p, std::memory_order_seq_cst);
+            store_load_fence();
             const box* again = current_.load(std::memory_order_seq_cst);
             if (again == p) return p;
             p = again;
@@ -294,7 +296,20 @@ private:
         return collect_unprotected_locked();
     }
 
+    // Seq_cst accesses alone order a store before a later load in C++, but the fence makes
+    // the order explicit in the instructions: AArch64 run under qemu-user on an x86-64 host
+    // kept the two accesses in the wrong order without it, and readers copied freed boxes.
+    // Not under GCC's ThreadSanitizer, which warns that it does not model fences (it checks
+    // the C++ model, where the seq_cst accesses suffice).
+    static void store_load_fence() noexcept {
+#if !defined(__SANITIZE_THREAD__)
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+    }
+
     box* collect_unprotected_locked() {
+        // Between the caller's store of the current box and the loads of the hazards (protect).
+        store_load_fence();
         table* t = table_.load(std::memory_order_seq_cst);
         box* kept = nullptr;
         box* unprotected = nullptr;
